@@ -1,0 +1,153 @@
+"""The contract model: what a source's landing tables look like and which rows are valid."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, field_validator
+
+BaseType = Literal["int", "float", "timestamp", "varchar"]
+_VARCHAR = re.compile(r"varchar\((\d+)\)")
+
+
+class ContractError(ValueError):
+    """A contract file is missing or does not describe a valid source."""
+
+
+class Rules(BaseModel):
+    """Per-column value rules; every rule is optional."""
+
+    min: float | None = None
+    min_exclusive: float | None = None
+    max: float | None = None
+    accepted_values: list[str] | None = None
+    pattern: str | None = None
+
+
+class Column(BaseModel):
+    """One landing column: its name, declared type and rules. Every column is NOT NULL."""
+
+    name: str
+    type: str
+    rules: Rules = Field(default_factory=Rules)
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value in ("int", "float", "timestamp") or _VARCHAR.fullmatch(value):
+            return value
+        raise ValueError(f"unknown column type {value!r}: use int, float, timestamp, varchar(N)")
+
+    @property
+    def base_type(self) -> BaseType:
+        return "varchar" if self.type.startswith("varchar") else self.type  # type: ignore[return-value]
+
+    @property
+    def max_length(self) -> int | None:
+        match = _VARCHAR.fullmatch(self.type)
+        return int(match.group(1)) if match else None
+
+
+class ForeignKey(BaseModel):
+    """A soft foreign key: checked and counted at landing, never enforced."""
+
+    column: str
+    references: str
+
+    @property
+    def parent_table(self) -> str:
+        return self.references.split(".")[0]
+
+    @property
+    def parent_column(self) -> str:
+        return self.references.split(".")[1]
+
+
+class RowRule(BaseModel):
+    """A rule over several columns, as a SQL boolean expression over the typed row."""
+
+    reason: str
+    message: str
+    holds_when: str
+
+
+class Table(BaseModel):
+    """One landing table."""
+
+    name: str = ""
+    primary_key: list[str]
+    columns: list[Column]
+    foreign_keys: list[ForeignKey] = Field(default_factory=list)
+    row_rules: list[RowRule] = Field(default_factory=list)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+
+class FileFormat(BaseModel):
+    """How the source's files are written."""
+
+    header: bool
+    delimiter: str = ","
+    quote: str = '"'
+    encoding: str = "utf-8"
+    timestamp_pattern: str
+    timestamp_example: str
+
+
+class Contract(BaseModel):
+    """A source: its file format and its tables, in load order (parents first)."""
+
+    source: str
+    description: str
+    format: FileFormat
+    max_reject_ratio: float = 0.05
+    tables: dict[str, Table]
+
+    def model_post_init(self, __context: object) -> None:
+        for name, table in self.tables.items():
+            table.name = name
+            for key in table.primary_key:
+                table.column(key)
+            for foreign_key in table.foreign_keys:
+                self.tables[foreign_key.parent_table].column(foreign_key.parent_column)
+
+    def table(self, name: str) -> Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            known = ", ".join(self.tables)
+            raise ContractError(f"source {self.source!r} has no table {name!r} (known: {known})")
+
+
+@cache
+def load_contract(source: str) -> Contract:
+    """Load the packaged contract of a source, e.g. ``load_contract("retail_db")``.
+
+    Raises:
+        ContractError: no contract exists for that source, or it is invalid.
+    """
+    path = resources.files("shopsight.contracts").joinpath(f"{source}.yaml")
+    if not path.is_file():
+        raise ContractError(f"no contract for source {source!r} (expected {path})")
+    try:
+        return Contract.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValueError, KeyError) as error:
+        raise ContractError(f"contract {path} is invalid: {error}") from error
+
+
+def known_sources() -> list[str]:
+    """Names of the sources that have a packaged contract."""
+    folder = resources.files("shopsight.contracts")
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))

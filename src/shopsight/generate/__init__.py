@@ -1,0 +1,1 @@
+"""Deterministic synthetic sources with injectable faults."""

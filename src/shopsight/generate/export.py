@@ -1,0 +1,181 @@
+"""Write the simulated retail_db export into a bucket, day by day, with optional faults."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from shopsight.generate.faults import (
+    FaultRecord,
+    apply_row_faults,
+    plan_row_faults,
+    truncate_gzip,
+)
+from shopsight.generate.retail_db import TABLES, RetailDbSimulation, StoreShape
+from shopsight.storage import Bucket
+
+SOURCE = "retail_db"
+STATE_KEY = f"manifests/{SOURCE}/simulation.json"
+
+
+class GenerationError(ValueError):
+    """The request cannot be generated (e.g. it conflicts with what the bucket holds)."""
+
+
+@dataclass
+class GenerationSummary:
+    """What a generate run wrote."""
+
+    start: date
+    days: int
+    files: int = 0
+    rows: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
+    faults: list[FaultRecord] = field(default_factory=list)
+    manifest: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "start": self.start.isoformat(), "days": self.days, "files": self.files,
+            "rows": self.rows, "faults": len(self.faults), "manifest": self.manifest,
+        }
+
+
+def landing_key(table: str, day: date, name: str = "part-00000.csv") -> str:
+    return f"landing/{SOURCE}/{table}/dt={day.isoformat()}/{name}"
+
+
+def generate_retail_db(bucket: Bucket, start: date, days: int, orders: int, seed: int,
+                       faults: str = "none",
+                       on_day: Callable[[date], None] | None = None) -> GenerationSummary:
+    """Simulate the store and write ``days`` daily exports starting at ``start``.
+
+    A bucket that already holds an earlier simulation with the same seed is continued:
+    the store is replayed from its first day so ids, prices and statuses carry on.
+
+    Raises:
+        GenerationError: days or orders are not positive, or the seed differs from the
+            simulation already in the bucket.
+    """
+    if days < 1 or orders < 1:
+        raise GenerationError("--days and --orders must be at least 1")
+    if faults not in ("none", "default"):
+        raise GenerationError(f"--faults must be 'none' or 'default', not {faults!r}")
+    shape = _store_shape(bucket, start, days, orders, seed)
+    summary = GenerationSummary(start=start, days=days)
+    plan = plan_row_faults(days) if faults == "default" else {}
+    last = start + timedelta(days=days - 1)
+    if faults == "default" and start > shape.origin:
+        summary.faults.append(_redeliver_changed_file(bucket, start - timedelta(days=1)))
+    previous: dict[str, list[bytes]] = {}
+    for export in RetailDbSimulation(shape).days(last):
+        offset = (export.day - start).days
+        rng = random.Random(f"{seed}:faults:{export.day_index}")
+        for table in TABLES:
+            if export.day < start:
+                if export.day == start - timedelta(days=1):
+                    previous[table] = _csv_lines(export.rows[table])
+                continue
+            lines = _csv_lines(export.rows[table])
+            yesterday, previous[table] = previous.get(table, []), list(lines)
+            key = landing_key(table, export.day)
+            names = [n for n in plan.get(offset, []) if _fault_table(n) == table]
+            if names and len(lines) >= 20:
+                summary.faults += apply_row_faults(rng, table, names, lines, key, yesterday)
+            content = b"".join(line + b"\n" for line in lines)
+            file_fault = faults == "default" and days >= 2 and export.day == last
+            summary.files += _write_day_file(bucket, table, export.day, content, file_fault,
+                                             summary.faults)
+            summary.rows[table] += len(lines)
+        if on_day:
+            on_day(export.day)
+    summary.manifest = _write_manifest(bucket, start, days, summary.faults)
+    return summary
+
+
+def _fault_table(name: str) -> str:
+    from shopsight.generate.faults import ROW_FAULTS
+
+    return ROW_FAULTS[name].table
+
+
+def _store_shape(bucket: Bucket, start: date, days: int, orders: int, seed: int) -> StoreShape:
+    if bucket.exists(STATE_KEY):
+        state = json.loads(bucket.read_bytes(STATE_KEY))
+        if state["seed"] != seed:
+            raise GenerationError(
+                f"{bucket.url}/{STATE_KEY}: the bucket holds a simulation with seed "
+                f"{state['seed']}; continue it with --seed {state['seed']} or use a new bucket")
+        origin = date.fromisoformat(state["origin"])
+        if start < origin:
+            raise GenerationError(f"--start {start} is before the simulation's first day {origin}")
+        return StoreShape(seed, origin, float(state["orders_per_day"]))
+    shape = StoreShape(seed, start, orders / days)
+    state = {"origin": start.isoformat(), "seed": seed, "orders_per_day": shape.orders_per_day}
+    bucket.write_bytes(STATE_KEY, json.dumps(state).encode())
+    return shape
+
+
+def _csv_lines(rows: list[list[str]]) -> list[bytes]:
+    """The export's CSV: headerless, quoted only when a field needs it."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
+    text = buffer.getvalue().encode("utf-8")
+    return text.split(b"\n")[:-1] if text else []
+
+
+def _write_day_file(bucket: Bucket, table: str, day: date, content: bytes, file_fault: bool,
+                    records: list[FaultRecord]) -> int:
+    if file_fault and table == "order_items":
+        key = landing_key(table, day, "part-00000.csv.gz")
+        bucket.write_bytes(key, truncate_gzip(content))
+        records.append(FaultRecord("truncated_gzip", table, key, None, "file_quarantined",
+                                   "truncated_gzip"))
+        return 1
+    if file_fault and table == "orders":
+        key = landing_key(table, day, "part-00000.csv.gz")
+        bucket.write_bytes(key, gzip.compress(content, mtime=0))
+        records.append(FaultRecord("gzip_file", table, key, None, "loaded"))
+        empty = landing_key(table, day, "part-00001.csv")
+        bucket.write_bytes(empty, b"")
+        records.append(FaultRecord("empty_file", table, empty, None, "warning", "empty_file"))
+        return 2
+    bucket.write_bytes(landing_key(table, day), content)
+    return 1
+
+
+def _redeliver_changed_file(bucket: Bucket, day: date) -> FaultRecord:
+    """The source re-exports yesterday's orders file under the same path with a change."""
+    key = landing_key("orders", day)
+    if not bucket.exists(key):
+        key = landing_key("orders", day, "part-00000.csv.gz")
+        content = gzip.decompress(bucket.read_bytes(key))
+        changed = content.replace(b"PENDING_PAYMENT", b"PROCESSING", 1)
+        bucket.write_bytes(key, gzip.compress(changed, mtime=0))
+    else:
+        content = bucket.read_bytes(key)
+        bucket.write_bytes(key, content.replace(b"PENDING_PAYMENT", b"PROCESSING", 1))
+    return FaultRecord("redelivered_with_new_content", "orders", key, None, "file_quarantined",
+                       "redelivered_with_new_content")
+
+
+def _write_manifest(bucket: Bucket, start: date, days: int, records: list[FaultRecord]) -> str:
+    key = f"manifests/{SOURCE}/faults-{start.isoformat()}-{days}d.jsonl"
+    lines = [json.dumps(record.to_json(), sort_keys=True) for record in records]
+    bucket.write_bytes(key, ("\n".join(lines) + "\n" if lines else "").encode())
+    return key
+
+
+def read_fault_manifests(bucket: Bucket) -> list[FaultRecord]:
+    """Every fault recorded in the bucket's manifests (for tests and reconciliation)."""
+    records = []
+    for info in bucket.list(f"manifests/{SOURCE}/"):
+        if info.key.rsplit("/", 1)[-1].startswith("faults-"):
+            for line in bucket.read_bytes(info.key).decode().splitlines():
+                records.append(FaultRecord(**json.loads(line)))
+    return records

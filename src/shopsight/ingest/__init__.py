@@ -1,0 +1,1 @@
+"""Exactly-once, contract-validated ingestion of landed files into the warehouse."""

@@ -1,0 +1,57 @@
+"""Find landed files that the ledger has not seen, in the order they must load."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from shopsight.contracts.model import Contract
+from shopsight.ingest.ledger import OPS_SCHEMA
+from shopsight.ingest.warehouse import Warehouse
+from shopsight.storage import Bucket
+
+_DT = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """An object under ``landing/<source>/<table>/dt=YYYY-MM-DD/``."""
+
+    key: str
+    table: str
+    file_dt: str | None
+    size: int
+
+
+def list_landed_files(bucket: Bucket, contract: Contract, tables: list[str] | None = None) -> list[LandedFile]:
+    """Every landed file of the source's tables, parents before children within a day."""
+    order = list(contract.tables)
+    wanted = tables or order
+    for name in wanted:
+        contract.table(name)
+    found = []
+    for info in bucket.list(f"landing/{contract.source}/"):
+        parts = info.key.split("/")
+        if len(parts) < 4 or parts[2] not in wanted or parts[-1].startswith("."):
+            continue
+        match = _DT.search(info.key)
+        found.append(LandedFile(info.key, parts[2], match.group(1) if match else None, info.size))
+    return sorted(found, key=lambda f: (f.file_dt or "", order.index(f.table), f.key))
+
+
+def list_new_files(bucket: Bucket, warehouse: Warehouse, contract: Contract,
+                   tables: list[str] | None = None, verify: bool = False) -> list[LandedFile]:
+    """Landed files the ledger does not hold yet.
+
+    A path already in the ledger with the same size is taken as seen (no download); with
+    ``verify`` every file is read and compared by checksum instead.
+    """
+    seen: dict[str, set[int]] = {}
+    for path, size in warehouse.query(
+            f"select path, size_bytes from {OPS_SCHEMA}.ingest_ledger where source = ?",
+            [contract.source]):
+        seen.setdefault(path, set()).add(int(size))
+    files = list_landed_files(bucket, contract, tables)
+    if verify:
+        return files
+    return [f for f in files if f.size not in seen.get(f.key, set())]

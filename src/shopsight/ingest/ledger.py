@@ -1,0 +1,58 @@
+"""The ingest ledger and the quarantine table: what was loaded, and what was kept aside.
+
+The ledger is keyed by object path + content checksum; a file is loaded exactly once because
+its ledger row commits in the same transaction as its rows.
+"""
+
+from __future__ import annotations
+
+OPS_SCHEMA = "shopsight"
+
+OPS_DDL = f"""
+create schema if not exists {OPS_SCHEMA};
+create table if not exists {OPS_SCHEMA}.ingest_ledger (
+    ingest_id varchar(64) primary key,
+    run_id varchar(64) not null,
+    source varchar(64) not null,
+    table_name varchar(64) not null,
+    path varchar(1024) not null,
+    checksum varchar(64) not null,
+    size_bytes bigint not null,
+    file_dt date,
+    status varchar(16) not null,
+    reason varchar(64),
+    message varchar(2048),
+    rows_read bigint not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    warnings varchar(4096) not null,
+    started_at timestamp not null,
+    finished_at timestamp not null,
+    unique (path, checksum)
+);
+create table if not exists {OPS_SCHEMA}.quarantine (
+    quarantine_id varchar(128) primary key,
+    ingest_id varchar(64) not null,
+    source varchar(64) not null,
+    table_name varchar(64) not null,
+    path varchar(1024) not null,
+    line_number bigint,
+    column_name varchar(64),
+    reason varchar(64) not null,
+    message varchar(2048) not null,
+    raw_line text,
+    quarantine_object varchar(1024) not null,
+    quarantined_at timestamp not null,
+    readmitted_in varchar(1024)
+);
+"""
+
+LEDGER_COLUMNS = [
+    "ingest_id", "run_id", "source", "table_name", "path", "checksum", "size_bytes", "file_dt",
+    "status", "reason", "message", "rows_read", "rows_loaded", "rows_rejected", "warnings",
+    "started_at", "finished_at",
+]
+QUARANTINE_COLUMNS = [
+    "quarantine_id", "ingest_id", "source", "table_name", "path", "line_number", "column_name",
+    "reason", "message", "raw_line", "quarantine_object", "quarantined_at", "readmitted_in",
+]

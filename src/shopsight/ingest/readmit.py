@@ -1,0 +1,94 @@
+"""Re-admit quarantined rows or files through the same exactly-once path as any delivery.
+
+A re-admission writes a new immutable object next to the original file
+(``dt=<same day>/readmit-<checksum>-<name>``), so it sorts after the original and its rows
+become the latest version; the object then loads like any landed file and gets its own
+ledger row. The quarantine rows point at it (``readmitted_in``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePosixPath
+from typing import Any
+
+from shopsight.contracts.model import load_contract
+from shopsight.ingest.batch import FileResult
+from shopsight.ingest.discovery import LandedFile
+from shopsight.ingest.ledger import OPS_SCHEMA, QUARANTINE_COLUMNS
+from shopsight.ingest.loader import ensure_schema, ingest_file
+from shopsight.ingest.warehouse import Warehouse
+from shopsight.storage import Bucket
+
+
+class ReadmitError(ValueError):
+    """The quarantine ids cannot be re-admitted as asked."""
+
+
+def find_quarantined(warehouse: Warehouse, ids: list[str]) -> list[dict[str, Any]]:
+    """The quarantine rows with these ids. Raises ReadmitError for an unknown id."""
+    placeholders = ", ".join("?" for _ in ids)
+    rows = warehouse.query(
+        f"select {', '.join(QUARANTINE_COLUMNS)} from {OPS_SCHEMA}.quarantine "
+        f"where quarantine_id in ({placeholders}) order by path, line_number", ids)
+    found = [dict(zip(QUARANTINE_COLUMNS, row, strict=True)) for row in rows]
+    missing = set(ids) - {row["quarantine_id"] for row in found}
+    if missing:
+        raise ReadmitError(f"no quarantined row or file with id {sorted(missing)[0]!r} "
+                           "(see `shopsight quarantine list`)")
+    return found
+
+
+def readmit(bucket: Bucket, warehouse: Warehouse, ids: list[str],
+            replacement: bytes | None = None, run_id: str = "readmit") -> list[FileResult]:
+    """Re-admit quarantined rows (by their raw line, or ``replacement``) or whole files.
+
+    ``replacement`` is a fixed line for a single row, or fixed file content for a file.
+
+    Raises:
+        ReadmitError: an id is unknown or already re-admitted, or ``replacement`` is given
+            for more than one id.
+    """
+    rows = find_quarantined(warehouse, ids)
+    if replacement is not None and len(rows) != 1:
+        raise ReadmitError("a replacement line or file fixes exactly one quarantined id")
+    for row in rows:
+        if row["readmitted_in"]:
+            raise ReadmitError(f"{row['quarantine_id']} was already re-admitted in "
+                               f"{row['readmitted_in']}")
+    results = []
+    for (source, table, path), group in _by_file(rows).items():
+        content = _content(bucket, group, replacement)
+        checksum = hashlib.sha256(content).hexdigest()
+        parent = PurePosixPath(path)
+        name = parent.name if group[0]["line_number"] is None else parent.name.removesuffix(".gz")
+        key = str(parent.with_name(f"readmit-{checksum[:12]}-{name}"))
+        if not bucket.exists(key):
+            bucket.write_bytes(key, content)
+        contract = load_contract(source)
+        ensure_schema(warehouse, contract)
+        dt = next((p[3:] for p in parent.parts if p.startswith("dt=")), None)
+        landed = LandedFile(key, table, dt, len(content))
+        results.append(ingest_file(bucket, warehouse, contract, landed, run_id,
+                                   contract.max_reject_ratio))
+        marks = [row["quarantine_id"] for row in group]
+        warehouse.execute(
+            f"update {OPS_SCHEMA}.quarantine set readmitted_in = ? "
+            f"where quarantine_id in ({', '.join('?' for _ in marks)})", [key, *marks])
+    return results
+
+
+def _by_file(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["source"], row["table_name"], row["path"]), []).append(row)
+    return groups
+
+
+def _content(bucket: Bucket, group: list[dict[str, Any]], replacement: bytes | None) -> bytes:
+    if group[0]["line_number"] is None:  # a whole file
+        return replacement if replacement is not None else bucket.read_bytes(
+            group[0]["quarantine_object"])
+    if replacement is not None:
+        return replacement.rstrip(b"\n") + b"\n"
+    return b"".join(str(row["raw_line"]).encode("utf-8") + b"\n" for row in group)

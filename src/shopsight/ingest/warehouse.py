@@ -1,0 +1,156 @@
+"""Warehouse connections: DuckDB (embedded default) and PostgreSQL, behind one small API.
+
+Ingestion validates every file in DuckDB; a warehouse only has to accept the validated batch
+(:meth:`Warehouse.stage`) and run portable SQL inside one transaction per file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import duckdb
+
+from shopsight.contracts.ddl import Dialect
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse URL is malformed or the warehouse cannot be reached."""
+
+
+class Warehouse(ABC):
+    """A warehouse connection. ``validator`` is the DuckDB connection that checks files."""
+
+    dialect: Dialect
+    validator: duckdb.DuckDBPyConnection
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+    @abstractmethod
+    def transaction(self) -> Any: ...
+
+    @abstractmethod
+    def stage(self, name: str, select_sql: str, like_table: str) -> None:
+        """Make temporary table ``name`` (shaped like ``like_table``) from a validator query."""
+
+    def execute_script(self, sql: str) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                self.execute(statement)
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class DuckDBWarehouse(Warehouse):
+    """A DuckDB file; it validates files on its own connection, so staging is a copy."""
+
+    dialect: Dialect = "duckdb"
+
+    def __init__(self, path: str) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = duckdb.connect(path)
+        except duckdb.IOException as error:
+            raise WarehouseError(f"cannot open DuckDB warehouse {path}: {error}") from error
+        self.validator = self.connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.connection.execute(sql, list(params)).fetchall()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql, list(params)).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.connection.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("rollback")
+            raise
+        self.connection.execute("commit")
+
+    def stage(self, name: str, select_sql: str, like_table: str) -> None:
+        self.connection.execute(f"create or replace temp table {name} as {select_sql}")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class PostgresWarehouse(Warehouse):
+    """A PostgreSQL database; validated batches arrive by COPY, never row by row."""
+
+    dialect: Dialect = "postgres"
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        try:
+            self.connection = psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as error:
+            raise WarehouseError(f"cannot connect to PostgreSQL at {_safe(url)}: {error}") from error
+        self.validator = duckdb.connect()
+        self._spool = tempfile.mkdtemp(prefix="shopsight-copy-")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.connection.execute(sql.replace("?", "%s"), list(params))  # type: ignore[arg-type]
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql.replace("?", "%s"), list(params)).fetchall()  # type: ignore[arg-type]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.connection.transaction():
+            yield
+
+    def stage(self, name: str, select_sql: str, like_table: str) -> None:
+        path = os.path.join(self._spool, f"{name}.csv")
+        self.validator.execute(
+            f"copy ({select_sql}) to '{path}' (format csv, header false, force_quote *)")
+        self.connection.execute(f"drop table if exists {name}")
+        self.connection.execute(f"create temp table {name} (like {like_table})")
+        with open(path, "rb") as handle, self.connection.cursor() as cursor:
+            with cursor.copy(f"copy {name} from stdin (format csv)") as copy:
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+        os.remove(path)
+
+    def close(self) -> None:
+        self.connection.close()
+        self.validator.close()
+        os.rmdir(self._spool)
+
+
+def connect(url: str) -> Warehouse:
+    """Open the warehouse at ``duckdb:///path`` or ``postgresql://user@host:port/db``.
+
+    Raises:
+        WarehouseError: the URL has another scheme or the warehouse cannot be opened.
+    """
+    if url.startswith("duckdb://"):
+        path = url[len("duckdb://") :]
+        return DuckDBWarehouse(path[1:] if path.startswith("/./") else path or ":memory:")
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresWarehouse(url)
+    raise WarehouseError(
+        f"warehouse URL {url!r} must be duckdb:///path or postgresql://user@host:port/db")
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlparse(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url

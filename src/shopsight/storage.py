@@ -1,0 +1,117 @@
+"""One API over object-store buckets: ``file://``, ``s3://`` and ``memory://``.
+
+Paths given to a :class:`Bucket` are keys relative to the bucket URL, always with ``/``.
+Writes are atomic: a reader sees the old object or the new one, never a part.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fsspec
+
+from shopsight.config import Settings
+
+
+class StorageError(RuntimeError):
+    """A bucket URL is malformed or an object cannot be read or written."""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """An object in a bucket."""
+
+    key: str
+    size: int
+
+
+class Bucket:
+    """A bucket (or a prefix inside one) addressed by URL."""
+
+    def __init__(self, url: str, settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        self.url = url.rstrip("/")
+        protocol, _, rest = self.url.partition("://")
+        if protocol not in ("file", "s3", "memory") or not rest:
+            raise StorageError(f"bucket URL {url!r} must start with file://, s3:// or memory://")
+        self.protocol = protocol
+        if protocol == "file":
+            self.root = str(Path(rest).resolve())
+            Path(self.root).mkdir(parents=True, exist_ok=True)
+        else:
+            self.root = rest if protocol == "s3" else "/" + rest.lstrip("/")
+        self.fs: Any = fsspec.filesystem(protocol, **_options(protocol, settings))
+
+    def _path(self, key: str) -> str:
+        return f"{self.root}/{key.lstrip('/')}"
+
+    def _key(self, path: str) -> str:
+        path = path.lstrip("/") if self.protocol == "memory" else path
+        root = self.root.lstrip("/") if self.protocol == "memory" else self.root
+        return path[len(root) :].lstrip("/")
+
+    def list(self, prefix: str = "") -> list[ObjectInfo]:
+        """Every object under ``prefix``, sorted by key."""
+        base = self._path(prefix).rstrip("/")
+        try:
+            found = self.fs.find(base, detail=True, withdirs=False)
+        except FileNotFoundError:
+            return []
+        infos = [
+            ObjectInfo(self._key(path), int(info.get("size") or 0))
+            for path, info in found.items()
+            if info.get("type") != "directory"
+        ]
+        return sorted(infos, key=lambda info: info.key)
+
+    def exists(self, key: str) -> bool:
+        return bool(self.fs.exists(self._path(key)))
+
+    def read_bytes(self, key: str) -> bytes:
+        """The object's content. Raises StorageError naming the key if it cannot be read."""
+        try:
+            return bytes(self.fs.cat_file(self._path(key)))
+        except FileNotFoundError as error:
+            raise StorageError(f"{self.url}/{key}: no such object") from error
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        """Write an object atomically (rename on a local disk, a single PUT on S3)."""
+        path = self._path(key)
+        if self.protocol == "file":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            temporary = f"{path}.{uuid.uuid4().hex}.tmp"
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        else:
+            self.fs.pipe_file(path, data)
+        self.fs.invalidate_cache()
+
+    def delete(self, key: str) -> None:
+        self.fs.rm_file(self._path(key))
+        self.fs.invalidate_cache()
+
+    def is_empty(self, prefix: str = "") -> bool:
+        return not self.list(prefix)
+
+
+def _options(protocol: str, settings: Settings) -> dict[str, Any]:
+    if protocol == "memory":
+        return {"skip_instance_cache": False}
+    if protocol != "s3":
+        return {}
+    options: dict[str, Any] = {"skip_instance_cache": True, "use_listings_cache": False}
+    client_kwargs: dict[str, Any] = {"region_name": settings.aws_region}
+    if settings.s3_endpoint_url:
+        client_kwargs["endpoint_url"] = settings.s3_endpoint_url
+    options["client_kwargs"] = client_kwargs
+    if settings.aws_access_key_id and settings.aws_secret_access_key:
+        options["key"] = settings.aws_access_key_id.get_secret_value()
+        options["secret"] = settings.aws_secret_access_key.get_secret_value()
+    return options
