@@ -13,6 +13,7 @@ from shopsight.config import Settings
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import ContractError, load_contract
 from shopsight.generate.export import GenerationError, generate_retail_db
+from shopsight.ingest.ledger import OPS_DDL
 from shopsight.ingest.loader import IngestReport, ingest
 from shopsight.ingest.readmit import ReadmitError, find_quarantined, readmit
 from shopsight.ingest.status import list_quarantine, table_status
@@ -41,7 +42,9 @@ EXPECTED = (StorageError, WarehouseError, ContractError, GenerationError, Readmi
 
 def _open(bucket: str | None, warehouse: str | None) -> tuple[Settings, Bucket, Warehouse]:
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
-    return settings, Bucket(settings.bucket, settings), connect(settings.warehouse)
+    target, wh = Bucket(settings.bucket, settings), connect(settings.warehouse)
+    wh.execute_script(OPS_DDL)
+    return settings, target, wh
 
 
 @generate_app.command("retail-db")

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Everything ShopSight can be configured with. CLI flags override these values."""
 
-    model_config = SettingsConfigDict(env_prefix="SHOPSIGHT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SHOPSIGHT_", extra="ignore", populate_by_name=True)
 
     bucket: str = Field("file://./var/bucket", description="file://, s3:// or memory:// URL")
     warehouse: str = Field(

@@ -82,11 +82,13 @@ def generate_retail_db(bucket: Bucket, start: date, days: int, orders: int, seed
                     previous[table] = _csv_lines(export.rows[table])
                 continue
             lines = _csv_lines(export.rows[table])
-            yesterday, previous[table] = previous.get(table, []), list(lines)
+            yesterday = previous.get(table, [])
             key = landing_key(table, export.day)
             names = [n for n in plan.get(offset, []) if _fault_table(n) == table]
             if names and len(lines) >= 20:
                 summary.faults += apply_row_faults(rng, table, names, lines, key, yesterday)
+            faulty = {f.line for f in summary.faults if f.path == key and f.outcome == "rejected"}
+            previous[table] = [line for n, line in enumerate(lines, 1) if n not in faulty]
             content = b"".join(line + b"\n" for line in lines)
             file_fault = faults == "default" and days >= 2 and export.day == last
             summary.files += _write_day_file(bucket, table, export.day, content, file_fault,

@@ -111,10 +111,14 @@ def ingest_file(bucket: Bucket, warehouse: Warehouse, contract: Contract, landed
         _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
         return result
     table = contract.table(landed.table)
+    if lines.num_rows == 0:
+        result.warnings["empty_file"] = 1
+        result.finished_at = _now()
+        with warehouse.transaction():
+            record_file(warehouse, result, run_id)
+        return result
     _validate(warehouse, contract, table, lines)
     _count(warehouse, table, result)
-    if result.rows_read == 0:
-        result.warnings["empty_file"] = 1
     result.over_reject_ratio = bool(result.rows_read) and (
         result.rows_rejected / result.rows_read > max_reject_ratio)
     quarantine_object = ""
@@ -154,12 +158,24 @@ def _refuse_changed_redelivery(warehouse: Warehouse, path: str, checksum: str) -
 
 def _validate(warehouse: Warehouse, contract: Contract, table: Table, lines: Any) -> None:
     con = warehouse.validator
+    view = f"_validate_{contract.source}_{table.name}"
     con.register("_lines", lines)
     try:
-        con.execute(f"create or replace temp table _checked as "
+        con.execute(f"create temp view if not exists {view} as "
                     f"{validation_sql(table, contract.format, '_lines')}").fetchall()
+        con.execute(f"create or replace temp table _checked as select * from {view}").fetchall()
     finally:
         con.unregister("_lines")
+    keys = ", ".join(table.primary_key)
+    distinct_keys = con.execute(
+        f"select count(*) - count(distinct row({keys})) from _checked where problem is null"
+    ).fetchall()[0][0]
+    if distinct_keys:
+        _reject_conflicting_keys(con, table)
+
+
+def _reject_conflicting_keys(con: Any, table: Table) -> None:
+    """Rows of one file that share a key but differ: no way to tell which one is right."""
     keys = ", ".join(table.primary_key)
     row = ", ".join(table.column_names)
     con.execute(f"""
