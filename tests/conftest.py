@@ -1,26 +1,13 @@
-"""Shared fixtures: a small generated store with every fault class, and warehouses."""
+"""Shared fixtures: buckets and warehouses."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-
 import pytest
+from support import fresh_bucket, generate_small_store
 
-from shopsight.generate.export import GenerationSummary, generate_retail_db
+from shopsight.generate.export import GenerationSummary
 from shopsight.ingest.warehouse import Warehouse, connect
 from shopsight.storage import Bucket
-
-START = date(2024, 3, 1)
-
-
-def fresh_bucket() -> Bucket:
-    return Bucket(f"memory://test-{uuid.uuid4().hex[:10]}")
-
-
-def generate_small_store(bucket: Bucket, faults: str = "default", days: int = 12,
-                         orders: int = 1500, seed: int = 11) -> GenerationSummary:
-    return generate_retail_db(bucket, START, days, orders, seed, faults)
 
 
 @pytest.fixture
@@ -38,37 +25,3 @@ def duckdb_warehouse(tmp_path) -> Warehouse:  # type: ignore[no-untyped-def]
     warehouse = connect(f"duckdb:///{tmp_path}/warehouse.duckdb")
     yield warehouse
     warehouse.close()
-
-
-def assert_every_fault_handled(warehouse: Warehouse, summary: GenerationSummary) -> None:
-    """Each injected fault produced exactly the outcome its manifest entry names."""
-    ledger = {path: (status, reason, warnings) for path, status, reason, warnings in
-              warehouse.query("select path, status, reason, warnings from shopsight.ingest_ledger")}
-    quarantine = {(path, line): (reason, column) for path, line, reason, column in warehouse.query(
-        "select path, line_number, reason, column_name from shopsight.quarantine")}
-    assert summary.faults, "the generator injected no faults"
-    for fault in summary.faults:
-        status, reason, warnings = ledger[fault.path]
-        if fault.outcome == "file_quarantined":
-            assert (status, reason) == ("quarantined", fault.reason), fault
-        elif fault.outcome == "rejected":
-            assert quarantine[(fault.path, fault.line)] == (fault.reason, fault.column), fault
-        elif fault.outcome == "warning":
-            assert fault.reason in warnings, fault
-            assert (fault.path, fault.line) not in quarantine, fault
-        else:
-            assert status == "loaded" and (fault.path, fault.line) not in quarantine, fault
-
-
-def assert_rows_conserved(warehouse: Warehouse) -> None:
-    """rows_read = rows_loaded + rows_rejected per file, and the tables agree with the ledger."""
-    for path, read, loaded, rejected, table in warehouse.query(
-            "select path, rows_read, rows_loaded, rows_rejected, table_name "
-            "from shopsight.ingest_ledger"):
-        assert read == loaded + rejected, path
-        in_history = warehouse.query(
-            f"select count(*) from retail_db.{table}_history where _file_path = ?", [path])[0][0]
-        in_quarantine = warehouse.query(
-            "select count(*) from shopsight.quarantine where path = ? and line_number is not null",
-            [path])[0][0]
-        assert (in_history, in_quarantine) == (loaded, rejected), path

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from conftest import fresh_bucket, generate_small_store
+from support import fresh_bucket, generate_small_store
 
 from shopsight.generate.export import read_fault_manifests
 from shopsight.storage import Bucket

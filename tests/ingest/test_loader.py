@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import (
+from support import (
     assert_every_fault_handled,
     assert_rows_conserved,
     generate_small_store,

@@ -105,10 +105,16 @@ class PostgresWarehouse(Warehouse):
         self._spool = tempfile.mkdtemp(prefix="shopsight-copy-")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.connection.execute(sql.replace("?", "%s"), list(params))  # type: ignore[arg-type]
+        self._run(sql, params)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.connection.execute(sql.replace("?", "%s"), list(params)).fetchall()  # type: ignore[arg-type]
+        return self._run(sql, params).fetchall()
+
+    def _run(self, sql: str, params: Sequence[Any]) -> Any:
+        # Without parameters, a literal % must reach the server unescaped.
+        if not params:
+            return self.connection.execute(sql.encode())
+        return self.connection.execute(sql.replace("?", "%s").encode(), list(params))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
