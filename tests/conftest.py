@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from support import fresh_bucket, generate_small_store
 
 from shopsight.generate.export import GenerationSummary
 from shopsight.ingest.warehouse import Warehouse, connect
 from shopsight.storage import Bucket
+
+from support import fresh_bucket, generate_small_store
 
 
 @pytest.fixture

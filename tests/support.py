@@ -17,18 +17,26 @@ def fresh_bucket() -> Bucket:
     return Bucket(f"memory://test-{uuid.uuid4().hex[:10]}")
 
 
-def generate_small_store(bucket: Bucket, faults: str = "default", days: int = 12,
-                         orders: int = 1500, seed: int = 11) -> GenerationSummary:
+def generate_small_store(
+    bucket: Bucket, faults: str = "default", days: int = 12, orders: int = 1500, seed: int = 11
+) -> GenerationSummary:
     return generate_retail_db(bucket, START, days, orders, seed, faults)
-
 
 
 def assert_every_fault_handled(warehouse: Warehouse, summary: GenerationSummary) -> None:
     """Each injected fault produced exactly the outcome its manifest entry names."""
-    ledger = {path: (status, reason, warnings) for path, status, reason, warnings in
-              warehouse.query("select path, status, reason, warnings from shopsight.ingest_ledger")}
-    quarantine = {(path, line): (reason, column) for path, line, reason, column in warehouse.query(
-        "select path, line_number, reason, column_name from shopsight.quarantine")}
+    ledger = {
+        path: (status, reason, warnings)
+        for path, status, reason, warnings in warehouse.query(
+            "select path, status, reason, warnings from shopsight.ingest_ledger"
+        )
+    }
+    quarantine = {
+        (path, line): (reason, column)
+        for path, line, reason, column in warehouse.query(
+            "select path, line_number, reason, column_name from shopsight.quarantine"
+        )
+    }
     assert summary.faults, "the generator injected no faults"
     for fault in summary.faults:
         status, reason, warnings = ledger[fault.path]
@@ -46,12 +54,15 @@ def assert_every_fault_handled(warehouse: Warehouse, summary: GenerationSummary)
 def assert_rows_conserved(warehouse: Warehouse) -> None:
     """rows_read = rows_loaded + rows_rejected per file, and the tables agree with the ledger."""
     for path, read, loaded, rejected, table in warehouse.query(
-            "select path, rows_read, rows_loaded, rows_rejected, table_name "
-            "from shopsight.ingest_ledger"):
+        "select path, rows_read, rows_loaded, rows_rejected, table_name "
+        "from shopsight.ingest_ledger"
+    ):
         assert read == loaded + rejected, path
         in_history = warehouse.query(
-            f"select count(*) from retail_db.{table}_history where _file_path = ?", [path])[0][0]
+            f"select count(*) from retail_db.{table}_history where _file_path = ?", [path]
+        )[0][0]
         in_quarantine = warehouse.query(
             "select count(*) from shopsight.quarantine where path = ? and line_number is not null",
-            [path])[0][0]
+            [path],
+        )[0][0]
         assert (in_history, in_quarantine) == (loaded, rejected), path

@@ -10,14 +10,29 @@ import pytest
 
 
 def shopsight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shopsight", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "shopsight", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize("command", [
-    [], ["generate", "retail-db"], ["ingest"], ["status"], ["run"], ["quarantine", "list"],
-    ["quarantine", "show"], ["quarantine", "readmit"], ["contracts", "ddl"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["generate", "retail-db"],
+        ["ingest"],
+        ["status"],
+        ["run"],
+        ["quarantine", "list"],
+        ["quarantine", "show"],
+        ["quarantine", "readmit"],
+        ["contracts", "ddl"],
+    ],
+)
 def test_every_command_explains_itself(command: list[str]) -> None:
     result = shopsight(*command, "--help")
     assert result.returncode == 0
@@ -27,8 +42,18 @@ def test_every_command_explains_itself(command: list[str]) -> None:
 def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
     where = ["--bucket", f"file://{tmp_path}/bucket"]
     warehouse = ["--warehouse", f"duckdb:///{tmp_path}/wh.duckdb"]
-    generated = shopsight("generate", "retail-db", *where, "--days", "6", "--orders", "600",
-                          "--faults", "default", "--json")
+    generated = shopsight(
+        "generate",
+        "retail-db",
+        *where,
+        "--days",
+        "6",
+        "--orders",
+        "600",
+        "--faults",
+        "default",
+        "--json",
+    )
     assert generated.returncode == 0, generated.stderr
     assert json.loads(generated.stdout)["files"] == 6 * 6 + 1
     ingested = shopsight("ingest", *where, *warehouse, "--json")
@@ -44,16 +69,33 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
     assert shown.returncode == 0 and "reason" in shown.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["ingest", "--warehouse", "mysql://x"], "must be duckdb:///path or postgresql://"),
-    (["ingest", "--bucket", "ftp://x"], "must start with file://, s3:// or memory://"),
-    (["ingest", "--bucket", "memory://b", "--warehouse", "duckdb://", "--table", "invoices"],
-     "source 'retail_db' has no table 'invoices'"),
-    (["generate", "retail-db", "--bucket", "memory://b", "--start", "2024-13-01"],
-     "--start '2024-13-01': expected a date like 2024-01-01"),
-    (["quarantine", "readmit", "nosuch", "--bucket", "memory://b", "--warehouse", "duckdb://"],
-     "no quarantined row or file with id 'nosuch'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ingest", "--warehouse", "mysql://x"], "must be duckdb:///path or postgresql://"),
+        (["ingest", "--bucket", "ftp://x"], "must start with file://, s3:// or memory://"),
+        (
+            ["ingest", "--bucket", "memory://b", "--warehouse", "duckdb://", "--table", "invoices"],
+            "source 'retail_db' has no table 'invoices'",
+        ),
+        (
+            ["generate", "retail-db", "--bucket", "memory://b", "--start", "2024-13-01"],
+            "--start '2024-13-01': expected a date like 2024-01-01",
+        ),
+        (
+            [
+                "quarantine",
+                "readmit",
+                "nosuch",
+                "--bucket",
+                "memory://b",
+                "--warehouse",
+                "duckdb://",
+            ],
+            "no quarantined row or file with id 'nosuch'",
+        ),
+    ],
+)
 def test_bad_input_ends_with_one_clear_line(args: list[str], message: str) -> None:
     result = shopsight(*args)
     assert result.returncode == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,22 +20,35 @@ from shopsight.ingest.status import list_quarantine, table_status
 from shopsight.ingest.warehouse import Warehouse, WarehouseError, connect
 from shopsight.storage import Bucket, StorageError
 
-app = typer.Typer(help="ShopSight: land, validate and load an online store's data.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="ShopSight: land, validate and load an online store's data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 generate_app = typer.Typer(help="Write synthetic source files into a bucket.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Inspect and re-admit quarantined rows and files.",
-                             no_args_is_help=True)
-contracts_app = typer.Typer(help="Landing-table contracts and the DDL made from them.",
-                            no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Inspect and re-admit quarantined rows and files.", no_args_is_help=True
+)
+contracts_app = typer.Typer(
+    help="Landing-table contracts and the DDL made from them.", no_args_is_help=True
+)
 app.add_typer(generate_app, name="generate")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(contracts_app, name="contracts")
 
-BucketOption = Annotated[str | None, typer.Option(
-    "--bucket", help="Bucket URL (file://, s3://, memory://). Default: SHOPSIGHT_BUCKET.")]
-WarehouseOption = Annotated[str | None, typer.Option(
-    "--warehouse", help="duckdb:///path or postgresql://user@host:port/db. "
-                        "Default: SHOPSIGHT_WAREHOUSE.")]
+BucketOption = Annotated[
+    str | None,
+    typer.Option(
+        "--bucket", help="Bucket URL (file://, s3://, memory://). Default: SHOPSIGHT_BUCKET."
+    ),
+]
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse",
+        help="duckdb:///path or postgresql://user@host:port/db. Default: SHOPSIGHT_WAREHOUSE.",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 EXPECTED = (StorageError, WarehouseError, ContractError, GenerationError, ReadmitError)
 
@@ -54,7 +67,9 @@ def generate_retail_db_command(
     days: Annotated[int, typer.Option(help="Number of daily exports.")] = 90,
     orders: Annotated[int, typer.Option(help="Orders over the whole period.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
-    faults: Annotated[str, typer.Option(help="none, or default (one of each fault class).")] = "none",
+    faults: Annotated[
+        str, typer.Option(help="none, or default (one of each fault class).")
+    ] = "none",
     json_output: JsonOption = False,
 ) -> None:
     """Write the retail_db OLTP export: one headerless CSV per table per day."""
@@ -67,23 +82,28 @@ def generate_retail_db_command(
         target = Bucket(settings.bucket, settings)
         with console.progress_bar("generating retail_db", json_output) as bar:
             task = bar.add_task("days", total=days)
-            summary = generate_retail_db(target, first, days, orders, seed, faults,
-                                         on_day=lambda _: bar.advance(task))
+            summary = generate_retail_db(
+                target, first, days, orders, seed, faults, on_day=lambda _: bar.advance(task)
+            )
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
         console.print_json(summary.to_json())
         return
-    console.print_table(f"generated {summary.files} files in {target.url}", ["table", "rows"],
-                        [[t, n] for t, n in summary.rows.items()])
+    console.print_table(
+        f"generated {summary.files} files in {target.url}",
+        ["table", "rows"],
+        [[t, n] for t, n in summary.rows.items()],
+    )
     console.out.print(f"{len(summary.faults)} faults logged in {summary.manifest}")
 
 
 def _print_ingest(report: IngestReport) -> None:
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for f in report.files:
-        row = rows.setdefault(f.table, {"files": 0, "quarantined": 0, "loaded": 0, "rejected": 0,
-                                        "reasons": {}})
+        row = rows.setdefault(
+            f.table, {"files": 0, "quarantined": 0, "loaded": 0, "rejected": 0, "reasons": {}}
+        )
         row["files"] += 1
         row["quarantined"] += f.status == "quarantined"
         row["loaded"] += f.rows_loaded
@@ -92,30 +112,63 @@ def _print_ingest(report: IngestReport) -> None:
             row["reasons"][reason] = row["reasons"].get(reason, 0) + count
         if f.reason:
             row["reasons"][f.reason] = row["reasons"].get(f.reason, 0) + 1
-    console.print_table(f"ingest run {report.run_id}",
-                        ["table", "files", "files quarantined", "rows loaded", "rows quarantined",
-                         "quarantined by reason"],
-                        [[t, r["files"], r["quarantined"], r["loaded"], r["rejected"],
-                          ", ".join(f"{k}={v}" for k, v in sorted(r["reasons"].items()))]
-                         for t, r in rows.items()])
+    console.print_table(
+        f"ingest run {report.run_id}",
+        [
+            "table",
+            "files",
+            "files quarantined",
+            "rows loaded",
+            "rows quarantined",
+            "quarantined by reason",
+        ],
+        [
+            [
+                t,
+                r["files"],
+                r["quarantined"],
+                r["loaded"],
+                r["rejected"],
+                ", ".join(f"{k}={v}" for k, v in sorted(r["reasons"].items())),
+            ]
+            for t, r in rows.items()
+        ],
+    )
     for f in report.quarantined_files:
-        console.err.print(f"[red]file quarantined[/] {f.path}: {f.reason}: {f.message}",
-                          highlight=False)
+        console.err.print(
+            f"[red]file quarantined[/] {f.path}: {f.reason}: {f.message}", highlight=False
+        )
     for f in report.over_ratio_files:
-        console.err.print(f"[red]too many rejects[/] {f.path}: {f.rows_rejected} of "
-                          f"{f.rows_read} rows quarantined", highlight=False)
+        console.err.print(
+            f"[red]too many rejects[/] {f.path}: {f.rows_rejected} of "
+            f"{f.rows_read} rows quarantined",
+            highlight=False,
+        )
 
 
-def run_ingest(bucket: str | None, warehouse: str | None, source: str, tables: list[str] | None,
-               verify: bool, json_output: bool) -> IngestReport:
+def run_ingest(
+    bucket: str | None,
+    warehouse: str | None,
+    source: str,
+    tables: list[str] | None,
+    verify: bool,
+    json_output: bool,
+) -> IngestReport:
     """Ingest with a progress bar; shared by `ingest` and `run`."""
     settings, target, wh = _open(bucket, warehouse)
     try:
         with console.progress_bar(f"ingesting {source}", json_output) as bar:
             task = bar.add_task("files", total=None)
-            return ingest(target, wh, source, tables, verify, settings.max_reject_ratio,
-                          on_plan=lambda n: bar.update(task, total=n),
-                          on_file=lambda _: bar.advance(task))
+            return ingest(
+                target,
+                wh,
+                source,
+                tables,
+                verify,
+                settings.max_reject_ratio,
+                on_plan=lambda n: bar.update(task, total=n),
+                on_file=lambda _: bar.advance(task),
+            )
     finally:
         wh.close()
 
@@ -125,7 +178,9 @@ def ingest_command(
     source: Annotated[str, typer.Option(help="Source whose landing files to load.")] = "retail_db",
     table: Annotated[list[str] | None, typer.Option(help="Only this table (repeatable).")] = None,
     verify: Annotated[bool, typer.Option(help="Re-read every file and compare checksums.")] = False,
-    bucket: BucketOption = None, warehouse: WarehouseOption = None, json_output: JsonOption = False,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Load new landed files exactly once; quarantine bad rows and files with reasons.
 
@@ -142,8 +197,9 @@ def ingest_command(
 
 
 @app.command("status")
-def status_command(bucket: BucketOption = None, warehouse: WarehouseOption = None,
-                   json_output: JsonOption = False) -> None:
+def status_command(
+    bucket: BucketOption = None, warehouse: WarehouseOption = None, json_output: JsonOption = False
+) -> None:
     """Per table: files and rows loaded, rows quarantined by reason, latest day loaded."""
     try:
         _, _, wh = _open(bucket, warehouse)
@@ -154,13 +210,32 @@ def status_command(bucket: BucketOption = None, warehouse: WarehouseOption = Non
     if json_output:
         console.print_json({"tables": rows})
         return
-    console.print_table("warehouse status", [
-        "source", "table", "files", "files quarantined", "rows loaded", "rows quarantined",
-        "open quarantine", "latest day"], [[
-            r["source"], r["table"], r["files_loaded"], r["files_quarantined"], r["rows_loaded"],
-            r["rows_rejected"], ", ".join(f"{k}={v}" for k, v in
-                                          r["open_quarantine_by_reason"].items()),
-            r["latest_file_dt"]] for r in rows])
+    console.print_table(
+        "warehouse status",
+        [
+            "source",
+            "table",
+            "files",
+            "files quarantined",
+            "rows loaded",
+            "rows quarantined",
+            "open quarantine",
+            "latest day",
+        ],
+        [
+            [
+                r["source"],
+                r["table"],
+                r["files_loaded"],
+                r["files_quarantined"],
+                r["rows_loaded"],
+                r["rows_rejected"],
+                ", ".join(f"{k}={v}" for k, v in r["open_quarantine_by_reason"].items()),
+                r["latest_file_dt"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 @quarantine_app.command("list")
@@ -168,7 +243,9 @@ def quarantine_list(
     table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
     reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Include re-admitted rows.")] = False,
-    bucket: BucketOption = None, warehouse: WarehouseOption = None, json_output: JsonOption = False,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """List quarantined rows and files with file, line, column and reason."""
     try:
@@ -180,16 +257,20 @@ def quarantine_list(
     if json_output:
         console.print_json({"quarantine": rows})
         return
-    console.print_table(f"{len(rows)} quarantined", ["id", "path", "line", "column", "reason",
-                                                     "message"],
-                        [[r["id"], r["path"], r["line"], r["column"], r["reason"], r["message"]]
-                         for r in rows])
+    console.print_table(
+        f"{len(rows)} quarantined",
+        ["id", "path", "line", "column", "reason", "message"],
+        [[r["id"], r["path"], r["line"], r["column"], r["reason"], r["message"]] for r in rows],
+    )
 
 
 @quarantine_app.command("show")
-def quarantine_show(ids: Annotated[list[str], typer.Argument(help="Quarantine ids.")],
-                    bucket: BucketOption = None, warehouse: WarehouseOption = None,
-                    json_output: JsonOption = False) -> None:
+def quarantine_show(
+    ids: Annotated[list[str], typer.Argument(help="Quarantine ids.")],
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
     """Show quarantined rows in full, with the raw line as delivered."""
     try:
         _, _, wh = _open(bucket, warehouse)
@@ -209,9 +290,15 @@ def quarantine_show(ids: Annotated[list[str], typer.Argument(help="Quarantine id
 @quarantine_app.command("readmit")
 def quarantine_readmit(
     ids: Annotated[list[str], typer.Argument(help="Quarantine ids to re-admit.")],
-    line: Annotated[str | None, typer.Option(help="A fixed line replacing one quarantined row.")] = None,
-    file: Annotated[Path | None, typer.Option(help="Fixed content for one quarantined file.")] = None,
-    bucket: BucketOption = None, warehouse: WarehouseOption = None, json_output: JsonOption = False,
+    line: Annotated[
+        str | None, typer.Option(help="A fixed line replacing one quarantined row.")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Fixed content for one quarantined file.")
+    ] = None,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Load quarantined rows (as delivered, or fixed) or files through the normal path.
 
@@ -228,8 +315,11 @@ def quarantine_readmit(
         console.print_json({"files": [r.to_json() for r in results]})
     else:
         for r in results:
-            console.out.print(f"{r.path}: {r.rows_loaded} loaded, {r.rows_rejected} quarantined "
-                              f"again ({r.status})", highlight=False)
+            console.out.print(
+                f"{r.path}: {r.rows_loaded} loaded, {r.rows_rejected} quarantined "
+                f"again ({r.status})",
+                highlight=False,
+            )
     if any(r.rows_rejected or r.status == "quarantined" for r in results):
         raise typer.Exit(1)
 
@@ -238,8 +328,12 @@ def quarantine_readmit(
 def contracts_ddl(
     source: Annotated[str, typer.Option(help="Source contract.")] = "retail_db",
     dialect: Annotated[str, typer.Option(help="postgres or duckdb.")] = "postgres",
-    output: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
-    check: Annotated[bool, typer.Option(help="Exit 1 if --output differs from the contract.")] = False,
+    output: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of stdout.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option(help="Exit 1 if --output differs from the contract.")
+    ] = False,
 ) -> None:
     """Print (or write, or check) the landing DDL generated from a contract."""
     if dialect not in ("postgres", "duckdb"):
@@ -252,15 +346,20 @@ def contracts_ddl(
         console.out.print(ddl, highlight=False, markup=False)
     elif check:
         if not output.exists() or output.read_text() != ddl:
-            console.fail(f"{output} differs from the {source} contract: run "
-                         f"`shopsight contracts ddl --output {output}`", code=1)
+            console.fail(
+                f"{output} differs from the {source} contract: run "
+                f"`shopsight contracts ddl --output {output}`",
+                code=1,
+            )
     else:
         output.write_text(ddl)
 
 
 @app.command("run")
 def run_command(
-    bucket: BucketOption = None, warehouse: WarehouseOption = None, json_output: JsonOption = False,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """The daily job: generate demo data if the bucket is empty, then ingest and summarise."""
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
@@ -270,8 +369,9 @@ def run_command(
             if not json_output:
                 console.err.print(f"bucket {target.url} is empty: generating 90 days of demo data")
             generate_retail_db(target, date(2024, 1, 1), 90, 20_000, 42, "default")
-        report = run_ingest(settings.bucket, settings.warehouse, "retail_db", None, False,
-                            json_output)
+        report = run_ingest(
+            settings.bucket, settings.warehouse, "retail_db", None, False, json_output
+        )
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:

@@ -32,8 +32,15 @@ def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 @contextmanager
 def progress_bar(description: str, quiet: bool) -> Iterator[Progress]:
     """A progress bar on stderr (hidden for --json runs and when stderr is not a terminal)."""
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, disable=quiet, transient=False)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=False,
+    )
     with progress:
         yield progress
 

@@ -16,21 +16,44 @@ ROOT = Path(__file__).resolve().parents[2]
 # written out here independently of the contract.
 SEED = {
     "departments": [("department_id", "int"), ("department_name", "varchar(45)")],
-    "categories": [("category_id", "int"), ("category_department_id", "int"),
-                   ("category_name", "varchar(45)")],
-    "products": [("product_id", "int"), ("product_category_id", "int"),
-                 ("product_name", "varchar(45)"), ("product_description", "varchar(255)"),
-                 ("product_price", "float"), ("product_image", "varchar(255)")],
-    "customers": [("customer_id", "int"), ("customer_fname", "varchar(45)"),
-                  ("customer_lname", "varchar(45)"), ("customer_email", "varchar(45)"),
-                  ("customer_password", "varchar(45)"), ("customer_street", "varchar(255)"),
-                  ("customer_city", "varchar(45)"), ("customer_state", "varchar(45)"),
-                  ("customer_zipcode", "varchar(45)")],
-    "orders": [("order_id", "int"), ("order_date", "timestamp"), ("order_customer_id", "int"),
-               ("order_status", "varchar(45)")],
-    "order_items": [("order_item_id", "int"), ("order_item_order_id", "int"),
-                    ("order_item_product_id", "int"), ("order_item_quantity", "int"),
-                    ("order_item_subtotal", "float"), ("order_item_product_price", "float")],
+    "categories": [
+        ("category_id", "int"),
+        ("category_department_id", "int"),
+        ("category_name", "varchar(45)"),
+    ],
+    "products": [
+        ("product_id", "int"),
+        ("product_category_id", "int"),
+        ("product_name", "varchar(45)"),
+        ("product_description", "varchar(255)"),
+        ("product_price", "float"),
+        ("product_image", "varchar(255)"),
+    ],
+    "customers": [
+        ("customer_id", "int"),
+        ("customer_fname", "varchar(45)"),
+        ("customer_lname", "varchar(45)"),
+        ("customer_email", "varchar(45)"),
+        ("customer_password", "varchar(45)"),
+        ("customer_street", "varchar(255)"),
+        ("customer_city", "varchar(45)"),
+        ("customer_state", "varchar(45)"),
+        ("customer_zipcode", "varchar(45)"),
+    ],
+    "orders": [
+        ("order_id", "int"),
+        ("order_date", "timestamp"),
+        ("order_customer_id", "int"),
+        ("order_status", "varchar(45)"),
+    ],
+    "order_items": [
+        ("order_item_id", "int"),
+        ("order_item_order_id", "int"),
+        ("order_item_product_id", "int"),
+        ("order_item_quantity", "int"),
+        ("order_item_subtotal", "float"),
+        ("order_item_product_price", "float"),
+    ],
 }
 
 
@@ -42,7 +65,8 @@ def test_committed_landing_ddl_matches_contract() -> None:
     committed = (ROOT / "sql/landing/retail_db.sql").read_text()
     assert committed == render_landing_ddl(load_contract("retail_db"), "postgres"), (
         "sql/landing/retail_db.sql drifted: run `shopsight contracts ddl --output "
-        "sql/landing/retail_db.sql`")
+        "sql/landing/retail_db.sql`"
+    )
 
 
 def test_landing_tables_have_seed_columns_types_and_keys() -> None:

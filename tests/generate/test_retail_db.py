@@ -8,10 +8,10 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from support import fresh_bucket, generate_small_store
-
 from shopsight.generate.export import read_fault_manifests
 from shopsight.storage import Bucket
+
+from support import fresh_bucket, generate_small_store
 
 
 def _rows(bucket: Bucket, table: str) -> list[list[str]]:
@@ -35,11 +35,13 @@ def test_one_headerless_file_per_table_per_day(bucket) -> None:
     landing = [i.key for i in bucket.list("landing/")]
     assert len(landing) == 6 * 5
     assert all(k.endswith("/part-00000.csv") for k in landing)
-    orders = bucket.read_bytes(landing[-2] if "orders" in landing[-2] else
-                               [k for k in landing if "/orders/" in k][0]).decode()
+    orders = bucket.read_bytes(
+        landing[-2] if "orders" in landing[-2] else [k for k in landing if "/orders/" in k][0]
+    ).decode()
     assert not orders.startswith("order_id")
-    assert re.fullmatch(r"\d+,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.0,\d+,[A-Z_]+",
-                        orders.splitlines()[0])
+    assert re.fullmatch(
+        r"\d+,\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.0,\d+,[A-Z_]+", orders.splitlines()[0]
+    )
 
 
 def test_content_is_realistic(bucket) -> None:
@@ -62,10 +64,28 @@ def test_default_faults_are_all_logged(bucket) -> None:
     summary = generate_small_store(bucket)
     logged = read_fault_manifests(bucket)
     assert [f.fault for f in logged] == [f.fault for f in summary.faults]
-    expected = {"embedded_comma", "unterminated_quote", "too_many_fields", "too_few_fields",
-                "non_numeric_amount", "impossible_date", "empty_not_null_number",
-                "empty_not_null_date", "empty_not_null_text", "duplicate_key_in_file",
-                "duplicate_key_across_files", "orphan_product", "orphan_customer",
-                "orphan_category", "zero_quantity", "negative_price", "subtotal_mismatch",
-                "invalid_utf8", "header_line", "empty_file", "truncated_gzip", "gzip_file"}
+    expected = {
+        "embedded_comma",
+        "unterminated_quote",
+        "too_many_fields",
+        "too_few_fields",
+        "non_numeric_amount",
+        "impossible_date",
+        "empty_not_null_number",
+        "empty_not_null_date",
+        "empty_not_null_text",
+        "duplicate_key_in_file",
+        "duplicate_key_across_files",
+        "orphan_product",
+        "orphan_customer",
+        "orphan_category",
+        "zero_quantity",
+        "negative_price",
+        "subtotal_mismatch",
+        "invalid_utf8",
+        "header_line",
+        "empty_file",
+        "truncated_gzip",
+        "gzip_file",
+    }
     assert {f.fault for f in logged} == expected

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from shopsight.ingest.loader import ingest
+from shopsight.ingest.readmit import readmit
+from shopsight.ingest.status import list_quarantine
+
 from support import (
     assert_every_fault_handled,
     assert_rows_conserved,
     generate_small_store,
 )
-
-from shopsight.ingest.loader import ingest
-from shopsight.ingest.readmit import readmit
-from shopsight.ingest.status import list_quarantine
 
 
 def test_every_injected_fault_gets_its_exact_outcome(faulty_store, duckdb_warehouse) -> None:
@@ -52,7 +52,8 @@ def test_current_state_holds_latest_version_and_history_keeps_all(bucket, duckdb
         group by product_id having count(*) > 1""")
     assert prices and all(n >= 1 for (n,) in prices)
     keys = duckdb_warehouse.query(
-        "select count(*), count(distinct order_id) from retail_db.orders")[0]
+        "select count(*), count(distinct order_id) from retail_db.orders"
+    )[0]
     assert keys[0] == keys[1]
 
 
@@ -85,19 +86,23 @@ def test_readmit_fixed_row_loads_it_once(faulty_store, duckdb_warehouse) -> None
     [result] = readmit(bucket, duckdb_warehouse, [row["id"]], ",".join(fields).encode())
     assert (result.rows_loaded, result.rows_rejected) == (1, 0)
     item = duckdb_warehouse.query(
-        "select order_item_subtotal, _file_path from retail_db.order_items "
-        "where order_item_id = ?", [int(fields[0])])
+        "select order_item_subtotal, _file_path from retail_db.order_items where order_item_id = ?",
+        [int(fields[0])],
+    )
     assert item == [(float(fields[4]), result.path)]
     assert list_quarantine(duckdb_warehouse, reason="subtotal_mismatch") == []
     ledger = duckdb_warehouse.query(
-        "select count(*) from shopsight.ingest_ledger where path = ?", [result.path])
+        "select count(*) from shopsight.ingest_ledger where path = ?", [result.path]
+    )
     assert ledger == [(1,)]
     assert_rows_conserved(duckdb_warehouse)
 
 
 def test_reject_ratio_over_threshold_fails_the_run(bucket, duckdb_warehouse) -> None:
-    bucket.write_bytes("landing/retail_db/departments/dt=2024-01-01/part-00000.csv",
-                       b"1,Fitness\nx,Golf\n3,Outdoors\n")
+    bucket.write_bytes(
+        "landing/retail_db/departments/dt=2024-01-01/part-00000.csv",
+        b"1,Fitness\nx,Golf\n3,Outdoors\n",
+    )
     report = ingest(bucket, duckdb_warehouse)
     [result] = report.files
     assert (result.rows_loaded, result.rows_rejected) == (2, 1)

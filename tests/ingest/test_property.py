@@ -12,8 +12,7 @@ from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
 
 _ALPHABET = st.sampled_from([b"1", b"2", b",", b'"', b"\n", b"\r", b"\xff", b"a", b" ", b"."])
-_CONTENT = st.one_of(st.binary(max_size=300),
-                     st.lists(_ALPHABET, max_size=120).map(b"".join))
+_CONTENT = st.one_of(st.binary(max_size=300), st.lists(_ALPHABET, max_size=120).map(b"".join))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -19,28 +19,41 @@ def _check(table: str, line: bytes) -> dict | None:
     return con.execute(f"select problem from ({sql})").fetchall()[0][0]
 
 
-@pytest.mark.parametrize(("table", "line", "reason", "column"), [
-    ("order_items", b"1,2,3,2,39.98,19.99", None, None),
-    ("order_items", b'1,"2",3,2,39.98,19.99', None, None),
-    ("order_items", b"1,2,3,0,0.0,19.99", "out_of_range", "order_item_quantity"),
-    ("order_items", b"1,2,3,1,N/A,19.99", "invalid_number", "order_item_subtotal"),
-    ("order_items", b"1,2,3,1,nan,19.99", "invalid_number", "order_item_subtotal"),
-    ("order_items", b"1,2,3,,19.99,19.99", "missing_value", "order_item_quantity"),
-    ("order_items", b"1,2,3,2,40.98,19.99", "subtotal_mismatch", None),
-    ("order_items", b"1,2,3,2,39.98,19.99,9", "too_many_fields", None),
-    ("order_items", b"1,2", "too_few_fields", None),
-    ("order_items", b"x1,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
-    ("orders", b'1,2013-07-25 00:00:00.0,5,"COMPLETE', "unterminated_quote", None),
-    ("orders", b'1,2013-07-25 00:00:00.0,5,COM"PLETE"', "bad_quote", None),
-    ("orders", b"1,2013-02-30 00:00:00.0,5,COMPLETE", "invalid_timestamp", "order_date"),
-    ("orders", b"1,2013-07-25,5,COMPLETE", "invalid_timestamp", "order_date"),
-    ("orders", b"1,2013-07-25 00:00:00.0,5,DONE", "not_accepted_value", "order_status"),
-    ("orders", b"order_id,order_date,order_customer_id,order_status", "unexpected_header", None),
-    ("customers", b"1,Ann,Lee,X,X,1 Main St,Boston,MA,2108", "pattern_mismatch", "customer_zipcode"),
-    ("customers", b"1,Ann,L\xffee,X,X,1 Main St,Boston,MA,02108", "invalid_utf8", None),
-    ("customers", b"1,Ann,Lee,X,X,,Boston,MA,02108", None, None),
-    ("departments", b"1," + b"x" * 46, "too_long", "department_name"),
-])
+@pytest.mark.parametrize(
+    ("table", "line", "reason", "column"),
+    [
+        ("order_items", b"1,2,3,2,39.98,19.99", None, None),
+        ("order_items", b'1,"2",3,2,39.98,19.99', None, None),
+        ("order_items", b"1,2,3,0,0.0,19.99", "out_of_range", "order_item_quantity"),
+        ("order_items", b"1,2,3,1,N/A,19.99", "invalid_number", "order_item_subtotal"),
+        ("order_items", b"1,2,3,1,nan,19.99", "invalid_number", "order_item_subtotal"),
+        ("order_items", b"1,2,3,,19.99,19.99", "missing_value", "order_item_quantity"),
+        ("order_items", b"1,2,3,2,40.98,19.99", "subtotal_mismatch", None),
+        ("order_items", b"1,2,3,2,39.98,19.99,9", "too_many_fields", None),
+        ("order_items", b"1,2", "too_few_fields", None),
+        ("order_items", b"x1,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
+        ("orders", b'1,2013-07-25 00:00:00.0,5,"COMPLETE', "unterminated_quote", None),
+        ("orders", b'1,2013-07-25 00:00:00.0,5,COM"PLETE"', "bad_quote", None),
+        ("orders", b"1,2013-02-30 00:00:00.0,5,COMPLETE", "invalid_timestamp", "order_date"),
+        ("orders", b"1,2013-07-25,5,COMPLETE", "invalid_timestamp", "order_date"),
+        ("orders", b"1,2013-07-25 00:00:00.0,5,DONE", "not_accepted_value", "order_status"),
+        (
+            "orders",
+            b"order_id,order_date,order_customer_id,order_status",
+            "unexpected_header",
+            None,
+        ),
+        (
+            "customers",
+            b"1,Ann,Lee,X,X,1 Main St,Boston,MA,2108",
+            "pattern_mismatch",
+            "customer_zipcode",
+        ),
+        ("customers", b"1,Ann,L\xffee,X,X,1 Main St,Boston,MA,02108", "invalid_utf8", None),
+        ("customers", b"1,Ann,Lee,X,X,,Boston,MA,02108", None, None),
+        ("departments", b"1," + b"x" * 46, "too_long", "department_name"),
+    ],
+)
 def test_reason_and_column(table: str, line: bytes, reason: str | None, column: str | None) -> None:
     problem = _check(table, line)
     if reason is None:

@@ -30,23 +30,45 @@ def postgres_url() -> Iterator[str]:
     """A PostgreSQL server of our own; `make test` installs the binaries if missing."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        pytest.fail("PostgreSQL binaries not found: run `make postgres` (apt-get install postgresql)")
+        pytest.fail(
+            "PostgreSQL binaries not found: run `make postgres` (apt-get install postgresql)"
+        )
     bin_dir = os.path.dirname(found[-1])
     data = tempfile.mkdtemp(prefix="shopsight-pg-")
     if os.geteuid() == 0:
         shutil.chown(data, "postgres", "postgres")
     port = free_port()
-    subprocess.run(_as_postgres([f"{bin_dir}/initdb", "-D", data, "-U", "postgres",
-                                 "--auth=trust", "-E", "UTF8"]), check=True, capture_output=True)
-    subprocess.run(_as_postgres([
-        f"{bin_dir}/pg_ctl", "-D", data, "-w", "-l", f"{data}/server.log", "-o",
-        f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"]) + ["start"],
-        check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [f"{bin_dir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                f"{bin_dir}/pg_ctl",
+                "-D",
+                data,
+                "-w",
+                "-l",
+                f"{data}/server.log",
+                "-o",
+                f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off",
+            ]
+        )
+        + ["start"],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres([f"{bin_dir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres([f"{bin_dir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -69,10 +91,17 @@ def s3_endpoint() -> Iterator[str]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    previous = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                               "SHOPSIGHT_S3_ENDPOINT_URL")}
-    os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                       "SHOPSIGHT_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"})
+    previous = {
+        k: os.environ.get(k)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "SHOPSIGHT_S3_ENDPOINT_URL")
+    }
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "SHOPSIGHT_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        }
+    )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

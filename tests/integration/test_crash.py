@@ -8,19 +8,22 @@ import sys
 import time
 
 import pytest
-from support import assert_rows_conserved, generate_small_store
 
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
+
+from support import assert_rows_conserved, generate_small_store
 
 pytestmark = pytest.mark.integration
 
 
 def _current_state(url: str) -> list[tuple]:
     warehouse = connect(url)
-    rows = warehouse.query("select order_item_id, order_item_subtotal, _file_path "
-                           "from retail_db.order_items order by 1")
+    rows = warehouse.query(
+        "select order_item_id, order_item_subtotal, _file_path "
+        "from retail_db.order_items order by 1"
+    )
     warehouse.close()
     return rows
 
@@ -29,8 +32,17 @@ def test_sigkill_mid_ingest_then_rerun_loads_everything_once(tmp_path) -> None:
     bucket = Bucket(f"file://{tmp_path}/bucket")
     generate_small_store(bucket, days=20, orders=6000)
     url = f"duckdb:///{tmp_path}/killed.duckdb"
-    command = [sys.executable, "-m", "shopsight", "ingest", "--bucket", bucket.url,
-               "--warehouse", url, "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "shopsight",
+        "ingest",
+        "--bucket",
+        bucket.url,
+        "--warehouse",
+        url,
+        "--json",
+    ]
     kills = 0
     for delay in (1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0):
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from support import (
-    assert_every_fault_handled,
-    assert_rows_conserved,
-    generate_small_store,
-)
 
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.readmit import readmit
 from shopsight.ingest.status import list_quarantine
 from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
+
+from support import (
+    assert_every_fault_handled,
+    assert_rows_conserved,
+    generate_small_store,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -26,12 +27,18 @@ def _snapshot(warehouse) -> dict[str, list[tuple]]:
     for table in TABLES:
         rows = warehouse.query(f"select * from retail_db.{table}")
         snapshot[table] = sorted(tuple(str(v) for v in row[:-1]) for row in rows)
-    snapshot["ledger"] = sorted(warehouse.query(
-        "select path, status, reason, rows_read, rows_loaded, rows_rejected, warnings "
-        "from shopsight.ingest_ledger"))
-    snapshot["quarantine"] = sorted(warehouse.query(
-        "select quarantine_id, path, line_number, column_name, reason, message, raw_line "
-        "from shopsight.quarantine"))
+    snapshot["ledger"] = sorted(
+        warehouse.query(
+            "select path, status, reason, rows_read, rows_loaded, rows_rejected, warnings "
+            "from shopsight.ingest_ledger"
+        )
+    )
+    snapshot["quarantine"] = sorted(
+        warehouse.query(
+            "select quarantine_id, path, line_number, column_name, reason, message, raw_line "
+            "from shopsight.quarantine"
+        )
+    )
     return snapshot
 
 
@@ -76,8 +83,11 @@ def test_postgres_landing_tables_follow_the_seed_ddl(fresh_postgres) -> None:
         where table_schema = 'retail_db' and table_name = 'order_items'
             and column_name not like '\\_%' order by ordinal_position""")
     assert columns == [
-        ("order_item_id", "integer", "NO"), ("order_item_order_id", "integer", "NO"),
-        ("order_item_product_id", "integer", "NO"), ("order_item_quantity", "integer", "NO"),
+        ("order_item_id", "integer", "NO"),
+        ("order_item_order_id", "integer", "NO"),
+        ("order_item_product_id", "integer", "NO"),
+        ("order_item_quantity", "integer", "NO"),
         ("order_item_subtotal", "double precision", "NO"),
-        ("order_item_product_price", "double precision", "NO")]
+        ("order_item_product_price", "double precision", "NO"),
+    ]
     warehouse.close()

@@ -128,7 +128,9 @@ class Contract(BaseModel):
             return self.tables[name]
         except KeyError:
             known = ", ".join(self.tables)
-            raise ContractError(f"source {self.source!r} has no table {name!r} (known: {known})")
+            raise ContractError(
+                f"source {self.source!r} has no table {name!r} (known: {known})"
+            ) from None
 
 
 @cache

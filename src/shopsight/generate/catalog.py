@@ -11,24 +11,117 @@ from dataclasses import dataclass
 
 DEPARTMENTS = ["Fitness", "Footwear", "Apparel", "Golf", "Outdoors", "Fan Shop"]
 CATEGORY_WORDS = [
-    "Cardio Equipment", "Strength Training", "Yoga", "Running Shoes", "Trail Shoes",
-    "Kids' Footwear", "Men's Apparel", "Women's Apparel", "Accessories", "Golf Balls",
-    "Golf Clubs", "Golf Bags & Carts", "Camping & Hiking", "Fishing", "Hunting & Shooting",
-    "Water Sports", "Team Shop", "Fan Gear", "Tennis & Racquet", "Lacrosse",
+    "Cardio Equipment",
+    "Strength Training",
+    "Yoga",
+    "Running Shoes",
+    "Trail Shoes",
+    "Kids' Footwear",
+    "Men's Apparel",
+    "Women's Apparel",
+    "Accessories",
+    "Golf Balls",
+    "Golf Clubs",
+    "Golf Bags & Carts",
+    "Camping & Hiking",
+    "Fishing",
+    "Hunting & Shooting",
+    "Water Sports",
+    "Team Shop",
+    "Fan Gear",
+    "Tennis & Racquet",
+    "Lacrosse",
 ]
-BRANDS = ["Nike", "Under Armour", "Diamondback", "Pelican", "O'Brien", "Titleist", "Columbia",
-          "Garmin", "Bowflex", "TaylorMade", "adidas", "Merrell", "Coleman", "Hirzl"]
-ITEMS = ["Running Shoe", "Sports Bra", "Cleats", "Kayak", "Life Vest", "Polo", "Glove",
-         "Tent", "Sleeping Bag", "Backpack", "Treadmill", "Dumbbell Set", "Golf Ball Pack",
-         "Driver", "Rain Jacket", "Water Bottle", "Fishing Rod", "Jersey", "Hoodie", "Socks"]
-FIRST_NAMES = ["Mary", "James", "Robert", "Linda", "David", "Maria", "Jose", "Ann", "Richard",
-               "Karen", "Juan", "Sofia", "Chen", "Aisha", "Tom", "Olga", "Kenji", "Fatima"]
-LAST_NAMES = ["Smith", "Johnson", "Garcia", "Lee", "Brown", "Martinez", "Nguyen", "Davis",
-              "O'Connor", "Lopez", "Wilson", "Anderson", "Kim", "Patel", "Rossi", "Novak"]
-CITIES = [("Caguas", "PR", "00725"), ("Brooklyn", "NY", "11201"), ("Chicago", "IL", "60601"),
-          ("Los Angeles", "CA", "90001"), ("Boston", "MA", "02108"), ("Newark", "NJ", "07102"),
-          ("Houston", "TX", "77001"), ("Denver", "CO", "80202"), ("Hartford", "CT", "06103"),
-          ("Portland", "ME", "04101"), ("Seattle", "WA", "98101"), ("Miami", "FL", "33101")]
+BRANDS = [
+    "Nike",
+    "Under Armour",
+    "Diamondback",
+    "Pelican",
+    "O'Brien",
+    "Titleist",
+    "Columbia",
+    "Garmin",
+    "Bowflex",
+    "TaylorMade",
+    "adidas",
+    "Merrell",
+    "Coleman",
+    "Hirzl",
+]
+ITEMS = [
+    "Running Shoe",
+    "Sports Bra",
+    "Cleats",
+    "Kayak",
+    "Life Vest",
+    "Polo",
+    "Glove",
+    "Tent",
+    "Sleeping Bag",
+    "Backpack",
+    "Treadmill",
+    "Dumbbell Set",
+    "Golf Ball Pack",
+    "Driver",
+    "Rain Jacket",
+    "Water Bottle",
+    "Fishing Rod",
+    "Jersey",
+    "Hoodie",
+    "Socks",
+]
+FIRST_NAMES = [
+    "Mary",
+    "James",
+    "Robert",
+    "Linda",
+    "David",
+    "Maria",
+    "Jose",
+    "Ann",
+    "Richard",
+    "Karen",
+    "Juan",
+    "Sofia",
+    "Chen",
+    "Aisha",
+    "Tom",
+    "Olga",
+    "Kenji",
+    "Fatima",
+]
+LAST_NAMES = [
+    "Smith",
+    "Johnson",
+    "Garcia",
+    "Lee",
+    "Brown",
+    "Martinez",
+    "Nguyen",
+    "Davis",
+    "O'Connor",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Kim",
+    "Patel",
+    "Rossi",
+    "Novak",
+]
+CITIES = [
+    ("Caguas", "PR", "00725"),
+    ("Brooklyn", "NY", "11201"),
+    ("Chicago", "IL", "60601"),
+    ("Los Angeles", "CA", "90001"),
+    ("Boston", "MA", "02108"),
+    ("Newark", "NJ", "07102"),
+    ("Houston", "TX", "77001"),
+    ("Denver", "CO", "80202"),
+    ("Hartford", "CT", "06103"),
+    ("Portland", "ME", "04101"),
+    ("Seattle", "WA", "98101"),
+    ("Miami", "FL", "33101"),
+]
 STREETS = ["Main St", "Oak Avenue", "Pine Street", "Cedar Court", "Elm Way", "Lake Drive"]
 
 
@@ -57,10 +150,16 @@ def product(seed: int, product_id: int, n_categories: int = 58) -> Product:
     rng = random.Random(f"{seed}:product:{product_id}")
     brand, item = rng.choice(BRANDS), rng.choice(ITEMS)
     # About one name in eight carries a comma, as real catalog names do.
-    name = f"{brand} {item}, Size {rng.randint(5, 13)}" if rng.random() < 0.125 else (
-        f"{brand} Men's {item} {rng.randint(100, 999)}")
-    price = round(rng.choice([9.99, 19.99, 24.99, 39.99, 59.99, 129.99, 299.98, 399.98])
-                  * rng.uniform(0.8, 1.2), 2)
+    name = (
+        f"{brand} {item}, Size {rng.randint(5, 13)}"
+        if rng.random() < 0.125
+        else (f"{brand} Men's {item} {rng.randint(100, 999)}")
+    )
+    price = round(
+        rng.choice([9.99, 19.99, 24.99, 39.99, 59.99, 129.99, 299.98, 399.98])
+        * rng.uniform(0.8, 1.2),
+        2,
+    )
     return Product(
         product_id=product_id,
         category_id=rng.randint(1, n_categories),

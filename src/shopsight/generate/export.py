@@ -41,8 +41,12 @@ class GenerationSummary:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "start": self.start.isoformat(), "days": self.days, "files": self.files,
-            "rows": self.rows, "faults": len(self.faults), "manifest": self.manifest,
+            "start": self.start.isoformat(),
+            "days": self.days,
+            "files": self.files,
+            "rows": self.rows,
+            "faults": len(self.faults),
+            "manifest": self.manifest,
         }
 
 
@@ -50,9 +54,15 @@ def landing_key(table: str, day: date, name: str = "part-00000.csv") -> str:
     return f"landing/{SOURCE}/{table}/dt={day.isoformat()}/{name}"
 
 
-def generate_retail_db(bucket: Bucket, start: date, days: int, orders: int, seed: int,
-                       faults: str = "none",
-                       on_day: Callable[[date], None] | None = None) -> GenerationSummary:
+def generate_retail_db(
+    bucket: Bucket,
+    start: date,
+    days: int,
+    orders: int,
+    seed: int,
+    faults: str = "none",
+    on_day: Callable[[date], None] | None = None,
+) -> GenerationSummary:
     """Simulate the store and write ``days`` daily exports starting at ``start``.
 
     A bucket that already holds an earlier simulation with the same seed is continued:
@@ -91,8 +101,9 @@ def generate_retail_db(bucket: Bucket, start: date, days: int, orders: int, seed
             previous[table] = [line for n, line in enumerate(lines, 1) if n not in faulty]
             content = b"".join(line + b"\n" for line in lines)
             file_fault = faults == "default" and days >= 2 and export.day == last
-            summary.files += _write_day_file(bucket, table, export.day, content, file_fault,
-                                             summary.faults)
+            summary.files += _write_day_file(
+                bucket, table, export.day, content, file_fault, summary.faults
+            )
             summary.rows[table] += len(lines)
         if on_day:
             on_day(export.day)
@@ -112,7 +123,8 @@ def _store_shape(bucket: Bucket, start: date, days: int, orders: int, seed: int)
         if state["seed"] != seed:
             raise GenerationError(
                 f"{bucket.url}/{STATE_KEY}: the bucket holds a simulation with seed "
-                f"{state['seed']}; continue it with --seed {state['seed']} or use a new bucket")
+                f"{state['seed']}; continue it with --seed {state['seed']} or use a new bucket"
+            )
         origin = date.fromisoformat(state["origin"])
         if start < origin:
             raise GenerationError(f"--start {start} is before the simulation's first day {origin}")
@@ -131,13 +143,20 @@ def _csv_lines(rows: list[list[str]]) -> list[bytes]:
     return text.split(b"\n")[:-1] if text else []
 
 
-def _write_day_file(bucket: Bucket, table: str, day: date, content: bytes, file_fault: bool,
-                    records: list[FaultRecord]) -> int:
+def _write_day_file(
+    bucket: Bucket,
+    table: str,
+    day: date,
+    content: bytes,
+    file_fault: bool,
+    records: list[FaultRecord],
+) -> int:
     if file_fault and table == "order_items":
         key = landing_key(table, day, "part-00000.csv.gz")
         bucket.write_bytes(key, truncate_gzip(content))
-        records.append(FaultRecord("truncated_gzip", table, key, None, "file_quarantined",
-                                   "truncated_gzip"))
+        records.append(
+            FaultRecord("truncated_gzip", table, key, None, "file_quarantined", "truncated_gzip")
+        )
         return 1
     if file_fault and table == "orders":
         key = landing_key(table, day, "part-00000.csv.gz")
@@ -162,8 +181,14 @@ def _redeliver_changed_file(bucket: Bucket, day: date) -> FaultRecord:
     else:
         content = bucket.read_bytes(key)
         bucket.write_bytes(key, content.replace(b"PENDING_PAYMENT", b"PROCESSING", 1))
-    return FaultRecord("redelivered_with_new_content", "orders", key, None, "file_quarantined",
-                       "redelivered_with_new_content")
+    return FaultRecord(
+        "redelivered_with_new_content",
+        "orders",
+        key,
+        None,
+        "file_quarantined",
+        "redelivered_with_new_content",
+    )
 
 
 def _write_manifest(bucket: Bucket, start: date, days: int, records: list[FaultRecord]) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 CsvFile = list[bytes]  # lines without their newline
+Apply = Callable[[random.Random, CsvFile, set[int]], list[int]]  # returns 0-based line indexes
 
 
 @dataclass
@@ -36,7 +37,7 @@ class _Injection:
     outcome: str
     reason: str | None
     column: str | None
-    apply: Callable[[random.Random, CsvFile, CsvFile], list[int]]
+    apply: Apply
 
 
 def _fields(line: bytes) -> list[bytes]:
@@ -51,21 +52,25 @@ def _pick(rng: random.Random, lines: CsvFile, avoid: set[int]) -> int:
     return index
 
 
-def _set_field(position: int, value: bytes) -> Callable[[random.Random, CsvFile, set[int]], list[int]]:
+def _set_field(position: int, value: bytes) -> Apply:
     def apply(rng: random.Random, lines: CsvFile, avoid: set[int]) -> list[int]:
         index = _pick(rng, lines, avoid)
         fields = _fields(lines[index])
         fields[position] = value if value != b"<negative>" else b"-" + fields[position]
         lines[index] = b",".join(fields)
         return [index]
+
     return apply
 
 
-def _mutate(change: Callable[[list[bytes]], list[bytes]]) -> Callable[[random.Random, CsvFile, set[int]], list[int]]:
+def _mutate(
+    change: Callable[[list[bytes]], list[bytes]],
+) -> Apply:
     def apply(rng: random.Random, lines: CsvFile, avoid: set[int]) -> list[int]:
         index = _pick(rng, lines, avoid)
         lines[index] = b",".join(change(_fields(lines[index])))
         return [index]
+
     return apply
 
 
@@ -79,10 +84,17 @@ def _duplicate_key_in_file(rng: random.Random, lines: CsvFile, avoid: set[int]) 
 
 
 def _append_orphan_product(rng: random.Random, lines: CsvFile, avoid: set[int]) -> list[int]:
-    lines.append(b'%d,9000,Orphan Test Product,No category was ever delivered,19.99,'
-                 b'https://images.example.com/products/orphan.jpg' % (800000 + rng.randint(1, 999)))
+    lines.append(
+        b"%d,9000,Orphan Test Product,No category was ever delivered,19.99,"
+        b"https://images.example.com/products/orphan.jpg" % (800000 + rng.randint(1, 999))
+    )
     avoid.add(len(lines) - 1)
     return [len(lines) - 1]
+
+
+def _first_quoted_line(rng: random.Random, lines: CsvFile, avoid: set[int]) -> list[int]:
+    """Not a fault to inject: a quoted name with a comma must simply load."""
+    return [next(i for i, line in enumerate(lines) if b'"' in line)]
 
 
 def _subtotal_plus_one(fields: list[bytes]) -> list[bytes]:
@@ -107,52 +119,86 @@ def _impossible_date(fields: list[bytes]) -> list[bytes]:
 
 # Row-level faults, in a fixed order so that a seed always gives the same manifest.
 ROW_FAULTS: dict[str, _Injection] = {
-    "embedded_comma": _Injection("products", "loaded", None, None,
-                                 lambda rng, lines, avoid: [next(i for i, l in enumerate(lines) if b'"' in l)]),
-    "unterminated_quote": _Injection("orders", "rejected", "unterminated_quote", None,
-                                     _mutate(_unterminated_quote)),
-    "too_many_fields": _Injection("order_items", "rejected", "too_many_fields", None,
-                                  _mutate(lambda f: [*f, b"7"])),
-    "too_few_fields": _Injection("orders", "rejected", "too_few_fields", None,
-                                 _mutate(lambda f: f[:-1])),
-    "non_numeric_amount": _Injection("order_items", "rejected", "invalid_number",
-                                     "order_item_subtotal", _set_field(4, b"N/A")),
-    "impossible_date": _Injection("orders", "rejected", "invalid_timestamp", "order_date",
-                                  _mutate(_impossible_date)),
-    "empty_not_null_number": _Injection("order_items", "rejected", "missing_value",
-                                        "order_item_quantity", _set_field(3, b"")),
-    "empty_not_null_date": _Injection("orders", "rejected", "missing_value", "order_date",
-                                      _set_field(1, b"")),
-    "empty_not_null_text": _Injection("customers", "warning", "empty_text", "customer_street",
-                                      _set_field(5, b"")),
-    "duplicate_key_in_file": _Injection("orders", "rejected", "duplicate_key", "order_id",
-                                        _duplicate_key_in_file),
-    "orphan_product": _Injection("order_items", "warning", "orphan_reference",
-                                 "order_item_product_id", _set_field(2, b"999999")),
-    "orphan_customer": _Injection("orders", "warning", "orphan_reference", "order_customer_id",
-                                  _set_field(2, b"999999")),
-    "orphan_category": _Injection("products", "warning", "orphan_reference",
-                                  "product_category_id", _append_orphan_product),
-    "zero_quantity": _Injection("order_items", "rejected", "out_of_range", "order_item_quantity",
-                                _mutate(_zero_quantity)),
-    "negative_price": _Injection("order_items", "rejected", "out_of_range",
-                                 "order_item_product_price", _set_field(5, b"<negative>")),
-    "subtotal_mismatch": _Injection("order_items", "rejected", "subtotal_mismatch", None,
-                                    _mutate(_subtotal_plus_one)),
-    "invalid_utf8": _Injection("customers", "rejected", "invalid_utf8", None,
-                               _set_field(2, b"M\xfcller\xff")),
-    "duplicate_key_across_files": _Injection("order_items", "warning", "duplicate_of_loaded_row",
-                                             None, lambda rng, lines, avoid: []),  # needs yesterday
-    "header_line": _Injection("order_items", "rejected", "unexpected_header", None,
-                              lambda rng, lines, avoid: []),  # inserted last, see apply_row_faults
+    "embedded_comma": _Injection(
+        "products",
+        "loaded",
+        None,
+        None,
+        _first_quoted_line,
+    ),
+    "unterminated_quote": _Injection(
+        "orders", "rejected", "unterminated_quote", None, _mutate(_unterminated_quote)
+    ),
+    "too_many_fields": _Injection(
+        "order_items", "rejected", "too_many_fields", None, _mutate(lambda f: [*f, b"7"])
+    ),
+    "too_few_fields": _Injection(
+        "orders", "rejected", "too_few_fields", None, _mutate(lambda f: f[:-1])
+    ),
+    "non_numeric_amount": _Injection(
+        "order_items", "rejected", "invalid_number", "order_item_subtotal", _set_field(4, b"N/A")
+    ),
+    "impossible_date": _Injection(
+        "orders", "rejected", "invalid_timestamp", "order_date", _mutate(_impossible_date)
+    ),
+    "empty_not_null_number": _Injection(
+        "order_items", "rejected", "missing_value", "order_item_quantity", _set_field(3, b"")
+    ),
+    "empty_not_null_date": _Injection(
+        "orders", "rejected", "missing_value", "order_date", _set_field(1, b"")
+    ),
+    "empty_not_null_text": _Injection(
+        "customers", "warning", "empty_text", "customer_street", _set_field(5, b"")
+    ),
+    "duplicate_key_in_file": _Injection(
+        "orders", "rejected", "duplicate_key", "order_id", _duplicate_key_in_file
+    ),
+    "orphan_product": _Injection(
+        "order_items",
+        "warning",
+        "orphan_reference",
+        "order_item_product_id",
+        _set_field(2, b"999999"),
+    ),
+    "orphan_customer": _Injection(
+        "orders", "warning", "orphan_reference", "order_customer_id", _set_field(2, b"999999")
+    ),
+    "orphan_category": _Injection(
+        "products", "warning", "orphan_reference", "product_category_id", _append_orphan_product
+    ),
+    "zero_quantity": _Injection(
+        "order_items", "rejected", "out_of_range", "order_item_quantity", _mutate(_zero_quantity)
+    ),
+    "negative_price": _Injection(
+        "order_items",
+        "rejected",
+        "out_of_range",
+        "order_item_product_price",
+        _set_field(5, b"<negative>"),
+    ),
+    "subtotal_mismatch": _Injection(
+        "order_items", "rejected", "subtotal_mismatch", None, _mutate(_subtotal_plus_one)
+    ),
+    "invalid_utf8": _Injection(
+        "customers", "rejected", "invalid_utf8", None, _set_field(2, b"M\xfcller\xff")
+    ),
+    "duplicate_key_across_files": _Injection(
+        "order_items", "warning", "duplicate_of_loaded_row", None, lambda rng, lines, avoid: []
+    ),  # needs yesterday
+    "header_line": _Injection(
+        "order_items", "rejected", "unexpected_header", None, lambda rng, lines, avoid: []
+    ),  # inserted last, see apply_row_faults
 }
 
-HEADER_LINE = (b"order_item_id,order_item_order_id,order_item_product_id,order_item_quantity,"
-               b"order_item_subtotal,order_item_product_price")
+HEADER_LINE = (
+    b"order_item_id,order_item_order_id,order_item_product_id,order_item_quantity,"
+    b"order_item_subtotal,order_item_product_price"
+)
 
 
-def apply_row_faults(rng: random.Random, table: str, names: list[str], lines: CsvFile,
-                     path: str, previous: CsvFile) -> list[FaultRecord]:
+def apply_row_faults(
+    rng: random.Random, table: str, names: list[str], lines: CsvFile, path: str, previous: CsvFile
+) -> list[FaultRecord]:
     """Inject the named row faults into one file's lines; return what each must produce.
 
     ``previous`` is the same table's file of the day before (for cross-file duplicates).
@@ -164,13 +210,31 @@ def apply_row_faults(rng: random.Random, table: str, names: list[str], lines: Cs
         if name == "duplicate_key_across_files" and previous:
             lines.append(rng.choice([line for line in previous if b'"' not in line]))
             touched.add(len(lines) - 1)
-            records.append(FaultRecord(name, table, path, len(lines), injection.outcome,
-                                       injection.reason, injection.column))
+            records.append(
+                FaultRecord(
+                    name,
+                    table,
+                    path,
+                    len(lines),
+                    injection.outcome,
+                    injection.reason,
+                    injection.column,
+                )
+            )
         if name in ("header_line", "duplicate_key_across_files"):
             continue
         for index in injection.apply(rng, lines, touched):
-            records.append(FaultRecord(name, table, path, index + 1, injection.outcome,
-                                       injection.reason, injection.column))
+            records.append(
+                FaultRecord(
+                    name,
+                    table,
+                    path,
+                    index + 1,
+                    injection.outcome,
+                    injection.reason,
+                    injection.column,
+                )
+            )
     if "header_line" in names:
         lines.insert(0, HEADER_LINE)
         for record in records:

@@ -19,8 +19,14 @@ TABLES = ["departments", "categories", "products", "customers", "orders", "order
 FINAL_STATUSES = ["COMPLETE", "CLOSED", "CANCELED"]
 # The public export's status mix (share of orders by the status they end in).
 STATUS_MIX = {
-    "COMPLETE": 0.33, "PENDING_PAYMENT": 0.22, "PROCESSING": 0.12, "PENDING": 0.11,
-    "CLOSED": 0.11, "ON_HOLD": 0.055, "SUSPECTED_FRAUD": 0.023, "CANCELED": 0.021,
+    "COMPLETE": 0.33,
+    "PENDING_PAYMENT": 0.22,
+    "PROCESSING": 0.12,
+    "PENDING": 0.11,
+    "CLOSED": 0.11,
+    "ON_HOLD": 0.055,
+    "SUSPECTED_FRAUD": 0.023,
+    "CANCELED": 0.021,
     "PAYMENT_REVIEW": 0.011,
 }
 WEEKDAY_FACTOR = [0.95, 0.9, 0.95, 1.0, 1.1, 1.25, 0.85]
@@ -95,25 +101,38 @@ class RetailDbSimulation:
             else:
                 rows["products"] = self._price_changes(rng, products)
             rows["customers"] = self._customers(rng, day_index)
-            on_sale = [p.product_id for p in products if stop_day.get(p.product_id, n_days) > day_index]
+            on_sale = [
+                p.product_id for p in products if stop_day.get(p.product_id, n_days) > day_index
+            ]
             self._orders(rng, day, day_index, on_sale, rows)
             yield DayExport(day, day_index, rows)
 
     def _stop_days(self, n_days: int) -> dict[int, int]:
         """About 4 % of products stop selling on some day (discontinued, out of stock)."""
         rng = random.Random(f"{self.shape.seed}:stops")
-        chosen = rng.sample(range(1, self.shape.n_products + 1), max(1, self.shape.n_products // 25))
+        chosen = rng.sample(
+            range(1, self.shape.n_products + 1), max(1, self.shape.n_products // 25)
+        )
         return {pid: rng.randint(max(1, n_days // 3), max(1, n_days - 1)) for pid in chosen}
 
     @staticmethod
     def _product_row(p: Product, price: float) -> list[str]:
-        return [str(p.product_id), str(p.category_id), p.name, p.description, _money(price), p.image]
+        return [
+            str(p.product_id),
+            str(p.category_id),
+            p.name,
+            p.description,
+            _money(price),
+            p.image,
+        ]
 
     def _price_changes(self, rng: random.Random, products: list[Product]) -> list[list[str]]:
         changed = rng.sample(products, max(1, len(products) // 200))
         rows = []
         for p in sorted(changed, key=lambda p: p.product_id):
-            new_price = round(self._prices[p.product_id] * rng.choice([0.8, 0.9, 0.95, 1.05, 1.1, 1.2]), 2)
+            new_price = round(
+                self._prices[p.product_id] * rng.choice([0.8, 0.9, 0.95, 1.05, 1.1, 1.2]), 2
+            )
             self._prices[p.product_id] = max(new_price, 0.99)
             rows.append(self._product_row(p, self._prices[p.product_id]))
         return rows
@@ -129,11 +148,18 @@ class RetailDbSimulation:
                 rows.append(customer_row(seed, cid, self._moves[cid]))
         return rows
 
-    def _orders(self, rng: random.Random, day: date, day_index: int, on_sale: list[int],
-                rows: dict[str, list[list[str]]]) -> None:
+    def _orders(
+        self,
+        rng: random.Random,
+        day: date,
+        day_index: int,
+        on_sale: list[int],
+        rows: dict[str, list[list[str]]],
+    ) -> None:
         for moved in self._pending.pop(day_index, []):
-            rows["orders"].append([str(moved.order_id), moved.order_date,
-                                   str(moved.customer_id), moved.status])
+            rows["orders"].append(
+                [str(moved.order_id), moved.order_date, str(moved.customer_id), moved.status]
+            )
         self._carry += self.shape.orders_per_day * WEEKDAY_FACTOR[day.weekday()] / 0.999
         n_orders, self._carry = int(self._carry), self._carry - int(self._carry)
         signed_up = self.shape.customers_signed_up(day_index)
@@ -150,14 +176,22 @@ class RetailDbSimulation:
                 status = rng.choice(["PENDING_PAYMENT", "PROCESSING", "PENDING"])
                 later = day_index + rng.randint(1, 3)
                 self._pending.setdefault(later, []).append(
-                    _PendingStatus(order_id, stamp, customer_id, final))
+                    _PendingStatus(order_id, stamp, customer_id, final)
+                )
             rows["orders"].append([str(order_id), stamp, str(customer_id), status])
             for pid in _pick_products(rng, on_sale, cumulative, rng.randint(1, 5)):
                 quantity = rng.choices([1, 2, 3, 4, 5], [60, 20, 10, 6, 4])[0]
                 price = self._prices[pid]
-                rows["order_items"].append([
-                    str(self._next_item_id), str(order_id), str(pid), str(quantity),
-                    _money(round(quantity * price, 2)), _money(price)])
+                rows["order_items"].append(
+                    [
+                        str(self._next_item_id),
+                        str(order_id),
+                        str(pid),
+                        str(quantity),
+                        _money(round(quantity * price, 2)),
+                        _money(price),
+                    ]
+                )
                 self._next_item_id += 1
 
 
@@ -170,8 +204,9 @@ def _popularity(n: int) -> list[float]:
     return cumulative
 
 
-def _pick_products(rng: random.Random, on_sale: list[int], cumulative: list[float],
-                   count: int) -> list[int]:
+def _pick_products(
+    rng: random.Random, on_sale: list[int], cumulative: list[float], count: int
+) -> list[int]:
     picked = rng.choices(on_sale, cum_weights=cumulative, k=count) if on_sale else []
     return list(dict.fromkeys(picked))
 

@@ -39,8 +39,12 @@ class FileResult:
     finished_at: Any = None
 
     def ledger_row(self, run_id: str) -> list[Any]:
-        values = {**self.__dict__, "run_id": run_id, "table_name": self.table,
-                  "warnings": json.dumps(self.warnings, sort_keys=True)}
+        values = {
+            **self.__dict__,
+            "run_id": run_id,
+            "table_name": self.table,
+            "warnings": json.dumps(self.warnings, sort_keys=True),
+        }
         return [values[name] for name in LEDGER_COLUMNS]
 
     def to_json(self) -> dict[str, Any]:
@@ -56,8 +60,9 @@ def _same_values(table: Table, left: str, right: str) -> str:
     return " and ".join(f"{left}.{c} = {right}.{c}" for c in table.column_names)
 
 
-def load_batch(warehouse: Warehouse, contract: Contract, table: Table, result: FileResult,
-               run_id: str) -> None:
+def load_batch(
+    warehouse: Warehouse, contract: Contract, table: Table, result: FileResult, run_id: str
+) -> None:
     """Write staged ``_batch``/``_rejects`` for one file; the caller owns the transaction."""
     schema, columns = contract.source, ", ".join(table.column_names)
     lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
@@ -66,11 +71,13 @@ def load_batch(warehouse: Warehouse, contract: Contract, table: Table, result: F
     history = f"{schema}.{history_table(table)}"
     duplicates = warehouse.query(
         f"select count(*) from _batch b inner join {current} c "
-        f"on {_key_match(table, 'b', 'c')} and {_same_values(table, 'b', 'c')}")[0][0]
+        f"on {_key_match(table, 'b', 'c')} and {_same_values(table, 'b', 'c')}"
+    )[0][0]
     if duplicates:
         result.warnings["duplicate_of_loaded_row"] = int(duplicates)
-    warehouse.execute(f"insert into {history} ({columns}, {lineage}) "
-                      f"select {columns}, {lineage} from _batch")
+    warehouse.execute(
+        f"insert into {history} ({columns}, {lineage}) select {columns}, {lineage} from _batch"
+    )
     warehouse.execute(f"delete from {current} where ({keys}) in (select {keys} from _batch)")
     warehouse.execute(f"""
         insert into {current} ({columns}, {lineage})
@@ -87,7 +94,8 @@ def load_batch(warehouse: Warehouse, contract: Contract, table: Table, result: F
         parent = f"{schema}.{fk.parent_table}"
         orphans += warehouse.query(
             f"select count(*) from _batch b where not exists (select 1 from {parent} p "
-            f"where p.{fk.parent_column} = b.{fk.column})")[0][0]
+            f"where p.{fk.parent_column} = b.{fk.column})"
+        )[0][0]
     if orphans:
         result.warnings["orphan_reference"] = int(orphans)
     if result.rows_rejected:
@@ -100,4 +108,6 @@ def record_file(warehouse: Warehouse, result: FileResult, run_id: str) -> None:
     placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
     warehouse.execute(
         f"insert into {OPS_SCHEMA}.ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "
-        f"values ({placeholders})", result.ledger_row(run_id))
+        f"values ({placeholders})",
+        result.ledger_row(run_id),
+    )

@@ -23,7 +23,9 @@ class LandedFile:
     size: int
 
 
-def list_landed_files(bucket: Bucket, contract: Contract, tables: list[str] | None = None) -> list[LandedFile]:
+def list_landed_files(
+    bucket: Bucket, contract: Contract, tables: list[str] | None = None
+) -> list[LandedFile]:
     """Every landed file of the source's tables, parents before children within a day."""
     order = list(contract.tables)
     wanted = tables or order
@@ -39,8 +41,13 @@ def list_landed_files(bucket: Bucket, contract: Contract, tables: list[str] | No
     return sorted(found, key=lambda f: (f.file_dt or "", order.index(f.table), f.key))
 
 
-def list_new_files(bucket: Bucket, warehouse: Warehouse, contract: Contract,
-                   tables: list[str] | None = None, verify: bool = False) -> list[LandedFile]:
+def list_new_files(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    contract: Contract,
+    tables: list[str] | None = None,
+    verify: bool = False,
+) -> list[LandedFile]:
     """Landed files the ledger does not hold yet.
 
     A path already in the ledger with the same size is taken as seen (no download); with
@@ -48,8 +55,9 @@ def list_new_files(bucket: Bucket, warehouse: Warehouse, contract: Contract,
     """
     seen: dict[str, set[int]] = {}
     for path, size in warehouse.query(
-            f"select path, size_bytes from {OPS_SCHEMA}.ingest_ledger where source = ?",
-            [contract.source]):
+        f"select path, size_bytes from {OPS_SCHEMA}.ingest_ledger where source = ?",
+        [contract.source],
+    ):
         seen.setdefault(path, set()).add(int(size))
     files = list_landed_files(bucket, contract, tables)
     if verify:

@@ -66,11 +66,16 @@ def ensure_schema(warehouse: Warehouse, contract: Contract) -> None:
     warehouse.execute_script(render_landing_ddl(contract, warehouse.dialect))
 
 
-def ingest(bucket: Bucket, warehouse: Warehouse, source: str = "retail_db",
-           tables: list[str] | None = None, verify: bool = False,
-           max_reject_ratio: float | None = None,
-           on_plan: Callable[[int], None] | None = None,
-           on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
+def ingest(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    source: str = "retail_db",
+    tables: list[str] | None = None,
+    verify: bool = False,
+    max_reject_ratio: float | None = None,
+    on_plan: Callable[[int], None] | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> IngestReport:
     """Load every new landed file of ``source`` (optionally only ``tables``).
 
     Returns the report; it is not ``trusted`` when a file was quarantined whole or went over
@@ -92,15 +97,27 @@ def ingest(bucket: Bucket, warehouse: Warehouse, source: str = "retail_db",
     return report
 
 
-def ingest_file(bucket: Bucket, warehouse: Warehouse, contract: Contract, landed: LandedFile,
-                run_id: str, max_reject_ratio: float) -> FileResult:
+def ingest_file(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    contract: Contract,
+    landed: LandedFile,
+    run_id: str,
+    max_reject_ratio: float,
+) -> FileResult:
     """Validate and load one landed file exactly once (see the module docstring)."""
     data = bucket.read_bytes(landed.key)
     checksum = hashlib.sha256(data).hexdigest()
     result = FileResult(
         ingest_id=hashlib.sha256(f"{landed.key}\n{checksum}".encode()).hexdigest()[:32],
-        source=contract.source, table=landed.table, path=landed.key, checksum=checksum,
-        size_bytes=len(data), file_dt=landed.file_dt, started_at=_now())
+        source=contract.source,
+        table=landed.table,
+        path=landed.key,
+        checksum=checksum,
+        size_bytes=len(data),
+        file_dt=landed.file_dt,
+        started_at=_now(),
+    )
     if _already_recorded(warehouse, landed.key, checksum):
         result.status = "skipped"
         return result
@@ -120,12 +137,14 @@ def ingest_file(bucket: Bucket, warehouse: Warehouse, contract: Contract, landed
     _validate(warehouse, contract, table, lines)
     _count(warehouse, table, result)
     result.over_reject_ratio = bool(result.rows_read) and (
-        result.rows_rejected / result.rows_read > max_reject_ratio)
+        result.rows_rejected / result.rows_read > max_reject_ratio
+    )
     quarantine_object = ""
     result.finished_at = _now()
     if result.rows_rejected:
         quarantine_object = write_rejected_rows(
-            bucket, landed.key, checksum, _rejected_rows(warehouse, result.path))
+            bucket, landed.key, checksum, _rejected_rows(warehouse, result.path)
+        )
     _stage(warehouse, contract, table, result, quarantine_object)
     with warehouse.transaction():
         if _already_recorded(warehouse, landed.key, checksum):
@@ -140,20 +159,26 @@ def _now() -> datetime:
 
 
 def _already_recorded(warehouse: Warehouse, path: str, checksum: str) -> bool:
-    return bool(warehouse.query(
-        f"select 1 from {OPS_SCHEMA}.ingest_ledger where path = ? and checksum = ?",
-        [path, checksum]))
+    return bool(
+        warehouse.query(
+            f"select 1 from {OPS_SCHEMA}.ingest_ledger where path = ? and checksum = ?",
+            [path, checksum],
+        )
+    )
 
 
 def _refuse_changed_redelivery(warehouse: Warehouse, path: str, checksum: str) -> None:
     loaded = warehouse.query(
         f"select checksum from {OPS_SCHEMA}.ingest_ledger "
-        f"where path = ? and status = 'loaded' and checksum <> ?", [path, checksum])
+        f"where path = ? and status = 'loaded' and checksum <> ?",
+        [path, checksum],
+    )
     if loaded:
         raise FileRejected(
             "redelivered_with_new_content",
             f"this path was loaded before with checksum {loaded[0][0][:12]}; the new content "
-            f"({checksum[:12]}) is kept aside until someone decides which version is right")
+            f"({checksum[:12]}) is kept aside until someone decides which version is right",
+        )
 
 
 def _validate(warehouse: Warehouse, contract: Contract, table: Table, lines: Any) -> None:
@@ -161,8 +186,10 @@ def _validate(warehouse: Warehouse, contract: Contract, table: Table, lines: Any
     view = f"_validate_{contract.source}_{table.name}"
     con.register("_lines", lines)
     try:
-        con.execute(f"create temp view if not exists {view} as "
-                    f"{validation_sql(table, contract.format, '_lines')}").fetchall()
+        con.execute(
+            f"create temp view if not exists {view} as "
+            f"{validation_sql(table, contract.format, '_lines')}"
+        ).fetchall()
         con.execute(f"create or replace temp table _checked as select * from {view}").fetchall()
     finally:
         con.unregister("_lines")
@@ -191,7 +218,7 @@ def _reject_conflicting_keys(con: Any, table: Table) -> None:
             having count(distinct row({row})) > 1
         ) conflicts
         where _checked.problem is null
-            and {' and '.join(f'_checked.{k} = conflicts.{k}' for k in table.primary_key)}
+            and {" and ".join(f"_checked.{k} = conflicts.{k}" for k in table.primary_key)}
     """).fetchall()
 
 
@@ -208,9 +235,16 @@ def _count(warehouse: Warehouse, table: Table, result: FileResult) -> None:
         from _checked""").fetchone() or (0, 0, 0, 0)
     result.rows_read, result.rows_rejected = int(read), int(rejected)
     result.rows_loaded = result.rows_read - result.rows_rejected
-    result.rejects_by_reason = dict(Counter(dict(con.execute(
-        "select problem.reason, count(*) from _checked where problem is not null "
-        "group by 1 order by 1").fetchall())))
+    result.rejects_by_reason = dict(
+        Counter(
+            dict(
+                con.execute(
+                    "select problem.reason, count(*) from _checked where problem is not null "
+                    "group by 1 order by 1"
+                ).fetchall()
+            )
+        )
+    )
     if duplicates:
         result.warnings["duplicate_row"] = int(duplicates)
     if empty_text:
@@ -220,19 +254,28 @@ def _count(warehouse: Warehouse, table: Table, result: FileResult) -> None:
 def _rejected_rows(warehouse: Warehouse, path: str) -> list[dict[str, Any]]:
     rows = warehouse.validator.execute(
         "select line_number, problem.reason, problem.column, problem.message, line "
-        "from _checked where problem is not null order by line_number").fetchall()
-    return [{"path": path, "line": n, "reason": r, "column": c, "message": m, "raw": raw}
-            for n, r, c, m, raw in rows]
+        "from _checked where problem is not null order by line_number"
+    ).fetchall()
+    return [
+        {"path": path, "line": n, "reason": r, "column": c, "message": m, "raw": raw}
+        for n, r, c, m, raw in rows
+    ]
 
 
 def _text(value: str | None) -> str:
     return "null" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def _stage(warehouse: Warehouse, contract: Contract, table: Table, result: FileResult,
-           quarantine_object: str) -> None:
+def _stage(
+    warehouse: Warehouse,
+    contract: Contract,
+    table: Table,
+    result: FileResult,
+    quarantine_object: str,
+) -> None:
     lineage = {
-        "_ingest_id": _text(result.ingest_id), "_file_path": _text(result.path),
+        "_ingest_id": _text(result.ingest_id),
+        "_file_path": _text(result.path),
         "_file_dt": f"{_text(result.file_dt)}::date",
         "_line_number": "line_number",
         "_loaded_at": f"{_text(str(result.finished_at))}::timestamp",
@@ -240,36 +283,73 @@ def _stage(warehouse: Warehouse, contract: Contract, table: Table, result: FileR
     assert list(lineage) == [name for name, _ in LINEAGE_COLUMNS]
     lineage_sql = ", ".join(f"{value} as {name}" for name, value in lineage.items())
     history = f"{contract.source}.{history_table(table)}"
-    warehouse.stage("_batch", f"select {', '.join(table.column_names)}, {lineage_sql} "
-                              f"from _checked where problem is null", history)
+    warehouse.stage(
+        "_batch",
+        f"select {', '.join(table.column_names)}, {lineage_sql} "
+        f"from _checked where problem is null",
+        history,
+    )
     quarantine = {
         "quarantine_id": f"{_text(result.ingest_id + ':')} || line_number",
-        "ingest_id": _text(result.ingest_id), "source": _text(result.source),
-        "table_name": _text(result.table), "path": _text(result.path),
-        "line_number": "line_number", "column_name": "problem.column",
-        "reason": "problem.reason", "message": "problem.message", "raw_line": "line",
+        "ingest_id": _text(result.ingest_id),
+        "source": _text(result.source),
+        "table_name": _text(result.table),
+        "path": _text(result.path),
+        "line_number": "line_number",
+        "column_name": "problem.column",
+        "reason": "problem.reason",
+        "message": "problem.message",
+        "raw_line": "line",
         "quarantine_object": _text(quarantine_object),
         "quarantined_at": f"{_text(str(result.finished_at))}::timestamp",
         "readmitted_in": "null::varchar",
     }
     assert list(quarantine) == QUARANTINE_COLUMNS
     select = ", ".join(f"{value} as {name}" for name, value in quarantine.items())
-    warehouse.stage("_rejects", f"select {select} from _checked where problem is not null",
-                    f"{OPS_SCHEMA}.quarantine")
+    warehouse.stage(
+        "_rejects",
+        f"select {select} from _checked where problem is not null",
+        f"{OPS_SCHEMA}.quarantine",
+    )
 
 
-def _quarantine_file(bucket: Bucket, warehouse: Warehouse, result: FileResult, data: bytes,
-                     rejection: FileRejected, run_id: str) -> None:
+def _quarantine_file(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    result: FileResult,
+    data: bytes,
+    rejection: FileRejected,
+    run_id: str,
+) -> None:
     """Keep the whole file aside: bucket copy, one quarantine row, and its ledger row."""
-    target = write_rejected_file(bucket, result.path, result.checksum, data,
-                                 rejection.reason, rejection.message)
-    result.status, result.reason, result.message = "quarantined", rejection.reason, rejection.message
+    target = write_rejected_file(
+        bucket, result.path, result.checksum, data, rejection.reason, rejection.message
+    )
+    result.status, result.reason, result.message = (
+        "quarantined",
+        rejection.reason,
+        rejection.message,
+    )
     result.finished_at = _now()
-    values = [f"{result.ingest_id}:file", result.ingest_id, result.source, result.table,
-              result.path, None, None, rejection.reason, rejection.message, None, target,
-              result.finished_at, None]
+    values = [
+        f"{result.ingest_id}:file",
+        result.ingest_id,
+        result.source,
+        result.table,
+        result.path,
+        None,
+        None,
+        rejection.reason,
+        rejection.message,
+        None,
+        target,
+        result.finished_at,
+        None,
+    ]
     with warehouse.transaction():
         warehouse.execute(
             f"insert into {OPS_SCHEMA}.quarantine ({', '.join(QUARANTINE_COLUMNS)}) "
-            f"values ({', '.join('?' for _ in values)})", values)
+            f"values ({', '.join('?' for _ in values)})",
+            values,
+        )
         record_file(warehouse, result, run_id)

@@ -13,8 +13,7 @@ def quarantine_prefix(key: str) -> str:
     return "quarantine/" + key.split("/", 1)[1]
 
 
-def write_rejected_rows(bucket: Bucket, key: str, checksum: str,
-                        rows: list[dict[str, Any]]) -> str:
+def write_rejected_rows(bucket: Bucket, key: str, checksum: str, rows: list[dict[str, Any]]) -> str:
     """Write a file's rejected lines as JSONL next to its quarantine path; return the key."""
     target = f"{quarantine_prefix(key)}.{checksum[:12]}.rejects.jsonl"
     body = "".join(json.dumps(row, sort_keys=True, default=str) + "\n" for row in rows)
@@ -22,8 +21,9 @@ def write_rejected_rows(bucket: Bucket, key: str, checksum: str,
     return target
 
 
-def write_rejected_file(bucket: Bucket, key: str, checksum: str, data: bytes,
-                        reason: str, message: str) -> str:
+def write_rejected_file(
+    bucket: Bucket, key: str, checksum: str, data: bytes, reason: str, message: str
+) -> str:
     """Copy a whole rejected file into the quarantine with a reason file beside it."""
     target = f"{quarantine_prefix(key)}.{checksum[:12]}"
     bucket.write_bytes(target, data)

@@ -58,7 +58,8 @@ def split_lines(data: bytes) -> pa.Table:
     # it): no copy of the file is made.
     offsets = np.concatenate((starts, [len(body)])).astype(np.int64)
     lines = pa.LargeStringArray.from_buffers(
-        len(starts), pa.py_buffer(offsets.tobytes()), pa.py_buffer(body))
+        len(starts), pa.py_buffer(offsets.tobytes()), pa.py_buffer(body)
+    )
     return _table(np.arange(1, len(starts) + 1, dtype=np.int64), lines, [])
 
 

@@ -30,17 +30,26 @@ def find_quarantined(warehouse: Warehouse, ids: list[str]) -> list[dict[str, Any
     placeholders = ", ".join("?" for _ in ids)
     rows = warehouse.query(
         f"select {', '.join(QUARANTINE_COLUMNS)} from {OPS_SCHEMA}.quarantine "
-        f"where quarantine_id in ({placeholders}) order by path, line_number", ids)
+        f"where quarantine_id in ({placeholders}) order by path, line_number",
+        ids,
+    )
     found = [dict(zip(QUARANTINE_COLUMNS, row, strict=True)) for row in rows]
     missing = set(ids) - {row["quarantine_id"] for row in found}
     if missing:
-        raise ReadmitError(f"no quarantined row or file with id {sorted(missing)[0]!r} "
-                           "(see `shopsight quarantine list`)")
+        raise ReadmitError(
+            f"no quarantined row or file with id {sorted(missing)[0]!r} "
+            "(see `shopsight quarantine list`)"
+        )
     return found
 
 
-def readmit(bucket: Bucket, warehouse: Warehouse, ids: list[str],
-            replacement: bytes | None = None, run_id: str = "readmit") -> list[FileResult]:
+def readmit(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    ids: list[str],
+    replacement: bytes | None = None,
+    run_id: str = "readmit",
+) -> list[FileResult]:
     """Re-admit quarantined rows (by their raw line, or ``replacement``) or whole files.
 
     ``replacement`` is a fixed line for a single row, or fixed file content for a file.
@@ -54,8 +63,9 @@ def readmit(bucket: Bucket, warehouse: Warehouse, ids: list[str],
         raise ReadmitError("a replacement line or file fixes exactly one quarantined id")
     for row in rows:
         if row["readmitted_in"]:
-            raise ReadmitError(f"{row['quarantine_id']} was already re-admitted in "
-                               f"{row['readmitted_in']}")
+            raise ReadmitError(
+                f"{row['quarantine_id']} was already re-admitted in {row['readmitted_in']}"
+            )
     results = []
     for (source, table, path), group in _by_file(rows).items():
         content = _content(bucket, group, replacement)
@@ -69,12 +79,15 @@ def readmit(bucket: Bucket, warehouse: Warehouse, ids: list[str],
         ensure_schema(warehouse, contract)
         dt = next((p[3:] for p in parent.parts if p.startswith("dt=")), None)
         landed = LandedFile(key, table, dt, len(content))
-        results.append(ingest_file(bucket, warehouse, contract, landed, run_id,
-                                   contract.max_reject_ratio))
+        results.append(
+            ingest_file(bucket, warehouse, contract, landed, run_id, contract.max_reject_ratio)
+        )
         marks = [row["quarantine_id"] for row in group]
         warehouse.execute(
             f"update {OPS_SCHEMA}.quarantine set readmitted_in = ? "
-            f"where quarantine_id in ({', '.join('?' for _ in marks)})", [key, *marks])
+            f"where quarantine_id in ({', '.join('?' for _ in marks)})",
+            [key, *marks],
+        )
     return results
 
 
@@ -87,8 +100,11 @@ def _by_file(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict
 
 def _content(bucket: Bucket, group: list[dict[str, Any]], replacement: bytes | None) -> bytes:
     if group[0]["line_number"] is None:  # a whole file
-        return replacement if replacement is not None else bucket.read_bytes(
-            group[0]["quarantine_object"])
+        return (
+            replacement
+            if replacement is not None
+            else bucket.read_bytes(group[0]["quarantine_object"])
+        )
     if replacement is not None:
         return replacement.rstrip(b"\n") + b"\n"
     return b"".join(str(row["raw_line"]).encode("utf-8") + b"\n" for row in group)

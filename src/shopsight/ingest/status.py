@@ -24,25 +24,36 @@ def table_status(warehouse: Warehouse) -> list[dict[str, Any]]:
         where readmitted_in is null group by 1, 2, 3 order by 1, 2, 3""")
     warnings: dict[tuple[str, str], Counter[str]] = {}
     for source, table, text in warehouse.query(
-            f"select source, table_name, warnings from {OPS_SCHEMA}.ingest_ledger"):
+        f"select source, table_name, warnings from {OPS_SCHEMA}.ingest_ledger"
+    ):
         warnings.setdefault((source, table), Counter()).update(json.loads(text))
     result = []
     for source, table, loaded, quarantined, read, ok, rejected, last_dt, last_at in rows:
         open_reasons = {r: int(n) for s, t, r, n in reasons if (s, t) == (source, table)}
-        result.append({
-            "source": source, "table": table, "files_loaded": int(loaded),
-            "files_quarantined": int(quarantined), "rows_read": int(read),
-            "rows_loaded": int(ok), "rows_rejected": int(rejected),
-            "open_quarantine_by_reason": open_reasons,
-            "warnings": dict(sorted(warnings.get((source, table), Counter()).items())),
-            "latest_file_dt": str(last_dt) if last_dt else None,
-            "last_loaded_at": str(last_at) if last_at else None,
-        })
+        result.append(
+            {
+                "source": source,
+                "table": table,
+                "files_loaded": int(loaded),
+                "files_quarantined": int(quarantined),
+                "rows_read": int(read),
+                "rows_loaded": int(ok),
+                "rows_rejected": int(rejected),
+                "open_quarantine_by_reason": open_reasons,
+                "warnings": dict(sorted(warnings.get((source, table), Counter()).items())),
+                "latest_file_dt": str(last_dt) if last_dt else None,
+                "last_loaded_at": str(last_at) if last_at else None,
+            }
+        )
     return result
 
 
-def list_quarantine(warehouse: Warehouse, include_readmitted: bool = False,
-                    table: str | None = None, reason: str | None = None) -> list[dict[str, Any]]:
+def list_quarantine(
+    warehouse: Warehouse,
+    include_readmitted: bool = False,
+    table: str | None = None,
+    reason: str | None = None,
+) -> list[dict[str, Any]]:
     """Quarantined rows and files, oldest file first."""
     clauses, params = [], []
     if not include_readmitted:
@@ -57,7 +68,19 @@ def list_quarantine(warehouse: Warehouse, include_readmitted: bool = False,
     rows = warehouse.query(
         f"select quarantine_id, source, table_name, path, line_number, column_name, reason, "
         f"message, raw_line, readmitted_in from {OPS_SCHEMA}.quarantine {where} "
-        f"order by path, line_number", params)
-    keys = ["id", "source", "table", "path", "line", "column", "reason", "message", "raw",
-            "readmitted_in"]
+        f"order by path, line_number",
+        params,
+    )
+    keys = [
+        "id",
+        "source",
+        "table",
+        "path",
+        "line",
+        "column",
+        "reason",
+        "message",
+        "raw",
+        "readmitted_in",
+    ]
     return [dict(zip(keys, row, strict=True)) for row in rows]

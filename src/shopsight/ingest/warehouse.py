@@ -100,7 +100,9 @@ class PostgresWarehouse(Warehouse):
         try:
             self.connection = psycopg.connect(url, autocommit=True)
         except psycopg.OperationalError as error:
-            raise WarehouseError(f"cannot connect to PostgreSQL at {_safe(url)}: {error}") from error
+            raise WarehouseError(
+                f"cannot connect to PostgreSQL at {_safe(url)}: {error}"
+            ) from error
         self.validator = duckdb.connect()
         self._spool = tempfile.mkdtemp(prefix="shopsight-copy-")
 
@@ -124,13 +126,17 @@ class PostgresWarehouse(Warehouse):
     def stage(self, name: str, select_sql: str, like_table: str) -> None:
         path = os.path.join(self._spool, f"{name}.csv")
         self.validator.execute(
-            f"copy ({select_sql}) to '{path}' (format csv, header false, force_quote *)")
+            f"copy ({select_sql}) to '{path}' (format csv, header false, force_quote *)"
+        )
         self.connection.execute(f"drop table if exists {name}")
         self.connection.execute(f"create temp table {name} (like {like_table})")
-        with open(path, "rb") as handle, self.connection.cursor() as cursor:
-            with cursor.copy(f"copy {name} from stdin (format csv)") as copy:
-                while block := handle.read(1 << 20):
-                    copy.write(block)
+        with (
+            open(path, "rb") as handle,
+            self.connection.cursor() as cursor,
+            cursor.copy(f"copy {name} from stdin (format csv)") as copy,
+        ):
+            while block := handle.read(1 << 20):
+                copy.write(block)
         os.remove(path)
 
     def close(self) -> None:
@@ -151,7 +157,8 @@ def connect(url: str) -> Warehouse:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresWarehouse(url)
     raise WarehouseError(
-        f"warehouse URL {url!r} must be duckdb:///path or postgresql://user@host:port/db")
+        f"warehouse URL {url!r} must be duckdb:///path or postgresql://user@host:port/db"
+    )
 
 
 def _safe(url: str) -> str:
