@@ -28,13 +28,13 @@ def assert_every_fault_handled(warehouse: Warehouse, summary: GenerationSummary)
     ledger = {
         path: (status, reason, warnings)
         for path, status, reason, warnings in warehouse.query(
-            "select path, status, reason, warnings from shopsight.ingest_ledger"
+            "select path, status, reason, warnings from shopsight_ops.ingest_ledger"
         )
     }
     quarantine = {
         (path, line): (reason, column)
         for path, line, reason, column in warehouse.query(
-            "select path, line_number, reason, column_name from shopsight.quarantine"
+            "select path, line_number, reason, column_name from shopsight_ops.quarantine"
         )
     }
     assert summary.faults, "the generator injected no faults"
@@ -55,14 +55,14 @@ def assert_rows_conserved(warehouse: Warehouse) -> None:
     """rows_read = rows_loaded + rows_rejected per file, and the tables agree with the ledger."""
     for path, read, loaded, rejected, table in warehouse.query(
         "select path, rows_read, rows_loaded, rows_rejected, table_name "
-        "from shopsight.ingest_ledger"
+        "from shopsight_ops.ingest_ledger"
     ):
         assert read == loaded + rejected, path
         in_history = warehouse.query(
             f"select count(*) from retail_db.{table}_history where _file_path = ?", [path]
         )[0][0]
         in_quarantine = warehouse.query(
-            "select count(*) from shopsight.quarantine where path = ? and line_number is not null",
+            "select count(*) from shopsight_ops.quarantine where path = ? and line_number is not null",
             [path],
         )[0][0]
         assert (in_history, in_quarantine) == (loaded, rejected), path

@@ -92,7 +92,7 @@ def test_readmit_fixed_row_loads_it_once(faulty_store, duckdb_warehouse) -> None
     assert item == [(float(fields[4]), result.path)]
     assert list_quarantine(duckdb_warehouse, reason="subtotal_mismatch") == []
     ledger = duckdb_warehouse.query(
-        "select count(*) from shopsight.ingest_ledger where path = ?", [result.path]
+        "select count(*) from shopsight_ops.ingest_ledger where path = ?", [result.path]
     )
     assert ledger == [(1,)]
     assert_rows_conserved(duckdb_warehouse)

@@ -28,6 +28,6 @@ def test_any_bytes_are_loaded_or_quarantined(content: bytes, table: str) -> None
     expected_lines = content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1)
     assert result.rows_read == expected_lines
     loaded = warehouse.query(f"select count(*) from retail_db.{table}_history")[0][0]
-    kept = warehouse.query("select count(*) from shopsight.quarantine")[0][0]
+    kept = warehouse.query("select count(*) from shopsight_ops.quarantine")[0][0]
     assert (loaded, kept) == (result.rows_loaded, result.rows_rejected)
     warehouse.close()

@@ -30,13 +30,13 @@ def _snapshot(warehouse) -> dict[str, list[tuple]]:
     snapshot["ledger"] = sorted(
         warehouse.query(
             "select path, status, reason, rows_read, rows_loaded, rows_rejected, warnings "
-            "from shopsight.ingest_ledger"
+            "from shopsight_ops.ingest_ledger"
         )
     )
     snapshot["quarantine"] = sorted(
         warehouse.query(
             "select quarantine_id, path, line_number, column_name, reason, message, raw_line "
-            "from shopsight.quarantine"
+            "from shopsight_ops.quarantine"
         )
     )
     return snapshot

@@ -1,17 +1,21 @@
-"""Load one validated file into the warehouse: history, current state, quarantine, ledger.
+"""Load a checked batch of whole files: history, current state, quarantine and ledger.
 
-Everything here runs inside the file's single transaction, as portable SQL.
+:func:`load_batch` runs inside the batch's single transaction, as portable SQL, so a batch
+(and every file in it) is either entirely in the warehouse or not at all.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
+
+import pyarrow as pa
 
 from shopsight.contracts.ddl import LINEAGE_COLUMNS, history_table
 from shopsight.contracts.model import Contract, Table
-from shopsight.ingest.ledger import LEDGER_COLUMNS, OPS_SCHEMA
+from shopsight.ingest.ledger import LEDGER_COLUMNS, OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.warehouse import Warehouse
 
 
@@ -35,8 +39,9 @@ class FileResult:
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
     over_reject_ratio: bool = False
-    started_at: Any = None
-    finished_at: Any = None
+    quarantine_object: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
 
     def ledger_row(self, run_id: str) -> list[Any]:
         values = {
@@ -48,33 +53,88 @@ class FileResult:
         return [values[name] for name in LEDGER_COLUMNS]
 
     def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k not in ("started_at", "finished_at")}
-        return data
+        hidden = ("started_at", "finished_at", "quarantine_object")
+        return {k: v for k, v in self.__dict__.items() if k not in hidden}
 
 
-def _key_match(table: Table, left: str, right: str) -> str:
-    return " and ".join(f"{left}.{k} = {right}.{k}" for k in table.primary_key)
-
-
-def _same_values(table: Table, left: str, right: str) -> str:
-    return " and ".join(f"{left}.{c} = {right}.{c}" for c in table.column_names)
+def stage_batch(
+    warehouse: Warehouse, contract: Contract, table: Table, files: dict[int, FileResult]
+) -> None:
+    """Stage the batch's valid rows as ``_batch`` and its rejects as ``_rejects``."""
+    con = warehouse.validator
+    con.register(
+        "_files_arrow",
+        pa.table(
+            {
+                "file_index": pa.array(list(files), pa.int32()),
+                "ingest_id": [f.ingest_id for f in files.values()],
+                "path": [f.path for f in files.values()],
+                "file_dt": pa.array(
+                    [date.fromisoformat(f.file_dt) if f.file_dt else None for f in files.values()],
+                    pa.date32(),
+                ),
+                "loaded_at": pa.array([f.finished_at for f in files.values()], pa.timestamp("us")),
+                "quarantine_object": [f.quarantine_object for f in files.values()],
+            }
+        ),
+    )
+    con.execute("create or replace temp table _files as select * from _files_arrow").fetchall()
+    con.unregister("_files_arrow")
+    lineage = {
+        "_ingest_id": "f.ingest_id",
+        "_file_path": "f.path",
+        "_file_dt": "f.file_dt",
+        "_line_number": "c.line_number",
+        "_loaded_at": "f.loaded_at",
+    }
+    assert list(lineage) == [name for name, _ in LINEAGE_COLUMNS]
+    columns = ", ".join(f"c.{name}" for name in table.column_names)
+    select = ", ".join(f"{value} as {name}" for name, value in lineage.items())
+    warehouse.stage(
+        "_batch",
+        f"select {columns}, {select} from _checked c inner join _files f "
+        f"on c.file_index = f.file_index where c.problem is null",
+        f"{contract.source}.{history_table(table)}",
+    )
+    quarantine = {
+        "quarantine_id": "f.ingest_id || ':' || c.line_number",
+        "ingest_id": "f.ingest_id",
+        "source": f"'{contract.source}'",
+        "table_name": f"'{table.name}'",
+        "path": "f.path",
+        "line_number": "c.line_number",
+        "column_name": "c.problem.column",
+        "reason": "c.problem.reason",
+        "message": "c.problem.message",
+        "raw_line": "c.line",
+        "quarantine_object": "f.quarantine_object",
+        "quarantined_at": "f.loaded_at",
+        "readmitted_in": "null::varchar",
+    }
+    assert list(quarantine) == QUARANTINE_COLUMNS
+    select = ", ".join(f"{value} as {name}" for name, value in quarantine.items())
+    warehouse.stage(
+        "_rejects",
+        f"select {select} from _checked c inner join _files f "
+        f"on c.file_index = f.file_index where c.problem is not null",
+        f"{OPS_SCHEMA}.quarantine",
+    )
 
 
 def load_batch(
-    warehouse: Warehouse, contract: Contract, table: Table, result: FileResult, run_id: str
+    warehouse: Warehouse, contract: Contract, table: Table, files: list[FileResult], run_id: str
 ) -> None:
-    """Write staged ``_batch``/``_rejects`` for one file; the caller owns the transaction."""
+    """Write the staged batch; the caller owns the transaction."""
     schema, columns = contract.source, ", ".join(table.column_names)
     lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
     keys = ", ".join(table.primary_key)
-    current = f"{schema}.{table.name}"
-    history = f"{schema}.{history_table(table)}"
-    duplicates = warehouse.query(
-        f"select count(*) from _batch b inner join {current} c "
-        f"on {_key_match(table, 'b', 'c')} and {_same_values(table, 'b', 'c')}"
-    )[0][0]
-    if duplicates:
-        result.warnings["duplicate_of_loaded_row"] = int(duplicates)
+    current, history = f"{schema}.{table.name}", f"{schema}.{history_table(table)}"
+    by_id = {f.ingest_id: f for f in files}
+    _warn(
+        by_id,
+        "duplicate_of_loaded_row",
+        warehouse.query(_repeats_of_loaded_rows(table, current, lineage)),
+    )
     warehouse.execute(
         f"insert into {history} ({columns}, {lineage}) select {columns}, {lineage} from _batch"
     )
@@ -89,25 +149,57 @@ def load_batch(
             where ({keys}) in (select {keys} from _batch)
         ) latest
         where _version_rank = 1""")
-    orphans = 0
     for fk in table.foreign_keys:
-        parent = f"{schema}.{fk.parent_table}"
-        orphans += warehouse.query(
-            f"select count(*) from _batch b where not exists (select 1 from {parent} p "
-            f"where p.{fk.parent_column} = b.{fk.column})"
-        )[0][0]
-    if orphans:
-        result.warnings["orphan_reference"] = int(orphans)
-    if result.rows_rejected:
+        _warn(
+            by_id,
+            "orphan_reference",
+            warehouse.query(
+                f"select b._ingest_id, count(*) from _batch b where not exists ("
+                f"select 1 from {schema}.{fk.parent_table} p where p.{fk.parent_column} = b.{fk.column}"
+                f") group by b._ingest_id"
+            ),
+        )
+    if any(f.rows_rejected for f in files):
         warehouse.execute(f"insert into {OPS_SCHEMA}.quarantine select * from _rejects")
-    record_file(warehouse, result, run_id)
+    record_files(warehouse, files, run_id)
 
 
-def record_file(warehouse: Warehouse, result: FileResult, run_id: str) -> None:
-    """Insert the file's ledger row."""
-    placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
-    warehouse.execute(
-        f"insert into {OPS_SCHEMA}.ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "
-        f"values ({placeholders})",
-        result.ledger_row(run_id),
-    )
+def _repeats_of_loaded_rows(table: Table, current: str, lineage: str) -> str:
+    """Per file, rows identical to the version loaded before them (from an earlier file)."""
+    keys = ", ".join(table.primary_key)
+    columns = ", ".join(table.column_names)
+    previous = ", ".join(f"lag({c}) over versions as _previous_{c}" for c in table.column_names)
+    same = " and ".join(f"{c} = _previous_{c}" for c in table.column_names)
+    return f"""
+        with candidates as (
+            select {columns}, {lineage}, 1 as _is_new from _batch
+            union all
+            select {columns}, {lineage}, 0 as _is_new from {current}
+            where ({keys}) in (select {keys} from _batch)
+        ),
+        ordered as (
+            select *, lag(_file_path) over versions as _previous_path, {previous}
+            from candidates
+            window versions as (partition by {keys} order by _file_dt, _file_path, _line_number)
+        )
+        select _ingest_id, count(*) from ordered
+        where _is_new = 1 and _previous_path <> _file_path and {same}
+        group by _ingest_id"""
+
+
+def _warn(files: dict[str, FileResult], code: str, counts: list[tuple[Any, ...]]) -> None:
+    for ingest_id, count in counts:
+        if count:
+            warnings = files[ingest_id].warnings
+            warnings[code] = warnings.get(code, 0) + int(count)
+
+
+def record_files(warehouse: Warehouse, files: list[FileResult], run_id: str) -> None:
+    """Insert the files' ledger rows."""
+    if files:
+        placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
+        warehouse.execute_many(
+            f"insert into {OPS_SCHEMA}.ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "
+            f"values ({placeholders})",
+            [f.ledger_row(run_id) for f in files],
+        )

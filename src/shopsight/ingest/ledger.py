@@ -6,7 +6,7 @@ its ledger row commits in the same transaction as its rows.
 
 from __future__ import annotations
 
-OPS_SCHEMA = "shopsight"
+OPS_SCHEMA = "shopsight_ops"
 
 OPS_DDL = f"""
 create schema if not exists {OPS_SCHEMA};

@@ -1,31 +1,36 @@
-"""Ingest a source: discover new files, validate each against its contract, load it once.
+"""Ingest a source: discover new files, validate them against the contract, load each once.
 
-Per file, in one warehouse transaction: the valid rows go to history and current state, the
-rejected rows to the quarantine, and the ledger row records
-``rows_read = rows_loaded + rows_rejected``. A crash before commit leaves nothing behind;
-the next run loads the file again from scratch.
+New files are taken table by table (parents first) in batches of whole files. A batch is
+validated in one pass and written in one warehouse transaction: valid rows to history and
+current state, rejected rows to the quarantine, and one ledger row per file recording
+``rows_read = rows_loaded + rows_rejected``. A crash before commit leaves none of the batch's
+files behind; the next run loads them again from scratch. A file that cannot be read at all
+is quarantined whole in a transaction of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shopsight.contracts.ddl import LINEAGE_COLUMNS, history_table, render_landing_ddl
-from shopsight.contracts.model import Contract, Table, load_contract
-from shopsight.ingest.batch import FileResult, load_batch, record_file
+import pyarrow as pa
+
+from shopsight.contracts.ddl import render_landing_ddl
+from shopsight.contracts.model import Contract, load_contract
+from shopsight.ingest.batch import FileResult, load_batch, record_files, stage_batch
 from shopsight.ingest.discovery import LandedFile, list_new_files
 from shopsight.ingest.ledger import OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.quarantine import write_rejected_file, write_rejected_rows
 from shopsight.ingest.reader import FileRejected, decompress, split_lines
-from shopsight.ingest.validation import validation_sql
+from shopsight.ingest.validation import check_lines, count_checked, rejected_lines
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
+
+BATCH_BYTES = 256 * 1024 * 1024  # landed bytes validated and committed together
 
 
 @dataclass
@@ -88,27 +93,79 @@ def ingest(
     pending = list_new_files(bucket, warehouse, contract, tables, verify)
     if on_plan:
         on_plan(len(pending))
-    for landed in pending:
-        result = ingest_file(bucket, warehouse, contract, landed, report.run_id, ratio)
-        if result.status != "skipped":
-            report.files.append(result)
-        if on_file:
-            on_file(result)
+    for batch in _batches(pending, list(contract.tables)):
+        for result in ingest_files(bucket, warehouse, contract, batch, report.run_id, ratio):
+            if result.status != "skipped":
+                report.files.append(result)
+            if on_file:
+                on_file(result)
     return report
 
 
-def ingest_file(
+def _batches(files: list[LandedFile], table_order: list[str]) -> Iterator[list[LandedFile]]:
+    for table in table_order:
+        batch: list[LandedFile] = []
+        size = 0
+        for landed in (f for f in files if f.table == table):
+            if batch and size + landed.size > BATCH_BYTES:
+                yield batch
+                batch, size = [], 0
+            batch.append(landed)
+            size += landed.size
+        if batch:
+            yield batch
+
+
+def ingest_files(
     bucket: Bucket,
     warehouse: Warehouse,
     contract: Contract,
-    landed: LandedFile,
+    files: list[LandedFile],
     run_id: str,
     max_reject_ratio: float,
-) -> FileResult:
-    """Validate and load one landed file exactly once (see the module docstring)."""
-    data = bucket.read_bytes(landed.key)
+) -> list[FileResult]:
+    """Validate and load files of one table exactly once (see the module docstring)."""
+    table = contract.table(files[0].table)
+    recorded = _ledger_of(warehouse, contract.source, [f.key for f in files])
+    results, parts = [], []
+    for landed in files:
+        data = bucket.read_bytes(landed.key)
+        result = _new_result(contract, landed, data)
+        results.append(result)
+        if (landed.key, result.checksum) in recorded:
+            result.status = "skipped"
+            continue
+        try:
+            _refuse_changed_redelivery(recorded, landed.key, result.checksum)
+            parts.append(split_lines(decompress(landed.key, data), file_index=len(results) - 1))
+        except FileRejected as rejection:
+            _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
+    batch = {i: r for i, r in enumerate(results) if r.status == "loaded"}
+    if not batch:
+        return results
+    con = warehouse.validator
+    check_lines(con, contract, table, pa.concat_tables(parts))
+    counts = count_checked(con, table)
+    rejected = rejected_lines(con)
+    finished = _now()
+    for index, result in batch.items():
+        _apply_counts(result, counts.get(index), max_reject_ratio, finished)
+        if index in rejected:
+            result.quarantine_object = write_rejected_rows(
+                bucket,
+                result.path,
+                result.checksum,
+                [{"path": result.path, **row} for row in rejected[index]],
+            )
+    stage_batch(warehouse, contract, table, batch)
+    with warehouse.transaction():
+        load_batch(warehouse, contract, table, list(batch.values()), run_id)
+    return results
+
+
+def _new_result(contract: Contract, landed: LandedFile, data: bytes) -> FileResult:
     checksum = hashlib.sha256(data).hexdigest()
-    result = FileResult(
+    return FileResult(
         ingest_id=hashlib.sha256(f"{landed.key}\n{checksum}".encode()).hexdigest()[:32],
         source=contract.source,
         table=landed.table,
@@ -118,199 +175,45 @@ def ingest_file(
         file_dt=landed.file_dt,
         started_at=_now(),
     )
-    if _already_recorded(warehouse, landed.key, checksum):
-        result.status = "skipped"
-        return result
-    try:
-        _refuse_changed_redelivery(warehouse, landed.key, checksum)
-        lines = split_lines(decompress(landed.key, data))
-    except FileRejected as rejection:
-        _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
-        return result
-    table = contract.table(landed.table)
-    if lines.num_rows == 0:
+
+
+def _apply_counts(
+    result: FileResult, counts: Any, max_reject_ratio: float, finished: datetime
+) -> None:
+    result.finished_at = finished
+    if counts is None:  # no lines at all
         result.warnings["empty_file"] = 1
-        result.finished_at = _now()
-        with warehouse.transaction():
-            record_file(warehouse, result, run_id)
-        return result
-    _validate(warehouse, contract, table, lines)
-    _count(warehouse, table, result)
-    result.over_reject_ratio = bool(result.rows_read) and (
-        result.rows_rejected / result.rows_read > max_reject_ratio
-    )
-    quarantine_object = ""
-    result.finished_at = _now()
-    if result.rows_rejected:
-        quarantine_object = write_rejected_rows(
-            bucket, landed.key, checksum, _rejected_rows(warehouse, result.path)
-        )
-    _stage(warehouse, contract, table, result, quarantine_object)
-    with warehouse.transaction():
-        if _already_recorded(warehouse, landed.key, checksum):
-            result.status = "skipped"
-            return result
-        load_batch(warehouse, contract, table, result, run_id)
-    return result
+        return
+    result.rows_read, result.rows_rejected = counts.rows_read, counts.rows_rejected
+    result.rows_loaded = counts.rows_read - counts.rows_rejected
+    result.rejects_by_reason = counts.rejects_by_reason
+    result.warnings.update(counts.warnings)
+    result.over_reject_ratio = result.rows_rejected / result.rows_read > max_reject_ratio
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _already_recorded(warehouse: Warehouse, path: str, checksum: str) -> bool:
-    return bool(
-        warehouse.query(
-            f"select 1 from {OPS_SCHEMA}.ingest_ledger where path = ? and checksum = ?",
-            [path, checksum],
-        )
+def _ledger_of(warehouse: Warehouse, source: str, paths: list[str]) -> dict[tuple[str, str], str]:
+    """(path, checksum) → status for the ledger rows of these paths."""
+    wanted = set(paths)
+    rows = warehouse.query(
+        f"select path, checksum, status from {OPS_SCHEMA}.ingest_ledger where source = ?", [source]
     )
+    return {(path, checksum): status for path, checksum, status in rows if path in wanted}
 
 
-def _refuse_changed_redelivery(warehouse: Warehouse, path: str, checksum: str) -> None:
-    loaded = warehouse.query(
-        f"select checksum from {OPS_SCHEMA}.ingest_ledger "
-        f"where path = ? and status = 'loaded' and checksum <> ?",
-        [path, checksum],
-    )
-    if loaded:
-        raise FileRejected(
-            "redelivered_with_new_content",
-            f"this path was loaded before with checksum {loaded[0][0][:12]}; the new content "
-            f"({checksum[:12]}) is kept aside until someone decides which version is right",
-        )
-
-
-def _validate(warehouse: Warehouse, contract: Contract, table: Table, lines: Any) -> None:
-    con = warehouse.validator
-    view = f"_validate_{contract.source}_{table.name}"
-    con.register("_lines", lines)
-    try:
-        con.execute(
-            f"create temp view if not exists {view} as "
-            f"{validation_sql(table, contract.format, '_lines')}"
-        ).fetchall()
-        con.execute(f"create or replace temp table _checked as select * from {view}").fetchall()
-    finally:
-        con.unregister("_lines")
-    keys = ", ".join(table.primary_key)
-    distinct_keys = con.execute(
-        f"select count(*) - count(distinct row({keys})) from _checked where problem is null"
-    ).fetchall()[0][0]
-    if distinct_keys:
-        _reject_conflicting_keys(con, table)
-
-
-def _reject_conflicting_keys(con: Any, table: Table) -> None:
-    """Rows of one file that share a key but differ: no way to tell which one is right."""
-    keys = ", ".join(table.primary_key)
-    row = ", ".join(table.column_names)
-    con.execute(f"""
-        update _checked set problem = {{
-            'reason': 'duplicate_key', 'column': '{table.primary_key[0]}',
-            'message': '{keys} ' || conflicts.key_text || ' appears on lines '
-                || conflicts.line_list || ' with different values'}}
-        from (
-            select {keys}, concat_ws(',', {keys}) as key_text,
-                string_agg(line_number::varchar, ', ' order by line_number) as line_list
-            from _checked where problem is null
-            group by {keys}
-            having count(distinct row({row})) > 1
-        ) conflicts
-        where _checked.problem is null
-            and {" and ".join(f"_checked.{k} = conflicts.{k}" for k in table.primary_key)}
-    """).fetchall()
-
-
-def _count(warehouse: Warehouse, table: Table, result: FileResult) -> None:
-    con = warehouse.validator
-    row = ", ".join(table.column_names)
-    text_columns = [c.name for c in table.columns if c.base_type == "varchar"] or ["null"]
-    empties = " + ".join(f"coalesce(({c} = '')::int, 0)" for c in text_columns)
-    read, rejected, duplicates, empty_text = con.execute(f"""
-        select count(*), count(problem),
-            count(*) filter (where problem is null)
-                - count(distinct row({row})) filter (where problem is null),
-            coalesce(sum({empties}) filter (where problem is null), 0)
-        from _checked""").fetchone() or (0, 0, 0, 0)
-    result.rows_read, result.rows_rejected = int(read), int(rejected)
-    result.rows_loaded = result.rows_read - result.rows_rejected
-    result.rejects_by_reason = dict(
-        Counter(
-            dict(
-                con.execute(
-                    "select problem.reason, count(*) from _checked where problem is not null "
-                    "group by 1 order by 1"
-                ).fetchall()
-            )
-        )
-    )
-    if duplicates:
-        result.warnings["duplicate_row"] = int(duplicates)
-    if empty_text:
-        result.warnings["empty_text"] = int(empty_text)
-
-
-def _rejected_rows(warehouse: Warehouse, path: str) -> list[dict[str, Any]]:
-    rows = warehouse.validator.execute(
-        "select line_number, problem.reason, problem.column, problem.message, line "
-        "from _checked where problem is not null order by line_number"
-    ).fetchall()
-    return [
-        {"path": path, "line": n, "reason": r, "column": c, "message": m, "raw": raw}
-        for n, r, c, m, raw in rows
-    ]
-
-
-def _text(value: str | None) -> str:
-    return "null" if value is None else "'" + value.replace("'", "''") + "'"
-
-
-def _stage(
-    warehouse: Warehouse,
-    contract: Contract,
-    table: Table,
-    result: FileResult,
-    quarantine_object: str,
+def _refuse_changed_redelivery(
+    recorded: dict[tuple[str, str], str], path: str, checksum: str
 ) -> None:
-    lineage = {
-        "_ingest_id": _text(result.ingest_id),
-        "_file_path": _text(result.path),
-        "_file_dt": f"{_text(result.file_dt)}::date",
-        "_line_number": "line_number",
-        "_loaded_at": f"{_text(str(result.finished_at))}::timestamp",
-    }
-    assert list(lineage) == [name for name, _ in LINEAGE_COLUMNS]
-    lineage_sql = ", ".join(f"{value} as {name}" for name, value in lineage.items())
-    history = f"{contract.source}.{history_table(table)}"
-    warehouse.stage(
-        "_batch",
-        f"select {', '.join(table.column_names)}, {lineage_sql} "
-        f"from _checked where problem is null",
-        history,
-    )
-    quarantine = {
-        "quarantine_id": f"{_text(result.ingest_id + ':')} || line_number",
-        "ingest_id": _text(result.ingest_id),
-        "source": _text(result.source),
-        "table_name": _text(result.table),
-        "path": _text(result.path),
-        "line_number": "line_number",
-        "column_name": "problem.column",
-        "reason": "problem.reason",
-        "message": "problem.message",
-        "raw_line": "line",
-        "quarantine_object": _text(quarantine_object),
-        "quarantined_at": f"{_text(str(result.finished_at))}::timestamp",
-        "readmitted_in": "null::varchar",
-    }
-    assert list(quarantine) == QUARANTINE_COLUMNS
-    select = ", ".join(f"{value} as {name}" for name, value in quarantine.items())
-    warehouse.stage(
-        "_rejects",
-        f"select {select} from _checked where problem is not null",
-        f"{OPS_SCHEMA}.quarantine",
-    )
+    for (seen_path, seen_checksum), status in recorded.items():
+        if seen_path == path and status == "loaded" and seen_checksum != checksum:
+            raise FileRejected(
+                "redelivered_with_new_content",
+                f"this path was loaded before with checksum {seen_checksum[:12]}; the new "
+                f"content ({checksum[:12]}) is kept aside until someone decides which is right",
+            )
 
 
 def _quarantine_file(
@@ -352,4 +255,4 @@ def _quarantine_file(
             f"values ({', '.join('?' for _ in values)})",
             values,
         )
-        record_file(warehouse, result, run_id)
+        record_files(warehouse, [result], run_id)

@@ -38,20 +38,21 @@ def decompress(key: str, data: bytes) -> bytes:
         raise FileRejected("unreadable_gzip", f"not a gzip stream ({error})") from error
 
 
-def split_lines(data: bytes) -> pa.Table:
-    """Numbered lines of a file: ``line_number``, ``line`` (text) and ``invalid_utf8``.
+def split_lines(data: bytes, file_index: int = 0) -> pa.Table:
+    """Numbered lines of a file: ``file_index``, ``line_number``, ``line_with_newline`` (text)
+    and ``invalid_utf8``.
 
     A final newline ends the last line rather than starting an empty one; ``\\r\\n`` endings
     are accepted. Lines that are not valid UTF-8 keep their bytes with backslash escapes and
     are flagged, so the validator can quarantine them verbatim.
     """
     if not data:
-        return _table(np.zeros(0, dtype=np.int64), pa.array([], pa.large_string()), [])
+        return _table(np.zeros(0, dtype=np.int64), pa.array([], pa.large_string()), [], file_index)
     body = data[:-1] if data.endswith(b"\n") else data
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return _split_slowly(body)
+        return _split_slowly(body, file_index)
     breaks = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 0x0A)
     starts = np.concatenate(([0], breaks + 1)).astype(np.int64)
     # Arrow needs contiguous offsets, so each value keeps its trailing newline (the SQL strips
@@ -60,10 +61,10 @@ def split_lines(data: bytes) -> pa.Table:
     lines = pa.LargeStringArray.from_buffers(
         len(starts), pa.py_buffer(offsets.tobytes()), pa.py_buffer(body)
     )
-    return _table(np.arange(1, len(starts) + 1, dtype=np.int64), lines, [])
+    return _table(np.arange(1, len(starts) + 1, dtype=np.int64), lines, [], file_index)
 
 
-def _split_slowly(body: bytes) -> pa.Table:
+def _split_slowly(body: bytes, file_index: int) -> pa.Table:
     texts, invalid = [], []
     for number, raw in enumerate(body.split(b"\n"), start=1):
         try:
@@ -72,11 +73,19 @@ def _split_slowly(body: bytes) -> pa.Table:
             texts.append(raw.decode("utf-8", errors="backslashreplace") + "\n")
             invalid.append(number)
     numbers = np.arange(1, len(texts) + 1, dtype=np.int64)
-    return _table(numbers, pa.array(texts, pa.large_string()), invalid)
+    return _table(numbers, pa.array(texts, pa.large_string()), invalid, file_index)
 
 
-def _table(numbers: np.ndarray, lines: pa.Array, invalid: list[int]) -> pa.Table:
+def _table(numbers: np.ndarray, lines: pa.Array, invalid: list[int], file_index: int) -> pa.Table:
     flags = np.zeros(len(numbers), dtype=bool)
     if invalid:
         flags[np.asarray(invalid) - 1] = True
-    return pa.table({"line_number": numbers, "line_with_newline": lines, "invalid_utf8": flags})
+    indexes = np.full(len(numbers), file_index, dtype=np.int32)
+    return pa.table(
+        {
+            "file_index": indexes,
+            "line_number": numbers,
+            "line_with_newline": lines,
+            "invalid_utf8": flags,
+        }
+    )

@@ -16,7 +16,7 @@ from shopsight.contracts.model import load_contract
 from shopsight.ingest.batch import FileResult
 from shopsight.ingest.discovery import LandedFile
 from shopsight.ingest.ledger import OPS_SCHEMA, QUARANTINE_COLUMNS
-from shopsight.ingest.loader import ensure_schema, ingest_file
+from shopsight.ingest.loader import ensure_schema, ingest_files
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
 
@@ -79,8 +79,8 @@ def readmit(
         ensure_schema(warehouse, contract)
         dt = next((p[3:] for p in parent.parts if p.startswith("dt=")), None)
         landed = LandedFile(key, table, dt, len(content))
-        results.append(
-            ingest_file(bucket, warehouse, contract, landed, run_id, contract.max_reject_ratio)
+        results += ingest_files(
+            bucket, warehouse, contract, [landed], run_id, contract.max_reject_ratio
         )
         marks = [row["quarantine_id"] for row in group]
         warehouse.execute(

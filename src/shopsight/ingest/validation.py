@@ -6,7 +6,12 @@ problem found: a reason code, the column, and a message saying what was expected
 
 from __future__ import annotations
 
-from shopsight.contracts.model import Column, FileFormat, Table
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from shopsight.contracts.model import Column, Contract, FileFormat, Table
 
 # A field is either quoted (quotes inside doubled) or free of quotes and delimiters.
 _FIELD = '("(?:[^"]|"")*"|[^,"]*)'
@@ -120,10 +125,10 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
 
 
 def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
-    """SQL over relation ``lines`` (line_number, line_with_newline, invalid_utf8).
+    """SQL over relation ``lines`` (file_index, line_number, line_with_newline, invalid_utf8).
 
-    Returns one row per line: ``line_number``, ``line``, every contract column typed, and
-    ``problem`` (a struct of reason, column, message; null for a valid row).
+    Returns one row per line: ``file_index``, ``line_number``, ``line``, every contract column
+    typed, and ``problem`` (a struct of reason, column, message; null for a valid row).
     """
     n = len(table.columns)
     header = _literal(fmt.delimiter.join(table.column_names))
@@ -159,6 +164,7 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
     return f"""
 with raw as (
     select
+        file_index,
         line_number,
         rtrim(line_with_newline, chr(13) || chr(10)) as line,
         invalid_utf8
@@ -177,14 +183,104 @@ split as (
     from raw
 ),
 typed as (
-    select line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields, fields,
+    select file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields, fields,
         {", ".join(typed)}
     from split
 )
 select
-    line_number, line, {", ".join(table.column_names)},
+    file_index, line_number, line, {", ".join(table.column_names)},
     case
         {all_checks}
     end as problem
 from typed
 """
+
+
+def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> None:
+    """Validate a batch of files' lines into temp table ``_checked`` (DuckDB connection)."""
+    view = f"_validate_{contract.source}_{table.name}"
+    con.register("_lines", lines)
+    try:
+        con.execute(
+            f"create temp view if not exists {view} as "
+            f"{validation_sql(table, contract.format, '_lines')}"
+        ).fetchall()
+        con.execute(f"create or replace temp table _checked as select * from {view}").fetchall()
+    finally:
+        con.unregister("_lines")
+    keys = ", ".join(table.primary_key)
+    repeated = con.execute(
+        f"select count(*) - count(distinct row(file_index, {keys})) "
+        "from _checked where problem is null"
+    ).fetchall()[0][0]
+    if repeated:
+        _reject_conflicting_keys(con, table)
+
+
+def _reject_conflicting_keys(con: Any, table: Table) -> None:
+    """Rows of one file that share a key but differ: no way to tell which one is right."""
+    keys = ", ".join(table.primary_key)
+    row = ", ".join(table.column_names)
+    same_key = " and ".join(f"_checked.{k} = conflicts.{k}" for k in table.primary_key)
+    con.execute(f"""
+        update _checked set problem = {{
+            'reason': 'duplicate_key', 'column': '{table.primary_key[0]}',
+            'message': '{keys} ' || conflicts.key_text || ' appears on lines '
+                || conflicts.line_list || ' with different values'}}
+        from (
+            select file_index, {keys}, concat_ws(',', {keys}) as key_text,
+                string_agg(line_number::varchar, ', ' order by line_number) as line_list
+            from _checked where problem is null
+            group by file_index, {keys}
+            having count(distinct row({row})) > 1
+        ) conflicts
+        where _checked.problem is null and _checked.file_index = conflicts.file_index
+            and {same_key}
+    """).fetchall()
+
+
+@dataclass
+class FileCounts:
+    """Per file of a checked batch: rows read and rejected, reasons, and warnings."""
+
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+
+
+def count_checked(con: Any, table: Table) -> dict[int, FileCounts]:
+    """Counts per ``file_index`` over ``_checked``."""
+    row = ", ".join(table.column_names)
+    text_columns = [c.name for c in table.columns if c.base_type == "varchar"] or ["null"]
+    empties = " + ".join(f"coalesce(({c} = '')::int, 0)" for c in text_columns)
+    counts: dict[int, FileCounts] = {}
+    for index, read, rejected, duplicates, empty_text in con.execute(f"""
+        select file_index, count(*), count(problem),
+            count(*) filter (where problem is null)
+                - count(distinct row({row})) filter (where problem is null),
+            coalesce(sum({empties}) filter (where problem is null), 0)
+        from _checked group by file_index""").fetchall():
+        warnings = {"duplicate_row": int(duplicates), "empty_text": int(empty_text)}
+        counts[index] = FileCounts(
+            int(read), int(rejected), warnings={k: v for k, v in warnings.items() if v}
+        )
+    for index, reason, n in con.execute(
+        "select file_index, problem.reason, count(*) from _checked where problem is not null "
+        "group by 1, 2 order by 1, 2"
+    ).fetchall():
+        counts[index].rejects_by_reason[reason] = int(n)
+    return counts
+
+
+def rejected_lines(con: Any) -> dict[int, list[dict[str, Any]]]:
+    """The rejected lines of each file, in line order, as kept in the bucket's quarantine."""
+    rejected: dict[int, list[dict[str, Any]]] = {}
+    for index, n, reason, column, message, raw in con.execute(
+        "select file_index, line_number, problem.reason, problem.column, problem.message, line "
+        "from _checked where problem is not null order by file_index, line_number"
+    ).fetchall():
+        rejected.setdefault(index, []).append(
+            {"line": n, "reason": reason, "column": column, "message": message, "raw": raw}
+        )
+    return rejected

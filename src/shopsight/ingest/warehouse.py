@@ -37,6 +37,9 @@ class Warehouse(ABC):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     @abstractmethod
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
     def transaction(self) -> Any: ...
 
     @abstractmethod
@@ -71,6 +74,9 @@ class DuckDBWarehouse(Warehouse):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connection.execute(sql, list(params)).fetchall()
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.connection.executemany(sql, [list(row) for row in rows])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -111,6 +117,10 @@ class PostgresWarehouse(Warehouse):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self._run(sql, params).fetchall()
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s").encode(), [list(row) for row in rows])
 
     def _run(self, sql: str, params: Sequence[Any]) -> Any:
         # Without parameters, a literal % must reach the server unescaped.
