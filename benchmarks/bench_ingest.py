@@ -54,23 +54,47 @@ def main() -> None:
     bucket = work / "bucket"
     shopsight = [sys.executable, "-m", "shopsight"]
 
-    seconds, _, _ = timed_process([*shopsight, "generate", "retail-db", "--bucket",
-                                   f"file://{bucket}", "--orders", str(args.orders), "--days",
-                                   str(args.days), "--faults", "none", "--json"])
+    seconds, _, _ = timed_process(
+        [
+            *shopsight,
+            "generate",
+            "retail-db",
+            "--bucket",
+            f"file://{bucket}",
+            "--orders",
+            str(args.orders),
+            "--days",
+            str(args.days),
+            "--faults",
+            "none",
+            "--json",
+        ]
+    )
     size = sum(p.stat().st_size for p in (bucket / "landing").rglob("*") if p.is_file())
     print(f"orders: {args.orders:,}  days: {args.days}  landed: {size / 1e6:,.1f} MB")
     print(f"generation: {seconds:,.1f} s")
 
-    ours, ours_peak, out = timed_process([
-        *shopsight, "ingest", "--bucket", f"file://{bucket}", "--warehouse",
-        f"duckdb:///{work}/shopsight.duckdb", "--json"])
+    ours, ours_peak, out = timed_process(
+        [
+            *shopsight,
+            "ingest",
+            "--bucket",
+            f"file://{bucket}",
+            "--warehouse",
+            f"duckdb:///{work}/shopsight.duckdb",
+            "--json",
+        ]
+    )
     report = json.loads(out)
     rows = report["rows_loaded"] + report["rows_rejected"]
-    print(f"shopsight ingest (duckdb): {ours:,.1f} s, peak {ours_peak:,.0f} MB, "
-          f"{rows:,} rows in {report['files_loaded']} files, {rows / ours:,.0f} rows/s")
+    print(
+        f"shopsight ingest (duckdb): {ours:,.1f} s, peak {ours_peak:,.0f} MB, "
+        f"{rows:,} rows in {report['files_loaded']} files, {rows / ours:,.0f} rows/s"
+    )
 
-    plain, plain_peak, _ = timed_process([
-        sys.executable, "-c", PLAIN.format(tables=TABLES), f"{work}/plain.duckdb", str(bucket)])
+    plain, plain_peak, _ = timed_process(
+        [sys.executable, "-c", PLAIN.format(tables=TABLES), f"{work}/plain.duckdb", str(bucket)]
+    )
     print(f"plain duckdb read_csv CTAS: {plain:,.1f} s, peak {plain_peak:,.0f} MB")
     print(f"ratio shopsight / plain: {ours / plain:.2f}x (target <= 1.5x)")
 
@@ -78,11 +102,14 @@ def main() -> None:
         from servers import running_postgres
 
         with running_postgres() as url:
-            pg, pg_peak, out = timed_process([*shopsight, "ingest", "--bucket", f"file://{bucket}",
-                                              "--warehouse", url, "--json"])
+            pg, pg_peak, out = timed_process(
+                [*shopsight, "ingest", "--bucket", f"file://{bucket}", "--warehouse", url, "--json"]
+            )
             loaded = json.loads(out)["rows_loaded"]
-            print(f"shopsight ingest (postgresql): {pg:,.1f} s, peak {pg_peak:,.0f} MB, "
-                  f"{loaded / pg:,.0f} rows/s")
+            print(
+                f"shopsight ingest (postgresql): {pg:,.1f} s, peak {pg_peak:,.0f} MB, "
+                f"{loaded / pg:,.0f} rows/s"
+            )
 
 
 if __name__ == "__main__":

@@ -62,7 +62,8 @@ def assert_rows_conserved(warehouse: Warehouse) -> None:
             f"select count(*) from retail_db.{table}_history where _file_path = ?", [path]
         )[0][0]
         in_quarantine = warehouse.query(
-            "select count(*) from shopsight_ops.quarantine where path = ? and line_number is not null",
+            "select count(*) from shopsight_ops.quarantine "
+            "where path = ? and line_number is not null",
             [path],
         )[0][0]
         assert (in_history, in_quarantine) == (loaded, rejected), path

@@ -64,6 +64,8 @@ def test_sigkill_mid_ingest_then_rerun_loads_everything_once(tmp_path) -> None:
     clean.close()
     assert _current_state(url) == _current_state(reference)
     warehouse = connect(url)
-    files = warehouse.query("select count(*), count(distinct path) from shopsight_ops.ingest_ledger")
+    files = warehouse.query(
+        "select count(*), count(distinct path) from shopsight_ops.ingest_ledger"
+    )
     assert files[0][0] == files[0][1] == len(bucket.list("landing/"))
     warehouse.close()

@@ -155,7 +155,8 @@ def load_batch(
             "orphan_reference",
             warehouse.query(
                 f"select b._ingest_id, count(*) from _batch b where not exists ("
-                f"select 1 from {schema}.{fk.parent_table} p where p.{fk.parent_column} = b.{fk.column}"
+                f"select 1 from {schema}.{fk.parent_table} p "
+                f"where p.{fk.parent_column} = b.{fk.column}"
                 f") group by b._ingest_id"
             ),
         )

@@ -135,8 +135,8 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
     fields = [f"fields[{i + 1}]" for i in range(n)]
     typed = [f"{_typed(c, f, fmt)} as {c.name}" for c, f in zip(table.columns, fields, strict=True)]
     checks = []
-    for column, field in zip(table.columns, fields, strict=True):
-        checks += _column_checks(column, field, column.name, fmt)
+    for column, text in zip(table.columns, fields, strict=True):
+        checks += _column_checks(column, text, column.name, fmt)
     for rule in table.row_rules:
         checks.append(
             f"when not ({rule.holds_when}) then "
@@ -183,7 +183,8 @@ split as (
     from raw
 ),
 typed as (
-    select file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields, fields,
+    select
+        file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields,
         {", ".join(typed)}
     from split
 )
