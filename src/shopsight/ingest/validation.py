@@ -184,7 +184,7 @@ split as (
 ),
 typed as (
     select
-        file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields,
+        file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields, fields,
         {", ".join(typed)}
     from split
 )
