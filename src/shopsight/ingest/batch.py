@@ -124,31 +124,34 @@ def stage_batch(
 def load_batch(
     warehouse: Warehouse, contract: Contract, table: Table, files: list[FileResult], run_id: str
 ) -> None:
-    """Write the staged batch; the caller owns the transaction."""
+    """Write the staged batch; the caller owns the transaction.
+
+    Keys new to the warehouse and unique in the batch go straight to the current state. Only
+    "contested" keys (already loaded, or repeated in the batch) are ranked: the latest
+    version by (file day, path, line) becomes current, and a version identical to the one
+    before it from another file is counted as ``duplicate_of_loaded_row``.
+    """
     schema, columns = contract.source, ", ".join(table.column_names)
     lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
     keys = ", ".join(table.primary_key)
     current, history = f"{schema}.{table.name}", f"{schema}.{history_table(table)}"
     by_id = {f.ingest_id: f for f in files}
-    _warn(
-        by_id,
-        "duplicate_of_loaded_row",
-        warehouse.query(_repeats_of_loaded_rows(table, current, lineage)),
-    )
+    same_key = " and ".join(f"c.{k} = b.{k}" for k in table.primary_key)
     warehouse.execute(
         f"insert into {history} ({columns}, {lineage}) select {columns}, {lineage} from _batch"
     )
-    warehouse.execute(f"delete from {current} where ({keys}) in (select {keys} from _batch)")
+    warehouse.execute("drop table if exists _contested")
+    warehouse.execute(f"""
+        create temp table _contested as
+        select {keys} from _batch group by {keys} having count(*) > 1
+        union
+        select {keys} from {current} where ({keys}) in (select {keys} from _batch)""")
     warehouse.execute(f"""
         insert into {current} ({columns}, {lineage})
-        select {columns}, {lineage} from (
-            select h.*, row_number() over (
-                partition by {keys} order by _file_dt desc, _file_path desc, _line_number desc
-            ) as _version_rank
-            from {history} h
-            where ({keys}) in (select {keys} from _batch)
-        ) latest
-        where _version_rank = 1""")
+        select {columns}, {lineage} from _batch b
+        where not exists (select 1 from _contested c where {same_key})""")
+    if warehouse.query("select count(*) from _contested")[0][0]:
+        _settle_contested_keys(warehouse, table, current, by_id)
     for fk in table.foreign_keys:
         _warn(
             by_id,
@@ -165,27 +168,47 @@ def load_batch(
     record_files(warehouse, files, run_id)
 
 
-def _repeats_of_loaded_rows(table: Table, current: str, lineage: str) -> str:
-    """Per file, rows identical to the version loaded before them (from an earlier file)."""
+def _settle_contested_keys(
+    warehouse: Warehouse, table: Table, current: str, files: dict[str, FileResult]
+) -> None:
     keys = ", ".join(table.primary_key)
     columns = ", ".join(table.column_names)
-    previous = ", ".join(f"lag({c}) over versions as _previous_{c}" for c in table.column_names)
+    lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
+    previous = ", ".join(
+        f"lead({c}) over newest_first as _previous_{c}" for c in table.column_names
+    )
     same = " and ".join(f"{c} = _previous_{c}" for c in table.column_names)
-    return f"""
+    warehouse.execute("drop table if exists _versions")
+    warehouse.execute(f"""
+        create temp table _versions as
         with candidates as (
             select {columns}, {lineage}, 1 as _is_new from _batch
+            where ({keys}) in (select {keys} from _contested)
             union all
             select {columns}, {lineage}, 0 as _is_new from {current}
-            where ({keys}) in (select {keys} from _batch)
-        ),
-        ordered as (
-            select *, lag(_file_path) over versions as _previous_path, {previous}
-            from candidates
-            window versions as (partition by {keys} order by _file_dt, _file_path, _line_number)
+            where ({keys}) in (select {keys} from _contested)
         )
-        select _ingest_id, count(*) from ordered
-        where _is_new = 1 and _previous_path <> _file_path and {same}
-        group by _ingest_id"""
+        select *,
+            row_number() over newest_first as _version_rank,
+            lead(_file_path) over newest_first as _previous_path,
+            {previous}
+        from candidates
+        window newest_first as (
+            partition by {keys} order by _file_dt desc, _file_path desc, _line_number desc
+        )""")
+    _warn(
+        files,
+        "duplicate_of_loaded_row",
+        warehouse.query(
+            f"select _ingest_id, count(*) from _versions where _is_new = 1 "
+            f"and _previous_path <> _file_path and {same} group by _ingest_id"
+        ),
+    )
+    warehouse.execute(f"delete from {current} where ({keys}) in (select {keys} from _contested)")
+    warehouse.execute(
+        f"insert into {current} ({columns}, {lineage}) "
+        f"select {columns}, {lineage} from _versions where _version_rank = 1"
+    )
 
 
 def _warn(files: dict[str, FileResult], code: str, counts: list[tuple[Any, ...]]) -> None:
@@ -198,9 +221,6 @@ def _warn(files: dict[str, FileResult], code: str, counts: list[tuple[Any, ...]]
 def record_files(warehouse: Warehouse, files: list[FileResult], run_id: str) -> None:
     """Insert the files' ledger rows."""
     if files:
-        placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
-        warehouse.execute_many(
-            f"insert into {OPS_SCHEMA}.ingest_ledger ({', '.join(LEDGER_COLUMNS)}) "
-            f"values ({placeholders})",
-            [f.ledger_row(run_id) for f in files],
+        warehouse.insert_rows(
+            f"{OPS_SCHEMA}.ingest_ledger", LEDGER_COLUMNS, [f.ledger_row(run_id) for f in files]
         )

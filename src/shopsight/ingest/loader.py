@@ -30,7 +30,7 @@ from shopsight.ingest.validation import check_lines, count_checked, rejected_lin
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
 
-BATCH_BYTES = 256 * 1024 * 1024  # landed bytes validated and committed together
+BATCH_BYTES = 64 * 1024 * 1024  # landed bytes validated and committed together
 
 
 @dataclass
@@ -144,8 +144,8 @@ def ingest_files(
     if not batch:
         return results
     con = warehouse.validator
-    check_lines(con, contract, table, pa.concat_tables(parts))
-    counts = count_checked(con, table)
+    keys_repeat = check_lines(con, contract, table, pa.concat_tables(parts))
+    counts = count_checked(con, table, keys_repeat)
     rejected = rejected_lines(con)
     finished = _now()
     for index, result in batch.items():

@@ -132,7 +132,7 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
     """
     n = len(table.columns)
     header = _literal(fmt.delimiter.join(table.column_names))
-    fields = [f"fields[{i + 1}]" for i in range(n)]
+    fields = [f"_field_{i + 1}" for i in range(n)]
     typed = [f"{_typed(c, f, fmt)} as {c.name}" for c, f in zip(table.columns, fields, strict=True)]
     checks = []
     for column, text in zip(table.columns, fields, strict=True):
@@ -174,19 +174,23 @@ split as (
     select
         *,
         not contains(line, '"') or regexp_full_match(line, {_literal(_ROW)}) as well_quoted,
-        list_transform(
-            case when contains(line, '"')
-                then regexp_extract_all(line, {_literal("(?:^|,)" + _FIELD)}, 1)
-                else string_split(line, ',') end,
-            lambda f: case when starts_with(f, '"') then replace(f[2:-2], '""', '"') else f end
-        ) as fields
+        case when contains(line, '"')
+            then list_transform(
+                regexp_extract_all(line, {_literal("(?:^|,)" + _FIELD)}, 1),
+                lambda f: case when starts_with(f, '"') then replace(f[2:-2], '""', '"') else f end
+            )
+            else string_split(line, ',') end as fields
     from raw
 ),
-typed as (
+fielded as (
     select
-        file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields, fields,
-        {", ".join(typed)}
+        file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields,
+        {", ".join(f"fields[{i + 1}] as {name}" for i, name in enumerate(fields))}
     from split
+),
+typed as (
+    select *, {", ".join(typed)}
+    from fielded
 )
 select
     file_index, line_number, line, {", ".join(table.column_names)},
@@ -197,8 +201,11 @@ from typed
 """
 
 
-def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> None:
-    """Validate a batch of files' lines into temp table ``_checked`` (DuckDB connection)."""
+def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> bool:
+    """Validate a batch of files' lines into temp table ``_checked`` (DuckDB connection).
+
+    Returns whether some key occurs twice in one file (then exact repeats are possible).
+    """
     view = f"_validate_{contract.source}_{table.name}"
     con.register("_lines", lines)
     try:
@@ -216,6 +223,7 @@ def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> 
     ).fetchall()[0][0]
     if repeated:
         _reject_conflicting_keys(con, table)
+    return bool(repeated)
 
 
 def _reject_conflicting_keys(con: Any, table: Table) -> None:
@@ -250,16 +258,21 @@ class FileCounts:
     warnings: dict[str, int] = field(default_factory=dict)
 
 
-def count_checked(con: Any, table: Table) -> dict[int, FileCounts]:
-    """Counts per ``file_index`` over ``_checked``."""
+def count_checked(con: Any, table: Table, keys_repeat: bool) -> dict[int, FileCounts]:
+    """Counts per ``file_index`` over ``_checked``; ``keys_repeat`` as :func:`check_lines`."""
     row = ", ".join(table.column_names)
+    repeats = (
+        f"count(*) filter (where problem is null) "
+        f"- count(distinct row({row})) filter (where problem is null)"
+        if keys_repeat
+        else "0"
+    )
     text_columns = [c.name for c in table.columns if c.base_type == "varchar"] or ["null"]
     empties = " + ".join(f"coalesce(({c} = '')::int, 0)" for c in text_columns)
     counts: dict[int, FileCounts] = {}
     for index, read, rejected, duplicates, empty_text in con.execute(f"""
         select file_index, count(*), count(problem),
-            count(*) filter (where problem is null)
-                - count(distinct row({row})) filter (where problem is null),
+            {repeats},
             coalesce(sum({empties}) filter (where problem is null), 0)
         from _checked group by file_index""").fetchall():
         warnings = {"duplicate_row": int(duplicates), "empty_text": int(empty_text)}
