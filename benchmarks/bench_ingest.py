@@ -42,8 +42,7 @@ MEASURE = (
 def timed_process(command: list[str]) -> tuple[float, float, str]:
     """Run a command; return wall seconds, its own peak RSS in MB, and its stdout."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True,
-                          text=True)
+    done = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"{command[:4]} failed:\n{done.stderr[-2000:]}")
