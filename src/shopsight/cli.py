@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from shopsight import console
+from shopsight.build import BuildError, BuildSummary, build
 from shopsight.config import Settings
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import ContractError, load_contract
@@ -50,7 +51,7 @@ WarehouseOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-EXPECTED = (StorageError, WarehouseError, ContractError, GenerationError, ReadmitError)
+EXPECTED = (StorageError, WarehouseError, ContractError, GenerationError, ReadmitError, BuildError)
 
 
 def _open(bucket: str | None, warehouse: str | None) -> tuple[Settings, Bucket, Warehouse]:
@@ -355,13 +356,66 @@ def contracts_ddl(
         output.write_text(ddl)
 
 
+def run_build(
+    warehouse: str, select: list[str] | None, full_refresh: bool, json_output: bool
+) -> BuildSummary:
+    """dbt build with a progress bar; shared by `build` and `run`."""
+    with console.progress_bar("building the warehouse (dbt)", json_output) as bar:
+        task = bar.add_task("nodes", total=None)
+        return build(
+            warehouse,
+            select,
+            full_refresh,
+            on_plan=lambda n: bar.update(task, total=n),
+            on_node=lambda _: bar.advance(task),
+        )
+
+
+def _print_build(summary: BuildSummary) -> None:
+    console.print_table(
+        f"dbt build in {summary.seconds:.1f} s",
+        ["", "status", "count"],
+        [["models", s, n] for s, n in sorted(summary.models.items())]
+        + [["tests", s, n] for s, n in sorted(summary.tests.items())],
+    )
+    for failure in summary.failures:
+        console.err.print(
+            f"[red]{failure['status']}[/] {failure['node']}: {failure['message']}", highlight=False
+        )
+
+
+@app.command("build")
+def build_command(
+    select: Annotated[list[str] | None, typer.Option(help="dbt selector (repeatable).")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Build and test the warehouse's star schemas with dbt (`dbt build`).
+
+    Exits 1 if a model fails or a test of severity error fails.
+    """
+    settings = Settings().with_overrides(warehouse=warehouse)
+    try:
+        summary = run_build(settings.warehouse, select, full_refresh, json_output)
+    except EXPECTED as error:
+        console.fail(str(error))
+    console.print_json(summary.to_json()) if json_output else _print_build(summary)
+    if not summary.success:
+        raise typer.Exit(1)
+
+
 @app.command("run")
 def run_command(
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """The daily job: generate demo data if the bucket is empty, then ingest and summarise."""
+    """The daily job: generate demo data if the bucket is empty, ingest, build the warehouse.
+
+    Exits 1 if ingestion was not trusted (a file quarantined whole, too many rejects) or the
+    build failed; the warehouse is built either way from what did load.
+    """
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     try:
         target = Bucket(settings.bucket, settings)
@@ -372,15 +426,23 @@ def run_command(
         report = run_ingest(
             settings.bucket, settings.warehouse, "retail_db", None, False, json_output
         )
+        summary = run_build(settings.warehouse, None, False, json_output)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
-        console.print_json({"ingest": report.to_json(), "warehouse": settings.warehouse})
+        console.print_json(
+            {
+                "ingest": report.to_json(),
+                "build": summary.to_json(),
+                "warehouse": settings.warehouse,
+            }
+        )
     else:
         _print_ingest(report)
+        _print_build(summary)
         console.out.print(f"warehouse: {settings.warehouse}   bucket: {settings.bucket}")
         console.out.print("next: `shopsight status`, `shopsight quarantine list`")
-    if not report.trusted:
+    if not report.trusted or not summary.success:
         raise typer.Exit(1)
 
 

@@ -1,0 +1,46 @@
+with bounds as (
+    select
+        min(cast(ordered_at as date)) as first_day,
+        max(cast(ordered_at as date)) as last_day
+    from {{ ref('stg_retail_db__orders') }}
+),
+
+spine as (
+    {{ date_spine(
+        "(select " ~ dbt.dateadd('day', -7, 'first_day') ~ " from bounds)",
+        "(select " ~ dbt.dateadd('day', 366, 'last_day') ~ " from bounds)"
+    ) }}
+),
+
+calendar as (
+    select
+        {{ date_key('date_day') }} as date_key,
+        date_day,
+        cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start_date,
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
+        cast(extract(month from date_day) as integer) as month_of_year,
+        cast(extract(quarter from date_day) as integer) as quarter_of_year,
+        cast(extract(year from date_day) as integer) as year_number,
+        cast(extract(isodow from date_day) as integer) as iso_weekday,
+        extract(isodow from date_day) in (6, 7) as is_weekend,
+        false as is_unknown
+    from spine
+),
+
+unknown_member as (
+    select
+        -1 as date_key,
+        cast(null as date) as date_day,
+        cast(null as date) as week_start_date,
+        cast(null as date) as month_start_date,
+        cast(null as integer) as month_of_year,
+        cast(null as integer) as quarter_of_year,
+        cast(null as integer) as year_number,
+        cast(null as integer) as iso_weekday,
+        cast(null as boolean) as is_weekend,
+        true as is_unknown
+)
+
+select * from calendar
+union all
+select * from unknown_member

@@ -1,0 +1,45 @@
+{#- Grain: one order. Gross order value counts every line; net revenue only orders whose
+    status is not in `revenue_excluded_statuses`. Orders whose lines never arrived are kept
+    with zero lines. -#}
+with orders as (
+    select * from {{ ref('stg_retail_db__orders') }}
+),
+
+lines as (
+    select
+        order_id,
+        count(*) as line_count,
+        sum(quantity) as units,
+        sum(line_revenue) as gross_order_value
+    from {{ ref('fct_order_items') }}
+    group by order_id
+),
+
+customers as (
+    select * from {{ ref('dim_customers') }} where not is_unknown
+),
+
+final as (
+    select
+        orders.order_id,
+        coalesce(customers.customer_key, {{ unknown_key() }}) as customer_key,
+        orders.customer_id,
+        {{ date_key('orders.ordered_at') }} as order_date_key,
+        cast(orders.ordered_at as date) as order_date,
+        orders.ordered_at,
+        orders.order_status,
+        {{ is_net_revenue('orders.order_status') }} as is_net_revenue,
+        coalesce(lines.line_count, 0) as line_count,
+        coalesce(lines.units, 0) as units,
+        coalesce(lines.gross_order_value, {{ to_money(0) }}) as gross_order_value,
+        case
+            when {{ is_net_revenue('orders.order_status') }}
+                then coalesce(lines.gross_order_value, {{ to_money(0) }})
+            else {{ to_money(0) }}
+        end as net_revenue
+    from orders
+    left join lines on orders.order_id = lines.order_id
+    left join customers on orders.customer_id = customers.customer_id
+)
+
+select * from final

@@ -1,0 +1,132 @@
+"""Build the warehouse: run the dbt project (``dbt build``) against the configured warehouse.
+
+The dbt profile reads its connection from environment variables; they are derived here from
+the one warehouse URL every command uses, so dbt and the CLI never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
+
+
+class BuildError(RuntimeError):
+    """dbt could not run at all (bad project, unreachable warehouse)."""
+
+
+@dataclass
+class BuildSummary:
+    """What a ``dbt build`` did: counts by resource type and status, and what failed."""
+
+    success: bool = False
+    seconds: float = 0.0
+    models: dict[str, int] = field(default_factory=dict)
+    tests: dict[str, int] = field(default_factory=dict)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def dbt_environment(warehouse_url: str) -> dict[str, str]:
+    """The environment variables dbt/profiles.yml reads, for this warehouse URL."""
+    if warehouse_url.startswith("duckdb://"):
+        path = warehouse_url[len("duckdb://") :]
+        path = path[1:] if path.startswith("/./") else path
+        return {
+            "SHOPSIGHT_DBT_TARGET": "duckdb",
+            "SHOPSIGHT_DUCKDB_PATH": str(Path(path).resolve()),
+        }
+    parts = urlparse(warehouse_url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise BuildError(f"warehouse URL {warehouse_url!r} is neither duckdb:// nor postgresql://")
+    return {
+        "SHOPSIGHT_DBT_TARGET": "postgres",
+        "SHOPSIGHT_PG_HOST": parts.hostname or "127.0.0.1",
+        "SHOPSIGHT_PG_PORT": str(parts.port or 5432),
+        "SHOPSIGHT_PG_USER": unquote(parts.username or "postgres"),
+        "SHOPSIGHT_PG_PASSWORD": unquote(parts.password or ""),
+        "SHOPSIGHT_PG_DATABASE": parts.path.lstrip("/") or "postgres",
+    }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt(
+    warehouse_url: str, args: list[str], on_event: Callable[[Any], None] | None = None
+) -> Any:
+    """Invoke dbt in-process with this warehouse's profile; return dbt's result object."""
+    from dbt.cli.main import dbtRunner
+
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    with _environment(dbt_environment(warehouse_url)):
+        runner = dbtRunner(callbacks=[on_event] if on_event else [])
+        return runner.invoke([*args, *project, "--no-use-colors", "--quiet"])
+
+
+def build(
+    warehouse_url: str,
+    select: list[str] | None = None,
+    full_refresh: bool = False,
+    on_plan: Callable[[int], None] | None = None,
+    on_node: Callable[[str], None] | None = None,
+) -> BuildSummary:
+    """Run ``dbt build`` (models, then their tests) and summarise it.
+
+    Raises:
+        BuildError: dbt failed before building anything (e.g. the project does not parse).
+    """
+    args = ["build"]
+    for selector in select or []:
+        args += ["--select", selector]
+    if full_refresh:
+        args.append("--full-refresh")
+
+    def on_event(event: Any) -> None:
+        name = event.info.name
+        if name == "LogStartLine" and on_plan and event.data.index == 1:
+            on_plan(event.data.total)
+        elif name == "NodeFinished" and on_node:
+            on_node(event.data.node_info.unique_id)
+
+    started = time.perf_counter()
+    result = run_dbt(warehouse_url, args, on_event)
+    if result.result is None:
+        raise BuildError(f"dbt build did not run: {result.exception}")
+    summary = BuildSummary(seconds=round(time.perf_counter() - started, 2))
+    for node in result.result.results:
+        kind = node.node.resource_type
+        bucket = summary.tests if kind == "test" else summary.models
+        status = str(node.status)
+        bucket[status] = bucket.get(status, 0) + 1
+        if status in ("error", "fail"):
+            summary.failures.append(
+                {
+                    "node": node.node.unique_id,
+                    "status": status,
+                    "message": str(node.message or "")[:500],
+                }
+            )
+    summary.success = bool(result.success) and not summary.failures
+    return summary
