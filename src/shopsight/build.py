@@ -6,6 +6,7 @@ the one warehouse URL every command uses, so dbt and the CLI never disagree.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -91,6 +92,7 @@ def build(
     full_refresh: bool = False,
     on_plan: Callable[[int], None] | None = None,
     on_node: Callable[[str], None] | None = None,
+    dbt_vars: dict[str, Any] | None = None,
 ) -> BuildSummary:
     """Run ``dbt build`` (models, then their tests) and summarise it.
 
@@ -102,6 +104,8 @@ def build(
         args += ["--select", selector]
     if full_refresh:
         args.append("--full-refresh")
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
 
     def on_event(event: Any) -> None:
         name = event.info.name

@@ -19,10 +19,11 @@ daily as (
 ),
 
 run_bounds as (
-    select
-        {% if var('run_date') %}cast('{{ var("run_date") }}' as date){% else %}max(sales_date){% endif %}
-            as run_date
-    from daily
+    {% if var('run_date') -%}
+    select cast('{{ var("run_date") }}' as date) as run_date
+    {%- else -%}
+    select max(sales_date) as run_date from daily
+    {%- endif %}
 ),
 
 selling_life as (

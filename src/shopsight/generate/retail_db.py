@@ -89,7 +89,7 @@ class RetailDbSimulation:
         products = [product(self.shape.seed, pid) for pid in range(1, self.shape.n_products + 1)]
         self._prices = {p.product_id: p.base_price for p in products}
         n_days = (until - self.shape.origin).days + 1
-        stop_day = self._stop_days(n_days)
+        pauses = self._pauses()
         for day_index in range(n_days):
             day = self.shape.origin + timedelta(days=day_index)
             rng = random.Random(f"{self.shape.seed}:day:{day_index}")
@@ -102,18 +102,27 @@ class RetailDbSimulation:
                 rows["products"] = self._price_changes(rng, products)
             rows["customers"] = self._customers(rng, day_index)
             on_sale = [
-                p.product_id for p in products if stop_day.get(p.product_id, n_days) > day_index
+                p.product_id
+                for p in products
+                if not any(start <= day_index < end for start, end in pauses.get(p.product_id, []))
             ]
             self._orders(rng, day, day_index, on_sale, rows)
             yield DayExport(day, day_index, rows)
 
-    def _stop_days(self, n_days: int) -> dict[int, int]:
-        """About 4 % of products stop selling on some day (discontinued, out of stock)."""
-        rng = random.Random(f"{self.shape.seed}:stops")
-        chosen = rng.sample(
-            range(1, self.shape.n_products + 1), max(1, self.shape.n_products // 25)
-        )
-        return {pid: rng.randint(max(1, n_days // 3), max(1, n_days - 1)) for pid in chosen}
+    def _pauses(self) -> dict[int, list[tuple[int, int]]]:
+        """Some well-selling products stop selling for a while (stock-out) or for good
+        (delisted): (first day without sales, first day selling again) per product. The days
+        count from the store's first day and do not depend on how long a run is, so a
+        continued simulation replays the same past."""
+        rng = random.Random(f"{self.shape.seed}:pauses")
+        best_sellers = range(1, min(self.shape.n_products, 120) + 1)
+        pauses: dict[int, list[tuple[int, int]]] = {}
+        for product_id in rng.sample(best_sellers, max(2, len(best_sellers) // 8)):
+            start = rng.randint(30, 80)
+            delisted = rng.random() < 0.5
+            end = 10**6 if delisted else start + rng.randint(8, 25)
+            pauses[product_id] = [(start, end)]
+        return pauses
 
     @staticmethod
     def _product_row(p: Product, price: float) -> list[str]:
