@@ -54,32 +54,45 @@ def test_revenue_matches_the_landed_files_to_the_cent(clean_store: BuiltStore) -
         gross[day] += revenue
         if order[3] not in EXCLUDED:
             net[day] += revenue
-    rows = _query(clean_store, """
+    rows = _query(
+        clean_store,
+        """
         select cast(order_date as varchar), sum(gross_order_value), sum(net_revenue)
-        from marts.fct_orders group by 1 order by 1""")
+        from marts.fct_orders group by 1 order by 1""",
+    )
     assert [(day, g, n) for day, g, n in rows] == [
-        (day, gross[day], net[day]) for day in sorted(gross)]
+        (day, gross[day], net[day]) for day in sorted(gross)
+    ]
 
 
 def test_orphans_point_at_unknown_members_and_are_counted(faulty_store: BuiltStore) -> None:
-    unknown_lines = _query(faulty_store, """
+    unknown_lines = _query(
+        faulty_store,
+        """
         select f.product_id, count(*) from marts.fct_order_items f
         inner join marts.dim_products p on f.product_key = p.product_key
-        where p.is_unknown group by 1 order by 1""")
+        where p.is_unknown group by 1 order by 1""",
+    )
     assert (999999, 1) in unknown_lines  # the generator's orphan_product fault
     # Orders whose customer was never delivered (the orphan_customer fault, unless a later
     # status re-delivery of that order fixed it) all point at the unknown customer.
-    missing, pointing = _query(faulty_store, """
+    missing, pointing = _query(
+        faulty_store,
+        """
         select
             count(*) filter (where c.customer_id is null),
             count(*) filter (where o.customer_key = (
                 select customer_key from marts.dim_customers where is_unknown))
         from marts.fct_orders o
-        left join retail_db.customers c on o.customer_id = c.customer_id""")[0]
+        left join retail_db.customers c on o.customer_id = c.customer_id""",
+    )[0]
     assert missing == pointing
-    categories = _query(faulty_store, """
+    categories = _query(
+        faulty_store,
+        """
         select count(*) from marts.dim_products
-        where has_unknown_category and not is_unknown and product_id >= 800000""")
+        where has_unknown_category and not is_unknown and product_id >= 800000""",
+    )
     assert categories == [(1,)]
     facts = _query(faulty_store, "select count(*) from marts.fct_order_items")
     items = _query(faulty_store, "select count(*) from retail_db.order_items")
@@ -87,34 +100,49 @@ def test_orphans_point_at_unknown_members_and_are_counted(faulty_store: BuiltSto
 
 
 def test_stalled_analysis_agrees_with_the_mart(faulty_store: BuiltStore) -> None:
-    days = _query(faulty_store, """
+    days = _query(
+        faulty_store,
+        """
         select cast(sales_date as varchar) from marts.fct_daily_product_sales
-        where is_stalled group by 1 order by count(*) desc, 1 limit 2""")
+        where is_stalled group by 1 order by count(*) desc, 1 limit 2""",
+    )
     assert days, "the generated store should have stalled products"
     for (day,) in days:
-        compiled = run_dbt(faulty_store.warehouse_url, [
-            "compile", "--select", "stalled_products", "--vars", f"{{run_date: '{day}'}}"])
+        compiled = run_dbt(
+            faulty_store.warehouse_url,
+            ["compile", "--select", "stalled_products", "--vars", f"{{run_date: '{day}'}}"],
+        )
         assert compiled.success
-        sql = (Path(DBT_PROJECT_DIR) / "target/compiled/shopsight/analyses/"
-               "stalled_products.sql").read_text()
-        from_lines = _query(faulty_store, f"""
+        sql = (
+            Path(DBT_PROJECT_DIR) / "target/compiled/shopsight/analyses/stalled_products.sql"
+        ).read_text()
+        from_lines = _query(
+            faulty_store,
+            f"""
             select product_id, total_items_sold_to_date, days_with_sales,
-                days_since_sales_ceased from ({sql}) analysis order by product_id""")
-        from_mart = _query(faulty_store, f"""
+                days_since_sales_ceased from ({sql}) analysis order by product_id""",
+        )
+        from_mart = _query(
+            faulty_store,
+            f"""
             select product_id, units_to_date, selling_days_in_lookback, days_since_last_sale
             from marts.fct_daily_product_sales
-            where is_stalled and sales_date = date '{day}' order by product_id""")
+            where is_stalled and sales_date = date '{day}' order by product_id""",
+        )
         assert from_lines == from_mart and from_mart
 
 
 def test_price_changes_count_units_at_each_price(faulty_store: BuiltStore) -> None:
-    changes = _query(faulty_store, """
+    changes = _query(
+        faulty_store,
+        """
         select c.product_id, c.changed_on, c.old_price, c.new_price, c.units_sold_at_new_price,
             (select coalesce(sum(f.quantity), 0) from marts.fct_order_items f
              where f.product_id = c.product_id and f.order_date >= c.changed_on
                and f.order_date < coalesce(p.valid_to, date '9999-12-31'))
         from marts.fct_product_price_changes c
-        inner join marts.dim_products p on c.product_key = p.product_key""")
+        inner join marts.dim_products p on c.product_key = p.product_key""",
+    )
     assert changes
     for _, _, old, new, units_new, independent in changes:
         assert old != new and units_new == independent

@@ -1,3 +1,5 @@
+{{ config(indexes=postgres_indexes([['customer_key'], ['customer_id']])) }}
+
 with customers as (
     select * from {{ ref('stg_retail_db__customers') }}
 ),

@@ -1,3 +1,5 @@
+{{ config(indexes=postgres_indexes([['product_key'], ['product_id', 'valid_from']])) }}
+
 with versions as (
     select * from {{ ref('int_product_versions') }}
 ),

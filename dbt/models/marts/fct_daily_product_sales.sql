@@ -2,6 +2,8 @@
     without sales are rows of zeros). Sales are net-revenue order lines. Every window is a
     fixed number of rows ending on the row's own date, so any day's state reads without a
     filter or group by. -#}
+{{ config(indexes=postgres_indexes([['sales_date', 'product_id'], ['product_id']])) }}
+
 with lines as (
     select * from {{ ref('fct_order_items') }}
     where is_net_revenue and order_date is not null
@@ -94,3 +96,4 @@ final as (
 )
 
 select * from final
+{{ cluster_by('sales_date') }}

@@ -6,6 +6,7 @@
     unique_key='order_item_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    indexes=postgres_indexes([['order_item_id'], ['order_date'], ['product_key'], ['customer_key'], ['order_id']]),
 ) }}
 
 with order_items as (
@@ -80,3 +81,4 @@ joined as (
 )
 
 select * from joined
+{{ cluster_by('order_date') }}

@@ -1,6 +1,8 @@
 {#- Grain: one order. Gross order value counts every line; net revenue only orders whose
     status is not in `revenue_excluded_statuses`. Orders whose lines never arrived are kept
     with zero lines. -#}
+{{ config(indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']])) }}
+
 with orders as (
     select * from {{ ref('stg_retail_db__orders') }}
 ),
@@ -43,3 +45,4 @@ final as (
 )
 
 select * from final
+{{ cluster_by('order_date') }}

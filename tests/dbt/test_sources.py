@@ -1,0 +1,23 @@
+"""dbt's source declaration and the landing contract describe the same tables and columns."""
+
+from __future__ import annotations
+
+import yaml
+
+from shopsight.build import DBT_PROJECT_DIR
+from shopsight.contracts.model import load_contract
+
+
+def test_dbt_sources_match_the_contract() -> None:
+    declared = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models/staging/_retail_db__sources.yml").read_text()
+    )
+    [source] = declared["sources"]
+    contract = load_contract("retail_db")
+    assert source["name"] == source["schema"] == contract.source
+    tables = {t["name"]: [c["name"] for c in t["columns"]] for t in source["tables"]}
+    for name, table in contract.tables.items():
+        assert tables[name] == table.column_names, name
+    assert tables["products_history"] == contract.table("products").column_names
+    assert set(tables) - set(contract.tables) == {"products_history"}
+    assert source["loaded_at_field"] == "_loaded_at"
