@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import duckdb
-from conftest import FIRST_DAY, build_store
 
 from shopsight.build import build
 from shopsight.generate.export import generate_retail_db
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
+
+from built_store import FIRST_DAY, build_store
 
 FACTS = "select * exclude (source_loaded_at) from marts.fct_order_items order by order_item_id"
 

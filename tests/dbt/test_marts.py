@@ -10,9 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from conftest import BuiltStore
 
-from shopsight.build import DBT_PROJECT_DIR, build, run_dbt
+from shopsight.build import DBT_PROJECT_DIR, run_dbt
+
+from built_store import BuiltStore
 
 EXCLUDED = {"CANCELED", "SUSPECTED_FRAUD"}
 
