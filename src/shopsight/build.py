@@ -121,7 +121,7 @@ def build(
     summary = BuildSummary(seconds=round(time.perf_counter() - started, 2))
     for node in result.result.results:
         kind = node.node.resource_type
-        bucket = summary.tests if kind == "test" else summary.models
+        bucket = summary.tests if kind in ("test", "unit_test") else summary.models
         status = str(node.status)
         bucket[status] = bucket.get(status, 0) + 1
         if status in ("error", "fail"):

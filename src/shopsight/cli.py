@@ -9,10 +9,11 @@ from typing import Annotated, Any
 import typer
 
 from shopsight import console
-from shopsight.build import BuildError, BuildSummary, build
+from shopsight.build import DBT_PROJECT_DIR, BuildError, BuildSummary, build, run_dbt
 from shopsight.config import Settings
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import ContractError, load_contract
+from shopsight.erd import load_manifest, star_diagram, with_diagram
 from shopsight.generate.export import GenerationError, generate_retail_db
 from shopsight.ingest.ledger import OPS_DDL
 from shopsight.ingest.loader import IngestReport, ingest
@@ -36,6 +37,8 @@ contracts_app = typer.Typer(
 app.add_typer(generate_app, name="generate")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(contracts_app, name="contracts")
+docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
 
 BucketOption = Annotated[
     str | None,
@@ -444,6 +447,29 @@ def run_command(
         console.out.print("next: `shopsight status`, `shopsight quarantine list`")
     if not report.trusted or not summary.success:
         raise typer.Exit(1)
+
+
+@docs_app.command("erd")
+def docs_erd(
+    document: Annotated[Path, typer.Option(help="Markdown file with the ERD markers.")] = Path(
+        "docs/warehouse.md"
+    ),
+    check: Annotated[bool, typer.Option(help="Exit 1 if the document's diagram is stale.")] = False,
+) -> None:
+    """Regenerate the star schema diagram in docs/warehouse.md from the dbt manifest."""
+    settings = Settings()
+    try:
+        parsed = run_dbt(settings.warehouse, ["parse"])
+    except EXPECTED as error:
+        console.fail(str(error))
+    if not parsed.success:
+        console.fail(f"dbt parse failed: {parsed.exception}")
+    text = document.read_text()
+    updated = with_diagram(text, star_diagram(load_manifest(DBT_PROJECT_DIR)))
+    if check and updated != text:
+        console.fail(f"{document}: the diagram is stale; run `shopsight docs erd`", code=1)
+    if not check:
+        document.write_text(updated)
 
 
 def main() -> None:
