@@ -83,7 +83,7 @@ def run_dbt(
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     with _environment(dbt_environment(warehouse_url)):
         runner = dbtRunner(callbacks=[on_event] if on_event else [])
-        return runner.invoke(["--no-use-colors", "--quiet", *args, *project])
+        return runner.invoke(["--no-use-colors", "--log-level", "none", *args, *project])
 
 
 def build(

@@ -147,3 +147,9 @@ def test_price_changes_count_units_at_each_price(faulty_store: BuiltStore) -> No
     assert changes
     for _, _, old, new, units_new, independent in changes:
         assert old != new and units_new == independent
+
+
+def test_sources_are_fresh_after_a_load(faulty_store: BuiltStore) -> None:
+    freshness = run_dbt(faulty_store.warehouse_url, ["source", "freshness"])
+    assert freshness.success
+    assert {str(r.status) for r in freshness.result.results} == {"pass"}
