@@ -1,0 +1,14 @@
+"""``shopsight <command>``: thin wiring from the command line to the package.
+
+Each module registers one command group on the app; importing them is what assembles it.
+"""
+
+from shopsight.cli import build, contracts, docs, generate, ingest, quarantine, run  # noqa: F401
+from shopsight.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,23 @@
+"""The command tree: `shopsight` and its command groups."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help="ShopSight: land, validate, load and model an online store's data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+generate_app = typer.Typer(help="Write synthetic source files into a bucket.", no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="Inspect and re-admit quarantined rows and files.", no_args_is_help=True
+)
+contracts_app = typer.Typer(
+    help="Landing-table contracts and the DDL made from them.", no_args_is_help=True
+)
+app.add_typer(generate_app, name="generate")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(contracts_app, name="contracts")
+docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")

@@ -1,0 +1,62 @@
+"""`shopsight build`: the dbt build of the warehouse."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shopsight import console
+from shopsight.build import BuildSummary, build
+from shopsight.cli.app import app
+from shopsight.cli.options import EXPECTED, JsonOption, WarehouseOption
+from shopsight.config import Settings
+
+
+def run_build(
+    warehouse: str, select: list[str] | None, full_refresh: bool, json_output: bool
+) -> BuildSummary:
+    """dbt build with a progress bar; shared by `build` and `run`."""
+    with console.progress_bar("building the warehouse (dbt)", json_output) as bar:
+        task = bar.add_task("nodes", total=None)
+        return build(
+            warehouse,
+            select,
+            full_refresh,
+            on_plan=lambda n: bar.update(task, total=n),
+            on_node=lambda _: bar.advance(task),
+        )
+
+
+def print_build(summary: BuildSummary) -> None:
+    console.print_table(
+        f"dbt build in {summary.seconds:.1f} s",
+        ["", "status", "count"],
+        [["models", s, n] for s, n in sorted(summary.models.items())]
+        + [["tests", s, n] for s, n in sorted(summary.tests.items())],
+    )
+    for failure in summary.failures:
+        console.err.print(
+            f"[red]{failure['status']}[/] {failure['node']}: {failure['message']}", highlight=False
+        )
+
+
+@app.command("build")
+def build_command(
+    select: Annotated[list[str] | None, typer.Option(help="dbt selector (repeatable).")] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Build and test the warehouse's star schemas with dbt (`dbt build`).
+
+    Exits 1 if a model fails or a test of severity error fails.
+    """
+    settings = Settings().with_overrides(warehouse=warehouse)
+    try:
+        summary = run_build(settings.warehouse, select, full_refresh, json_output)
+    except EXPECTED as error:
+        console.fail(str(error))
+    console.print_json(summary.to_json()) if json_output else print_build(summary)
+    if not summary.success:
+        raise typer.Exit(1)

@@ -1,0 +1,38 @@
+"""`shopsight docs erd`: generated documentation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopsight import console
+from shopsight.build import DBT_PROJECT_DIR, run_dbt
+from shopsight.cli.app import docs_app
+from shopsight.cli.options import EXPECTED
+from shopsight.config import Settings
+from shopsight.erd import load_manifest, star_diagram, with_diagram
+
+
+@docs_app.command("erd")
+def docs_erd(
+    document: Annotated[Path, typer.Option(help="Markdown file with the ERD markers.")] = Path(
+        "docs/warehouse.md"
+    ),
+    check: Annotated[bool, typer.Option(help="Exit 1 if the document's diagram is stale.")] = False,
+) -> None:
+    """Regenerate the star schema diagram in docs/warehouse.md from the dbt manifest."""
+    settings = Settings()
+    try:
+        parsed = run_dbt(settings.warehouse, ["parse"])
+    except EXPECTED as error:
+        console.fail(str(error))
+    if not parsed.success:
+        console.fail(f"dbt parse failed: {parsed.exception}")
+    text = document.read_text()
+    updated = with_diagram(text, star_diagram(load_manifest(DBT_PROJECT_DIR)))
+    if check and updated != text:
+        console.fail(f"{document}: the diagram is stale; run `shopsight docs erd`", code=1)
+    if not check:
+        document.write_text(updated)

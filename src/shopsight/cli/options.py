@@ -1,0 +1,40 @@
+"""Options every command shares, and the errors the CLI turns into one clear line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shopsight.build import BuildError
+from shopsight.config import Settings
+from shopsight.contracts.model import ContractError
+from shopsight.generate.export import GenerationError
+from shopsight.ingest.ledger import OPS_DDL
+from shopsight.ingest.readmit import ReadmitError
+from shopsight.ingest.warehouse import Warehouse, WarehouseError, connect
+from shopsight.storage import Bucket, StorageError
+
+BucketOption = Annotated[
+    str | None,
+    typer.Option(
+        "--bucket", help="Bucket URL (file://, s3://, memory://). Default: SHOPSIGHT_BUCKET."
+    ),
+]
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse",
+        help="duckdb:///path or postgresql://user@host:port/db. Default: SHOPSIGHT_WAREHOUSE.",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+EXPECTED = (StorageError, WarehouseError, ContractError, GenerationError, ReadmitError, BuildError)
+
+
+def open_store(bucket: str | None, warehouse: str | None) -> tuple[Settings, Bucket, Warehouse]:
+    """Settings with the flags applied, the bucket, and the warehouse (ops tables ready)."""
+    settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
+    target, wh = Bucket(settings.bucket, settings), connect(settings.warehouse)
+    wh.execute_script(OPS_DDL)
+    return settings, target, wh

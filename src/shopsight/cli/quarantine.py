@@ -1,0 +1,100 @@
+"""`shopsight quarantine list|show|readmit`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopsight import console
+from shopsight.cli.app import quarantine_app
+from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
+from shopsight.ingest.readmit import find_quarantined, readmit
+from shopsight.ingest.status import list_quarantine
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Include re-admitted rows.")] = False,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List quarantined rows and files with file, line, column and reason."""
+    try:
+        _, _, wh = open_store(bucket, warehouse)
+        rows = list_quarantine(wh, all_rows, table, reason)
+        wh.close()
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"quarantine": rows})
+        return
+    console.print_table(
+        f"{len(rows)} quarantined",
+        ["id", "path", "line", "column", "reason", "message"],
+        [[r["id"], r["path"], r["line"], r["column"], r["reason"], r["message"]] for r in rows],
+    )
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    ids: Annotated[list[str], typer.Argument(help="Quarantine ids.")],
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show quarantined rows in full, with the raw line as delivered."""
+    try:
+        _, _, wh = open_store(bucket, warehouse)
+        rows = find_quarantined(wh, ids)
+        wh.close()
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"quarantine": rows})
+        return
+    for row in rows:
+        for key, value in row.items():
+            console.out.print(f"[bold]{key}[/]: {value}", highlight=False)
+        console.out.print()
+
+
+@quarantine_app.command("readmit")
+def quarantine_readmit(
+    ids: Annotated[list[str], typer.Argument(help="Quarantine ids to re-admit.")],
+    line: Annotated[
+        str | None, typer.Option(help="A fixed line replacing one quarantined row.")
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option(help="Fixed content for one quarantined file.")
+    ] = None,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Load quarantined rows (as delivered, or fixed) or files through the normal path.
+
+    Exits 1 if a re-admitted row is rejected again (it is quarantined anew).
+    """
+    replacement = line.encode() if line is not None else file.read_bytes() if file else None
+    try:
+        _, target, wh = open_store(bucket, warehouse)
+        results = readmit(target, wh, ids, replacement)
+        wh.close()
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"files": [r.to_json() for r in results]})
+    else:
+        for r in results:
+            console.out.print(
+                f"{r.path}: {r.rows_loaded} loaded, {r.rows_rejected} quarantined "
+                f"again ({r.status})",
+                highlight=False,
+            )
+    if any(r.rows_rejected or r.status == "quarantined" for r in results):
+        raise typer.Exit(1)
