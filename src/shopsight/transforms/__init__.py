@@ -1,0 +1,1 @@
+"""Python transforms applied to a feed before it is loaded."""
