@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shopsight.contracts.ddl import render_landing_ddl
-from shopsight.contracts.model import ContractError, load_contract
+from shopsight.contracts.model import ContractError, known_sources, load_contract
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,12 +61,45 @@ def _tables(ddl: str) -> dict[str, str]:
     return dict(re.findall(r"create table if not exists retail_db\.(\w+) \((.*?)\n\);", ddl, re.S))
 
 
-def test_committed_landing_ddl_matches_contract() -> None:
-    committed = (ROOT / "sql/landing/retail_db.sql").read_text()
-    assert committed == render_landing_ddl(load_contract("retail_db"), "postgres"), (
-        "sql/landing/retail_db.sql drifted: run `shopsight contracts ddl --output "
-        "sql/landing/retail_db.sql`"
+@pytest.mark.parametrize("source", known_sources())
+def test_committed_landing_ddl_matches_contract(source: str) -> None:
+    committed = (ROOT / f"sql/landing/{source}.sql").read_text()
+    assert committed == render_landing_ddl(load_contract(source), "postgres"), (
+        f"sql/landing/{source}.sql drifted: run `shopsight contracts ddl --source {source} "
+        f"--output sql/landing/{source}.sql`"
     )
+
+
+def test_thelook_follows_the_reference_columns_in_order() -> None:
+    # ../shared/reference/thelook.md, section 1 (note: orders has returned_at before shipped_at).
+    contract = load_contract("thelook")
+    assert contract.table("orders").column_names == [
+        "order_id",
+        "user_id",
+        "status",
+        "gender",
+        "created_at",
+        "returned_at",
+        "shipped_at",
+        "delivered_at",
+        "num_of_item",
+    ]
+    assert contract.table("events").column_names == [
+        "id",
+        "user_id",
+        "sequence_number",
+        "session_id",
+        "created_at",
+        "ip_address",
+        "city",
+        "state",
+        "postal_code",
+        "browser",
+        "traffic_source",
+        "uri",
+        "event_type",
+    ]
+    assert contract.format.header
 
 
 def test_landing_tables_have_seed_columns_types_and_keys() -> None:

@@ -30,7 +30,10 @@ def history_table(table: Table) -> str:
 
 
 def _table_ddl(schema: str, name: str, table: Table, dialect: Dialect, with_pk: bool) -> str:
-    lines = [f"    {c.name} {sql_type(c, dialect)} not null" for c in table.columns]
+    lines = [
+        f"    {c.name} {sql_type(c, dialect)}{'' if c.nullable else ' not null'}"
+        for c in table.columns
+    ]
     lines += [f"    {name_} {type_}" for name_, type_ in LINEAGE_COLUMNS]
     if with_pk:
         lines.append(f"    primary key ({', '.join(table.primary_key)})")

@@ -29,10 +29,12 @@ class Rules(BaseModel):
 
 
 class Column(BaseModel):
-    """One landing column: its name, declared type and rules. Every column is NOT NULL."""
+    """One landing column: its name, declared type, rules, and whether it may be empty
+    (NOT NULL unless ``nullable``; an empty field of a nullable column is NULL)."""
 
     name: str
     type: str
+    nullable: bool = False
     rules: Rules = Field(default_factory=Rules)
 
     @field_validator("type")
@@ -104,6 +106,7 @@ class FileFormat(BaseModel):
     encoding: str = "utf-8"
     timestamp_pattern: str
     timestamp_example: str
+    timestamp_suffix: str | None = None  # e.g. " UTC": stripped before the cast
 
 
 class Contract(BaseModel):

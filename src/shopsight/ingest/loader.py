@@ -25,7 +25,7 @@ from shopsight.ingest.batch import FileResult, load_batch, record_files, stage_b
 from shopsight.ingest.discovery import LandedFile, list_new_files
 from shopsight.ingest.ledger import OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.quarantine import write_rejected_file, write_rejected_rows
-from shopsight.ingest.reader import FileRejected, decompress, split_lines
+from shopsight.ingest.reader import FileRejected, decompress, drop_header, split_lines
 from shopsight.ingest.validation import check_lines, count_checked, rejected_lines
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
@@ -137,7 +137,11 @@ def ingest_files(
             continue
         try:
             _refuse_changed_redelivery(recorded, landed.key, result.checksum)
-            parts.append(split_lines(decompress(landed.key, data), file_index=len(results) - 1))
+            lines = split_lines(decompress(landed.key, data), file_index=len(results) - 1)
+            if contract.format.header:
+                header = contract.format.delimiter.join(table.column_names)
+                lines = drop_header(lines, header, landed.key)
+            parts.append(lines)
         except FileRejected as rejection:
             _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
     batch = {i: r for i, r in enumerate(results) if r.status == "loaded"}

@@ -38,18 +38,24 @@ def _typed(column: Column, field: str, fmt: FileFormat) -> str:
         return f"try_cast(trim({field}) as double)"
     if column.base_type == "timestamp":
         pattern = _literal(fmt.timestamp_pattern)
+        text = (
+            f"replace({field}, {_literal(fmt.timestamp_suffix)}, '')"
+            if (fmt.timestamp_suffix)
+            else field
+        )
         return (
             f"case when regexp_full_match({field}, {pattern}) "
-            f"then try_cast({field} as timestamp) end"
+            f"then try_cast({text} as timestamp) end"
         )
-    return field
+    return f"nullif({field}, '')" if column.nullable else field
 
 
 def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> list[str]:
     """CASE branches for one column, in the order they are reported."""
     name, rules = column.name, column.rules
     checks = []
-    if column.base_type != "varchar":
+    text = f"nullif({field}, '')" if column.nullable else field
+    if column.base_type != "varchar" and not column.nullable:
         checks.append(
             f"when {field} = '' then "
             + _problem("missing_value", name, f"'{name}: expected a value, found an empty field'")
@@ -65,8 +71,8 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
         "timestamp": "invalid_timestamp",
     }
     if column.base_type in expected:
-        invalid = f"{value} is null" + (
-            f" or not isfinite({value})" if column.base_type == "float" else ""
+        invalid = f"{field} <> '' and ({value} is null" + (
+            f" or not isfinite({value}))" if column.base_type == "float" else ")"
         )
         checks.append(
             f"when {invalid} then "
@@ -105,7 +111,7 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
         values = ", ".join(_literal(v) for v in rules.accepted_values)
         listed = ", ".join(rules.accepted_values)
         checks.append(
-            f"when {field} not in ({values}) then "
+            f"when {text} not in ({values}) then "
             + _problem(
                 "not_accepted_value",
                 name,
@@ -114,7 +120,7 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
         )
     if rules.pattern:
         checks.append(
-            f"when not regexp_full_match({field}, {_literal(rules.pattern)}) then "
+            f"when not regexp_full_match({text}, {_literal(rules.pattern)}) then "
             + _problem(
                 "pattern_mismatch",
                 name,
@@ -151,7 +157,9 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
         ),
         "when not well_quoted then "
         + _problem("bad_quote", None, "'expected quotes only around a whole field'"),
-        f"when line = {header} then "
+        # A headerless file's stray header (files with a header have it checked, and
+        # removed, before validation).
+        f"when {'false' if fmt.header else 'line = ' + header} then "
         + _problem(
             "unexpected_header", None, "'expected data, found a header line in a headerless file'"
         ),
