@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from shopsight.generate.export import read_fault_manifests
+from shopsight.generate.faults import read_fault_manifests
 from shopsight.storage import Bucket
 
 from support import fresh_bucket, generate_small_store

@@ -12,6 +12,7 @@ from shopsight.cli.app import generate_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption
 from shopsight.config import Settings
 from shopsight.generate.export import generate_retail_db
+from shopsight.generate.thelook_export import generate_thelook
 from shopsight.storage import Bucket
 
 
@@ -39,6 +40,44 @@ def generate_retail_db_command(
             task = bar.add_task("days", total=days)
             summary = generate_retail_db(
                 target, first, days, orders, seed, faults, on_day=lambda _: bar.advance(task)
+            )
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json(summary.to_json())
+        return
+    console.print_table(
+        f"generated {summary.files} files in {target.url}",
+        ["table", "rows"],
+        [[t, n] for t, n in summary.rows.items()],
+    )
+    console.out.print(f"{len(summary.faults)} faults logged in {summary.manifest}")
+
+
+@generate_app.command("thelook")
+def generate_thelook_command(
+    bucket: BucketOption = None,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2024-01-01",
+    days: Annotated[int, typer.Option(help="Number of daily exports.")] = 90,
+    users: Annotated[int, typer.Option(help="Users signing up over the period.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
+    faults: Annotated[
+        str, typer.Option(help="none, or default (the fault classes that apply).")
+    ] = "none",
+    json_output: JsonOption = False,
+) -> None:
+    """Write the thelook web shop's export: one CSV (with a header) per table per day."""
+    settings = Settings().with_overrides(bucket=bucket)
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        console.fail(f"--start {start!r}: expected a date like 2024-01-01")
+    try:
+        target = Bucket(settings.bucket, settings)
+        with console.progress_bar("generating thelook", json_output) as bar:
+            task = bar.add_task("days", total=days)
+            summary = generate_thelook(
+                target, first, days, users, seed, faults, on_day=lambda _: bar.advance(task)
             )
     except EXPECTED as error:
         console.fail(str(error))

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shopsight.generate.faults import (
+    ROW_FAULTS,
     FaultRecord,
     apply_row_faults,
     plan_row_faults,
     truncate_gzip,
+    write_fault_manifest,
 )
 from shopsight.generate.retail_db import TABLES, RetailDbSimulation, StoreShape
 from shopsight.storage import Bucket
@@ -107,13 +109,11 @@ def generate_retail_db(
             summary.rows[table] += len(lines)
         if on_day:
             on_day(export.day)
-    summary.manifest = _write_manifest(bucket, start, days, summary.faults)
+    summary.manifest = write_fault_manifest(bucket, SOURCE, start, days, summary.faults)
     return summary
 
 
 def _fault_table(name: str) -> str:
-    from shopsight.generate.faults import ROW_FAULTS
-
     return ROW_FAULTS[name].table
 
 
@@ -189,20 +189,3 @@ def _redeliver_changed_file(bucket: Bucket, day: date) -> FaultRecord:
         "file_quarantined",
         "redelivered_with_new_content",
     )
-
-
-def _write_manifest(bucket: Bucket, start: date, days: int, records: list[FaultRecord]) -> str:
-    key = f"manifests/{SOURCE}/faults-{start.isoformat()}-{days}d.jsonl"
-    lines = [json.dumps(record.to_json(), sort_keys=True) for record in records]
-    bucket.write_bytes(key, ("\n".join(lines) + "\n" if lines else "").encode())
-    return key
-
-
-def read_fault_manifests(bucket: Bucket) -> list[FaultRecord]:
-    """Every fault recorded in the bucket's manifests (for tests and reconciliation)."""
-    records = []
-    for info in bucket.list(f"manifests/{SOURCE}/"):
-        if info.key.rsplit("/", 1)[-1].startswith("faults-"):
-            for line in bucket.read_bytes(info.key).decode().splitlines():
-                records.append(FaultRecord(**json.loads(line)))
-    return records

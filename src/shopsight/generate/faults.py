@@ -7,9 +7,13 @@ is quarantined with a reason (and column), or the whole file is quarantined.
 from __future__ import annotations
 
 import gzip
+import json
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import date
+
+from shopsight.storage import Bucket
 
 CsvFile = list[bytes]  # lines without their newline
 Apply = Callable[[random.Random, CsvFile, set[int]], list[int]]  # returns 0-based line indexes
@@ -267,3 +271,23 @@ def plan_row_faults(day_offsets: int) -> dict[int, list[str]]:
                 continue
         plan.setdefault(offset, []).append(name)
     return plan
+
+
+def write_fault_manifest(
+    bucket: Bucket, source: str, start: date, days: int, records: list[FaultRecord]
+) -> str:
+    """Log a generate run's faults as ``manifests/<source>/faults-<start>-<days>d.jsonl``."""
+    key = f"manifests/{source}/faults-{start.isoformat()}-{days}d.jsonl"
+    lines = [json.dumps(record.to_json(), sort_keys=True) for record in records]
+    bucket.write_bytes(key, ("\n".join(lines) + "\n" if lines else "").encode())
+    return key
+
+
+def read_fault_manifests(bucket: Bucket, source: str = "retail_db") -> list[FaultRecord]:
+    """Every fault recorded in the bucket's manifests for a source."""
+    records = []
+    for info in bucket.list(f"manifests/{source}/"):
+        if info.key.rsplit("/", 1)[-1].startswith("faults-"):
+            for line in bucket.read_bytes(info.key).decode().splitlines():
+                records.append(FaultRecord(**json.loads(line)))
+    return records

@@ -157,7 +157,8 @@ def load_batch(
             by_id,
             "orphan_reference",
             warehouse.query(
-                f"select b._ingest_id, count(*) from _batch b where not exists ("
+                f"select b._ingest_id, count(*) from _batch b where b.{fk.column} is not null "
+                f"and not exists ("
                 f"select 1 from {schema}.{fk.parent_table} p "
                 f"where p.{fk.parent_column} = b.{fk.column}"
                 f") group by b._ingest_id"

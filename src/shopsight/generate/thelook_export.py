@@ -1,0 +1,118 @@
+"""Write the simulated thelook export into a bucket, day by day, with optional faults."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from shopsight.generate.export import GenerationError
+from shopsight.generate.faults import FaultRecord, truncate_gzip, write_fault_manifest
+from shopsight.generate.thelook import HEADERS, SOURCE, TheLookSimulation
+from shopsight.generate.thelook_faults import (
+    ROW_FAULTS,
+    apply_row_fault,
+    duplicate_key_in_file,
+    mismatched_header,
+)
+from shopsight.storage import Bucket
+
+
+@dataclass
+class TheLookSummary:
+    """What a ``generate thelook`` run wrote."""
+
+    start: date
+    days: int
+    files: int = 0
+    rows: dict[str, int] = field(default_factory=lambda: {t: 0 for t in HEADERS})
+    faults: list[FaultRecord] = field(default_factory=list)
+    manifest: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "start": self.start.isoformat(),
+            "days": self.days,
+            "files": self.files,
+            "rows": self.rows,
+            "faults": len(self.faults),
+            "manifest": self.manifest,
+        }
+
+
+def generate_thelook(
+    bucket: Bucket,
+    start: date,
+    days: int,
+    users: int,
+    seed: int,
+    faults: str = "none",
+    on_day: Callable[[date], None] | None = None,
+) -> TheLookSummary:
+    """Write ``days`` daily thelook exports from ``start``: one CSV per table per day.
+
+    With ``faults="default"`` the retail_db fault classes that apply are injected (row
+    faults spread over the days; on the last day a users file with a mismatched header and
+    a truncated gzip events file) and logged under ``manifests/thelook/``.
+
+    Raises:
+        GenerationError: days or users are not positive, or faults is unknown.
+    """
+    if days < 1 or users < 1:
+        raise GenerationError("--days and --users must be at least 1")
+    if faults not in ("none", "default"):
+        raise GenerationError(f"--faults must be 'none' or 'default', not {faults!r}")
+    simulation = TheLookSimulation(seed, start, days, users)
+    summary = TheLookSummary(start, days)
+    rng = random.Random(f"{seed}:thelook:faults")
+    names = list(ROW_FAULTS) if faults == "default" else []
+    for offset, day in enumerate(_days(start, days)):
+        last = faults == "default" and days >= 2 and offset == days - 1
+        for table, rows in simulation.day_rows(day).items():
+            key = f"landing/{SOURCE}/{table}/dt={day.isoformat()}/part-00000.csv"
+            lines = _csv(HEADERS[table], rows).decode("utf-8").split("\n")[:-1]
+            # A fault falls due on its day and waits for a file big enough to stay under
+            # the reject ratio (early days have few orders).
+            due = [n for i, n in enumerate(names) if i % max(1, days - 1) <= offset]
+            todo = [n for n in due if ROW_FAULTS[n].table == table]
+            if len(lines) > 40 and not last:
+                summary.faults += [apply_row_fault(rng, n, lines, key) for n in todo]
+                names = [n for n in names if n not in todo]
+                if faults == "default" and table == "events" and offset == 0:
+                    summary.faults += duplicate_key_in_file(rng, lines, key)
+            if last and table == "users":
+                summary.faults.append(mismatched_header(lines, key))
+            content = "".join(line + "\n" for line in lines).encode("utf-8")
+            if last and table == "events":
+                key += ".gz"
+                content = truncate_gzip(content)
+                summary.faults.append(
+                    FaultRecord(
+                        "truncated_gzip", table, key, None, "file_quarantined", "truncated_gzip"
+                    )
+                )
+            bucket.write_bytes(key, content)
+            summary.files += 1
+            summary.rows[table] += len(rows)
+        if on_day:
+            on_day(day)
+    summary.manifest = write_fault_manifest(bucket, SOURCE, start, days, summary.faults)
+    return summary
+
+
+def _days(start: date, days: int) -> Iterator[date]:
+    for offset in range(days):
+        yield start + timedelta(days=offset)
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(
+        [["" if v is None else repr(v) if isinstance(v, float) else v for v in row] for row in rows]
+    )
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,101 @@
+"""Faults injected into the thelook export: the retail_db classes that apply to it.
+
+Each is logged with the outcome ingestion must produce (see faults.FaultRecord).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shopsight.generate.faults import FaultRecord
+
+Mutation = Callable[[list[str]], list[str]]
+
+
+@dataclass(frozen=True)
+class TheLookFault:
+    table: str
+    column: str | None
+    outcome: str
+    reason: str | None
+    mutate: Mutation
+
+
+def _set(position: int, value: str) -> Mutation:
+    def mutate(fields: list[str]) -> list[str]:
+        fields[position] = value
+        return fields
+
+    return mutate
+
+
+def _date_part(position: int) -> Mutation:
+    def mutate(fields: list[str]) -> list[str]:
+        fields[position] = fields[position][:4] + "-02-30" + fields[position][10:]
+        return fields
+
+    return mutate
+
+
+# Column positions follow thelook.HEADERS.
+ROW_FAULTS: dict[str, TheLookFault] = {
+    "non_numeric_amount": TheLookFault(
+        "order_items", "sale_price", "rejected", "invalid_number", _set(10, "N/A")
+    ),
+    "empty_not_null_number": TheLookFault(
+        "order_items", "product_id", "rejected", "missing_value", _set(3, "")
+    ),
+    "orphan_product": TheLookFault(
+        "order_items", "product_id", "warning", "orphan_reference", _set(3, "99999999")
+    ),
+    "impossible_date": TheLookFault(
+        "events", "created_at", "rejected", "invalid_timestamp", _date_part(4)
+    ),
+    "too_many_fields": TheLookFault(
+        "events", None, "rejected", "too_many_fields", lambda f: [*f, "extra"]
+    ),
+    "not_accepted_value": TheLookFault(
+        "events", "browser", "rejected", "not_accepted_value", _set(9, "Netscape")
+    ),
+    "unterminated_quote": TheLookFault(
+        "users", None, "rejected", "unterminated_quote", lambda f: [f[0], '"' + f[1], *f[2:]]
+    ),
+    "out_of_range": TheLookFault("users", "age", "rejected", "out_of_range", _set(4, "-3")),
+}
+
+
+def apply_row_fault(rng: random.Random, name: str, lines: list[str], path: str) -> FaultRecord:
+    """Break one data line of a file (lines[0] is the header) as the named fault says."""
+    fault = ROW_FAULTS[name]
+    candidates = [i for i in range(1, len(lines)) if '"' not in lines[i]]
+    index = rng.choice(candidates)
+    lines[index] = ",".join(fault.mutate(lines[index].split(",")))
+    return FaultRecord(
+        name, fault.table, path, index + 1, fault.outcome, fault.reason, fault.column
+    )
+
+
+def duplicate_key_in_file(rng: random.Random, lines: list[str], path: str) -> list[FaultRecord]:
+    """An event line repeated with another event type: same id, different values."""
+    index = rng.choice([i for i in range(1, len(lines)) if '"' not in lines[i]])
+    fields = lines[index].split(",")
+    fields[-1] = "cart" if fields[-1] != "cart" else "product"
+    lines.append(",".join(fields))
+    return [
+        FaultRecord(
+            "duplicate_key_in_file", "events", path, line, "rejected", "duplicate_key", "id"
+        )
+        for line in (index + 1, len(lines))
+    ]
+
+
+def mismatched_header(lines: list[str], path: str) -> FaultRecord:
+    """The header with two columns swapped: the whole file must be refused."""
+    columns = lines[0].split(",")
+    columns[1], columns[2] = columns[2], columns[1]
+    lines[0] = ",".join(columns)
+    return FaultRecord(
+        "header_mismatch", path.split("/")[2], path, None, "file_quarantined", "header_mismatch"
+    )

@@ -1,0 +1,111 @@
+"""The thelook generator follows the reference's rules, and every fault gets its outcome."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from datetime import date
+
+import pytest
+
+from shopsight.generate.thelook_export import generate_thelook
+from shopsight.ingest.loader import ingest
+from shopsight.storage import Bucket
+
+from support import assert_every_fault_handled, fresh_bucket
+
+
+def _rows(bucket: Bucket, table: str) -> list[dict[str, str]]:
+    rows = []
+    for info in bucket.list(f"landing/thelook/{table}/"):
+        rows += list(csv.DictReader(io.StringIO(bucket.read_bytes(info.key).decode())))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def clean() -> Bucket:
+    bucket = fresh_bucket()
+    generate_thelook(bucket, date(2024, 1, 1), 8, 1500, 4)
+    return bucket
+
+
+def test_purchase_events_equal_order_items(clean: Bucket) -> None:
+    items = {row["id"] for row in _rows(clean, "order_items")}
+    events = _rows(clean, "events")
+    assert sum(e["event_type"] == "purchase" for e in events) == len(items)
+
+
+def test_purchase_sessions_follow_the_funnel(clean: Bucket) -> None:
+    sessions: dict[str, list[str]] = defaultdict(list)
+    for event in sorted(_rows(clean, "events"), key=lambda e: int(e["sequence_number"])):
+        sessions[event["session_id"]].append(event["event_type"])
+    for steps in sessions.values():
+        if steps[-1] == "purchase":
+            n = (len(steps) - 1) // 3
+            assert steps in (
+                ["home", "department", "product", "cart", "purchase"],
+                ["department", "product", "cart"] * n + ["purchase"],
+            )
+        else:
+            assert steps in (
+                ["product", "cart", "cancel"],
+                ["department", "product", "cart"],
+                ["product"],
+                ["department", "product"],
+            )
+
+
+def test_orders_are_redelivered_as_status_moves_on(clean: Bucket) -> None:
+    deliveries = Counter(row["order_id"] for row in _rows(clean, "orders"))
+    assert max(deliveries.values()) > 1
+    for row in _rows(clean, "orders"):
+        set_times = (bool(row["shipped_at"]), bool(row["delivered_at"]), bool(row["returned_at"]))
+        assert (
+            set_times
+            == {
+                "Complete": (True, True, False),
+                "Returned": (True, True, True),
+                "Shipped": (True, False, False),
+                "Processing": (False, False, False),
+                "Cancelled": (False, False, False),
+            }[row["status"]]
+        )
+
+
+def test_sale_price_is_retail_price(clean: Bucket) -> None:
+    prices = {row["id"]: row["retail_price"] for row in _rows(clean, "products")}
+    assert all(
+        item["sale_price"] == prices[item["product_id"]] for item in _rows(clean, "order_items")
+    )
+
+
+def test_clean_export_loads_without_rejects(clean: Bucket, duckdb_warehouse) -> None:
+    report = ingest(clean, duckdb_warehouse, source="thelook")
+    assert report.trusted and sum(f.rows_rejected for f in report.files) == 0
+    assert not any("orphan_reference" in f.warnings for f in report.files)
+    precision = duckdb_warehouse.query(
+        "select count(*) filter (where microsecond(created_at) > 0), count(*) from thelook.events"
+    )[0]
+    assert 0 < precision[0] < precision[1]  # mixed second / microsecond stamps parsed
+
+
+def test_every_thelook_fault_gets_its_outcome(duckdb_warehouse) -> None:
+    bucket = fresh_bucket()
+    summary = generate_thelook(bucket, date(2024, 1, 1), 10, 2000, 4, "default")
+    assert {f.fault for f in summary.faults} == {
+        "non_numeric_amount",
+        "empty_not_null_number",
+        "orphan_product",
+        "impossible_date",
+        "too_many_fields",
+        "not_accepted_value",
+        "unterminated_quote",
+        "out_of_range",
+        "duplicate_key_in_file",
+        "header_mismatch",
+        "truncated_gzip",
+    }
+    report = ingest(bucket, duckdb_warehouse, source="thelook")
+    assert {f.reason for f in report.quarantined_files} == {"header_mismatch", "truncated_gzip"}
+    assert_every_fault_handled(duckdb_warehouse, summary)
