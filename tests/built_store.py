@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 from shopsight.build import BuildSummary, build
-from shopsight.generate.export import GenerationSummary, generate_retail_db
+from shopsight.generate.export import generate_retail_db
+from shopsight.generate.summary import GenerationSummary
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket

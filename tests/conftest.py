@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shopsight.generate.export import GenerationSummary
+from shopsight.generate.summary import GenerationSummary
 from shopsight.ingest.warehouse import Warehouse, connect
 from shopsight.storage import Bucket
 

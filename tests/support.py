@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from shopsight.generate.export import GenerationSummary, generate_retail_db
+from shopsight.generate.export import generate_retail_db
+from shopsight.generate.summary import GenerationSummary
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
 

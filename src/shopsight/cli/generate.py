@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -12,81 +13,94 @@ from shopsight.cli.app import generate_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption
 from shopsight.config import Settings
 from shopsight.generate.export import generate_retail_db
+from shopsight.generate.summary import GenerationSummary
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.storage import Bucket
+
+
+def _start_day(start: str) -> date:
+    try:
+        return date.fromisoformat(start)
+    except ValueError:
+        console.fail(f"--start {start!r}: expected a date like 2024-01-01")
+
+
+def _generate(
+    source: str,
+    bucket: str | None,
+    days: int,
+    json_output: bool,
+    write: Callable[[Bucket, Callable[[date], None]], GenerationSummary],
+) -> None:
+    """Run one generator with a progress bar and report what it wrote."""
+    settings = Settings().with_overrides(bucket=bucket)
+    try:
+        target = Bucket(settings.bucket, settings)
+        with console.progress_bar(f"generating {source}", json_output) as bar:
+            task = bar.add_task("days", total=days)
+            summary = write(target, lambda _: bar.advance(task))
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json(summary.to_json())
+        return
+    console.print_table(
+        f"generated {summary.files} files in {target.url}",
+        ["table", "rows"],
+        [[t, n] for t, n in summary.rows.items()],
+    )
+    console.out.print(f"{len(summary.faults)} faults logged in {summary.manifest}")
+
+
+StartOption = Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")]
+DaysOption = Annotated[int, typer.Option(help="Number of daily exports.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed; same seed, same files.")]
+FaultsOption = Annotated[
+    str, typer.Option(help="none, or default (one of each fault class that applies).")
+]
 
 
 @generate_app.command("retail-db")
 def generate_retail_db_command(
     bucket: BucketOption = None,
-    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2024-01-01",
-    days: Annotated[int, typer.Option(help="Number of daily exports.")] = 90,
+    start: StartOption = "2024-01-01",
+    days: DaysOption = 90,
     orders: Annotated[int, typer.Option(help="Orders over the whole period.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
-    faults: Annotated[
-        str, typer.Option(help="none, or default (one of each fault class).")
-    ] = "none",
+    seed: SeedOption = 42,
+    faults: FaultsOption = "none",
     json_output: JsonOption = False,
 ) -> None:
     """Write the retail_db OLTP export: one headerless CSV per table per day."""
-    settings = Settings().with_overrides(bucket=bucket)
-    try:
-        first = date.fromisoformat(start)
-    except ValueError:
-        console.fail(f"--start {start!r}: expected a date like 2024-01-01")
-    try:
-        target = Bucket(settings.bucket, settings)
-        with console.progress_bar("generating retail_db", json_output) as bar:
-            task = bar.add_task("days", total=days)
-            summary = generate_retail_db(
-                target, first, days, orders, seed, faults, on_day=lambda _: bar.advance(task)
-            )
-    except EXPECTED as error:
-        console.fail(str(error))
-    if json_output:
-        console.print_json(summary.to_json())
-        return
-    console.print_table(
-        f"generated {summary.files} files in {target.url}",
-        ["table", "rows"],
-        [[t, n] for t, n in summary.rows.items()],
+    first = _start_day(start)
+    _generate(
+        "retail_db",
+        bucket,
+        days,
+        json_output,
+        lambda target, on_day: generate_retail_db(
+            target, first, days, orders, seed, faults, on_day=on_day
+        ),
     )
-    console.out.print(f"{len(summary.faults)} faults logged in {summary.manifest}")
 
 
 @generate_app.command("thelook")
 def generate_thelook_command(
     bucket: BucketOption = None,
-    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2024-01-01",
-    days: Annotated[int, typer.Option(help="Number of daily exports.")] = 90,
+    start: StartOption = "2024-01-01",
+    days: DaysOption = 90,
     users: Annotated[int, typer.Option(help="Users signing up over the period.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 42,
-    faults: Annotated[
-        str, typer.Option(help="none, or default (the fault classes that apply).")
-    ] = "none",
+    seed: SeedOption = 42,
+    faults: FaultsOption = "none",
     json_output: JsonOption = False,
 ) -> None:
     """Write the thelook web shop's export: one CSV (with a header) per table per day."""
-    settings = Settings().with_overrides(bucket=bucket)
-    try:
-        first = date.fromisoformat(start)
-    except ValueError:
-        console.fail(f"--start {start!r}: expected a date like 2024-01-01")
-    try:
-        target = Bucket(settings.bucket, settings)
-        with console.progress_bar("generating thelook", json_output) as bar:
-            task = bar.add_task("days", total=days)
-            summary = generate_thelook(
-                target, first, days, users, seed, faults, on_day=lambda _: bar.advance(task)
-            )
-    except EXPECTED as error:
-        console.fail(str(error))
-    if json_output:
-        console.print_json(summary.to_json())
-        return
-    console.print_table(
-        f"generated {summary.files} files in {target.url}",
-        ["table", "rows"],
-        [[t, n] for t, n in summary.rows.items()],
+    first = _start_day(start)
+    _generate(
+        "thelook",
+        bucket,
+        days,
+        json_output,
+        lambda target, on_day: generate_thelook(
+            target, first, days, users, seed, faults, on_day=on_day
+        ),
     )
-    console.out.print(f"{len(summary.faults)} faults logged in {summary.manifest}")

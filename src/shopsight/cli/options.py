@@ -9,7 +9,7 @@ import typer
 from shopsight.build import BuildError
 from shopsight.config import Settings
 from shopsight.contracts.model import ContractError
-from shopsight.generate.export import GenerationError
+from shopsight.generate.summary import GenerationError
 from shopsight.ingest.ledger import OPS_DDL
 from shopsight.ingest.readmit import ReadmitError
 from shopsight.ingest.warehouse import Warehouse, WarehouseError, connect

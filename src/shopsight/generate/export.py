@@ -8,7 +8,6 @@ import io
 import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shopsight.generate.faults import (
@@ -20,36 +19,11 @@ from shopsight.generate.faults import (
     write_fault_manifest,
 )
 from shopsight.generate.retail_db import TABLES, RetailDbSimulation, StoreShape
+from shopsight.generate.summary import GenerationError, GenerationSummary, check_request
 from shopsight.storage import Bucket
 
 SOURCE = "retail_db"
 STATE_KEY = f"manifests/{SOURCE}/simulation.json"
-
-
-class GenerationError(ValueError):
-    """The request cannot be generated (e.g. it conflicts with what the bucket holds)."""
-
-
-@dataclass
-class GenerationSummary:
-    """What a generate run wrote."""
-
-    start: date
-    days: int
-    files: int = 0
-    rows: dict[str, int] = field(default_factory=lambda: {t: 0 for t in TABLES})
-    faults: list[FaultRecord] = field(default_factory=list)
-    manifest: str = ""
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "start": self.start.isoformat(),
-            "days": self.days,
-            "files": self.files,
-            "rows": self.rows,
-            "faults": len(self.faults),
-            "manifest": self.manifest,
-        }
 
 
 def landing_key(table: str, day: date, name: str = "part-00000.csv") -> str:
@@ -74,12 +48,9 @@ def generate_retail_db(
         GenerationError: days or orders are not positive, or the seed differs from the
             simulation already in the bucket.
     """
-    if days < 1 or orders < 1:
-        raise GenerationError("--days and --orders must be at least 1")
-    if faults not in ("none", "default"):
-        raise GenerationError(f"--faults must be 'none' or 'default', not {faults!r}")
+    check_request(days, orders, "--orders", faults)
     shape = _store_shape(bucket, start, days, orders, seed)
-    summary = GenerationSummary(start=start, days=days)
+    summary = GenerationSummary(start, days, rows={table: 0 for table in TABLES})
     plan = plan_row_faults(days) if faults == "default" else {}
     last = start + timedelta(days=days - 1)
     if faults == "default" and start > shape.origin:

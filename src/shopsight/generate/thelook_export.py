@@ -6,11 +6,10 @@ import csv
 import io
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from shopsight.generate.export import GenerationError
 from shopsight.generate.faults import FaultRecord, truncate_gzip, write_fault_manifest
+from shopsight.generate.summary import GenerationSummary, check_request
 from shopsight.generate.thelook import HEADERS, SOURCE, TheLookSimulation
 from shopsight.generate.thelook_faults import (
     ROW_FAULTS,
@@ -21,28 +20,6 @@ from shopsight.generate.thelook_faults import (
 from shopsight.storage import Bucket
 
 
-@dataclass
-class TheLookSummary:
-    """What a ``generate thelook`` run wrote."""
-
-    start: date
-    days: int
-    files: int = 0
-    rows: dict[str, int] = field(default_factory=lambda: {t: 0 for t in HEADERS})
-    faults: list[FaultRecord] = field(default_factory=list)
-    manifest: str = ""
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "start": self.start.isoformat(),
-            "days": self.days,
-            "files": self.files,
-            "rows": self.rows,
-            "faults": len(self.faults),
-            "manifest": self.manifest,
-        }
-
-
 def generate_thelook(
     bucket: Bucket,
     start: date,
@@ -51,7 +28,7 @@ def generate_thelook(
     seed: int,
     faults: str = "none",
     on_day: Callable[[date], None] | None = None,
-) -> TheLookSummary:
+) -> GenerationSummary:
     """Write ``days`` daily thelook exports from ``start``: one CSV per table per day.
 
     With ``faults="default"`` the retail_db fault classes that apply are injected (row
@@ -61,12 +38,9 @@ def generate_thelook(
     Raises:
         GenerationError: days or users are not positive, or faults is unknown.
     """
-    if days < 1 or users < 1:
-        raise GenerationError("--days and --users must be at least 1")
-    if faults not in ("none", "default"):
-        raise GenerationError(f"--faults must be 'none' or 'default', not {faults!r}")
+    check_request(days, users, "--users", faults)
     simulation = TheLookSimulation(seed, start, days, users)
-    summary = TheLookSummary(start, days)
+    summary = GenerationSummary(start, days, rows={table: 0 for table in HEADERS})
     rng = random.Random(f"{seed}:thelook:faults")
     names = list(ROW_FAULTS) if faults == "default" else []
     for offset, day in enumerate(_days(start, days)):
