@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 
+from shopsight.contracts.model import load_contract
 from shopsight.storage import Bucket
 
 CsvFile = list[bytes]  # lines without their newline
@@ -194,10 +195,8 @@ ROW_FAULTS: dict[str, _Injection] = {
     ),  # inserted last, see apply_row_faults
 }
 
-HEADER_LINE = (
-    b"order_item_id,order_item_order_id,order_item_product_id,order_item_quantity,"
-    b"order_item_subtotal,order_item_product_price"
-)
+# The order_items header, as a file that should have none would carry it.
+HEADER_LINE = ",".join(load_contract("retail_db").table("order_items").column_names).encode()
 
 
 def apply_row_faults(

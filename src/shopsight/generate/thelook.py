@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from shopsight.contracts.model import load_contract
 from shopsight.generate.thelook_catalog import (
     DISTRIBUTION_CENTERS,
     FIRST_NAMES,
@@ -25,90 +26,8 @@ from shopsight.generate.thelook_catalog import (
 )
 
 SOURCE = "thelook"
-HEADERS = {
-    "distribution_centers": ["id", "name", "latitude", "longitude"],
-    "products": [
-        "id",
-        "cost",
-        "category",
-        "name",
-        "brand",
-        "retail_price",
-        "department",
-        "sku",
-        "distribution_center_id",
-    ],
-    "users": [
-        "id",
-        "first_name",
-        "last_name",
-        "email",
-        "age",
-        "gender",
-        "state",
-        "street_address",
-        "postal_code",
-        "city",
-        "country",
-        "latitude",
-        "longitude",
-        "traffic_source",
-        "created_at",
-    ],
-    "orders": [
-        "order_id",
-        "user_id",
-        "status",
-        "gender",
-        "created_at",
-        "returned_at",
-        "shipped_at",
-        "delivered_at",
-        "num_of_item",
-    ],
-    "inventory_items": [
-        "id",
-        "product_id",
-        "created_at",
-        "sold_at",
-        "cost",
-        "product_category",
-        "product_name",
-        "product_brand",
-        "product_retail_price",
-        "product_department",
-        "product_sku",
-        "product_distribution_center_id",
-    ],
-    "order_items": [
-        "id",
-        "order_id",
-        "user_id",
-        "product_id",
-        "inventory_item_id",
-        "status",
-        "created_at",
-        "shipped_at",
-        "delivered_at",
-        "returned_at",
-        "sale_price",
-    ],
-    "events": [
-        "id",
-        "user_id",
-        "sequence_number",
-        "session_id",
-        "created_at",
-        "ip_address",
-        "city",
-        "state",
-        "postal_code",
-        "browser",
-        "traffic_source",
-        "uri",
-        "event_type",
-    ],
-}
+# The export's columns, in file order, straight from the contract (never written twice).
+HEADERS = {name: table.column_names for name, table in load_contract(SOURCE).tables.items()}
 USER_SOURCES = {"Search": 0.70, "Organic": 0.15, "Facebook": 0.06, "Email": 0.05, "Display": 0.04}
 EVENT_SOURCES = {"Email": 0.45, "Adwords": 0.30, "YouTube": 0.10, "Facebook": 0.10, "Organic": 0.05}
 BROWSERS = {"Chrome": 0.50, "Safari": 0.20, "Firefox": 0.20, "IE": 0.05, "Other": 0.05}
