@@ -11,7 +11,6 @@ events are made day by day, so a day's events are never held longer than its fil
 from __future__ import annotations
 
 import random
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -23,14 +22,15 @@ from shopsight.generate.thelook_catalog import (
     PLACES,
     Product,
     catalogue,
+    pick,
+    utc,
 )
+from shopsight.generate.thelook_sessions import SessionWriter
 
 SOURCE = "thelook"
 # The export's columns, in file order, straight from the contract (never written twice).
 HEADERS = {name: table.column_names for name, table in load_contract(SOURCE).tables.items()}
 USER_SOURCES = {"Search": 0.70, "Organic": 0.15, "Facebook": 0.06, "Email": 0.05, "Display": 0.04}
-EVENT_SOURCES = {"Email": 0.45, "Adwords": 0.30, "YouTube": 0.10, "Facebook": 0.10, "Organic": 0.05}
-BROWSERS = {"Chrome": 0.50, "Safari": 0.20, "Firefox": 0.20, "IE": 0.05, "Other": 0.05}
 FINAL_STATUS = {
     "Complete": 0.25,
     "Cancelled": 0.15,
@@ -38,23 +38,6 @@ FINAL_STATUS = {
     "Processing": 0.20,
     "Shipped": 0.30,
 }
-GHOST_PATHS = [
-    ["product", "cart", "cancel"],
-    ["department", "product", "cart"],
-    ["product"],
-    ["department", "product"],
-]
-
-
-def _pick(rng: random.Random, weights: dict[str, float]) -> str:
-    return rng.choices(list(weights), list(weights.values()))[0]
-
-
-def utc(moment: datetime | None, micro: bool = False) -> str:
-    """thelook's timestamp text: UTC, seconds or microseconds."""
-    if moment is None:
-        return ""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f UTC" if micro else "%Y-%m-%d %H:%M:%S UTC")
 
 
 @dataclass
@@ -111,7 +94,7 @@ class TheLookSimulation:
         for order in self.orders:
             for day in sorted(order.change_days()):
                 self.changes.setdefault(day, []).append(order)
-        self._event_id = 0
+        self.sessions = SessionWriter()
         self._inventory_id = len(self.orders) * 5
 
     def _moment(self, rng: random.Random, after: datetime) -> datetime:
@@ -140,7 +123,7 @@ class TheLookSimulation:
             place[3],
             place[4],
             place[5],
-            _pick(rng, USER_SOURCES),
+            pick(rng, USER_SOURCES),
             utc(created, micro=recent),
         ]
         return User(user_id, row, gender, created, place)
@@ -152,7 +135,7 @@ class TheLookSimulation:
         for user in self.users:
             for _ in range(rng.choices([0, 1, 2, 3, 4], [0.2, 0.5, 0.2, 0.05, 0.05])[0]):
                 created = self._moment(rng, user.created_at)
-                final = _pick(rng, FINAL_STATUS)
+                final = pick(rng, FINAL_STATUS)
                 milestones: dict[str, datetime] = {}
                 if final == "Cancelled":
                     milestones["Cancelled"] = created + timedelta(minutes=rng.randrange(1440))
@@ -219,9 +202,11 @@ class TheLookSimulation:
                 )
                 if order.created_at.date() == day:
                     rows["inventory_items"] += self._inventory(rng, product, inventory_id, bought)
-                    rows["events"] += self._purchase_session(rng, order, product, bought)
+                    rows["events"] += self.sessions.purchase(
+                        rng, order.user.id, order.user.place, product, len(order.items), bought
+                    )
         for _ in range(self.ghost_sessions_per_day):
-            rows["events"] += self._ghost_session(rng, day)
+            rows["events"] += self.sessions.ghost(rng, day, self.products)
         return rows
 
     def _inventory(
@@ -251,76 +236,3 @@ class TheLookSimulation:
             created = sold_at - timedelta(seconds=rng.randrange(1, 86400), microseconds=1)
             units.append(unit(self._inventory_id, created, None))
         return units
-
-    def _session(
-        self,
-        rng: random.Random,
-        user_id: int | None,
-        place: tuple,
-        steps: list[tuple[str, Product | None]],
-        last: datetime,
-        gap_minutes: int,
-    ) -> list[list[object]]:
-        session_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        source, browser = _pick(rng, EVENT_SOURCES), _pick(rng, BROWSERS)
-        ip = ".".join(str(rng.randint(1, 254)) for _ in range(4))
-        moments = [last]
-        for _ in steps[1:]:
-            moments.append(moments[-1] - timedelta(seconds=rng.randrange(gap_minutes * 60 + 1)))
-        rows = []
-        for sequence, ((kind, product), moment) in enumerate(
-            zip(steps, reversed(moments), strict=True), start=1
-        ):
-            self._event_id += 1
-            rows.append(
-                [
-                    self._event_id,
-                    user_id,
-                    sequence,
-                    session_id,
-                    utc(moment, micro=user_id is None),
-                    ip,
-                    place[0],
-                    place[1],
-                    place[2],
-                    browser,
-                    source,
-                    _uri(kind, product),
-                    kind,
-                ]
-            )
-        return rows
-
-    def _purchase_session(
-        self, rng: random.Random, order: Order, product: Product, bought: datetime
-    ) -> list[list[object]]:
-        n = len(order.items)
-        browse: list[tuple[str, Product | None]] = [
-            ("department", product),
-            ("product", product),
-            ("cart", product),
-        ]
-        steps = [("home", None), *browse] if n == 1 else browse * n
-        return self._session(
-            rng, order.user.id, order.user.place, [*steps, ("purchase", None)], bought, 3
-        )
-
-    def _ghost_session(self, rng: random.Random, day: date) -> list[list[object]]:
-        place = rng.choices(PLACES, [p[6] for p in PLACES])[0]
-        product = rng.choice(self.products)
-        path = rng.choice(GHOST_PATHS)
-        start = datetime.combine(day, datetime.min.time())
-        last = start + timedelta(seconds=rng.randrange(86400), microseconds=rng.randrange(10**6))
-        return self._session(rng, None, place, [(kind, product) for kind in path], last, 29)
-
-
-def _uri(kind: str, product: Product | None) -> str:
-    if kind == "product" and product:
-        return f"/product/{product.id}"
-    if kind == "department" and product:
-        return (
-            f"/department/{product.department.lower()}/category/"
-            f"{product.category.lower().replace(' ', '')}/brand/"
-            f"{product.brand.lower().replace(' ', '')}"
-        )
-    return f"/{kind}"
