@@ -94,6 +94,11 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
             ],
             "no quarantined row or file with id 'nosuch'",
         ),
+        (["quarantine", "readmit", "x", "--file", "/nonexistent/fixed.csv"], "does not exist"),
+        (
+            ["quarantine", "readmit", "x", "--line", "1,a", "--file", "pyproject.toml"],
+            "give --line (for a row) or --file (for a file), not both",
+        ),
     ],
 )
 def test_bad_input_ends_with_one_clear_line(args: list[str], message: str) -> None:

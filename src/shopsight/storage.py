@@ -93,10 +93,6 @@ class Bucket:
             self.fs.pipe_file(path, data)
         self.fs.invalidate_cache()
 
-    def delete(self, key: str) -> None:
-        self.fs.rm_file(self._path(key))
-        self.fs.invalidate_cache()
-
     def is_empty(self, prefix: str = "") -> bool:
         return not self.list(prefix)
 

@@ -17,9 +17,9 @@ from shopsight.erd import load_manifest, star_diagram, with_diagram
 
 @docs_app.command("erd")
 def docs_erd(
-    document: Annotated[Path, typer.Option(help="Markdown file with the ERD markers.")] = Path(
-        "docs/warehouse.md"
-    ),
+    document: Annotated[
+        Path, typer.Option(help="Markdown file with the ERD markers.", exists=True, dir_okay=False)
+    ] = Path("docs/warehouse.md"),
     check: Annotated[bool, typer.Option(help="Exit 1 if the document's diagram is stale.")] = False,
 ) -> None:
     """Regenerate the star schema diagram in docs/warehouse.md from the dbt manifest."""

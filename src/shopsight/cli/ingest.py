@@ -70,22 +70,21 @@ def run_ingest(
     json_output: bool,
 ) -> IngestReport:
     """Ingest with a progress bar; shared by `ingest` and `run`."""
-    settings, target, wh = open_store(bucket, warehouse)
-    try:
-        with console.progress_bar(f"ingesting {source}", json_output) as bar:
-            task = bar.add_task("files", total=None)
-            return ingest(
-                target,
-                wh,
-                source,
-                tables,
-                verify,
-                settings.max_reject_ratio,
-                on_plan=lambda n: bar.update(task, total=n),
-                on_file=lambda _: bar.advance(task),
-            )
-    finally:
-        wh.close()
+    with (
+        open_store(bucket, warehouse) as (settings, target, wh),
+        console.progress_bar(f"ingesting {source}", json_output) as bar,
+    ):
+        task = bar.add_task("files", total=None)
+        return ingest(
+            target,
+            wh,
+            source,
+            tables,
+            verify,
+            settings.max_reject_ratio,
+            on_plan=lambda n: bar.update(task, total=n),
+            on_file=lambda _: bar.advance(task),
+        )
 
 
 @app.command("ingest")
@@ -117,9 +116,8 @@ def status_command(
 ) -> None:
     """Per table: files and rows loaded, rows quarantined by reason, latest day loaded."""
     try:
-        _, _, wh = open_store(bucket, warehouse)
-        rows = table_status(wh)
-        wh.close()
+        with open_store(bucket, warehouse) as (_, _, wh):
+            rows = table_status(wh)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -32,9 +34,16 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 EXPECTED = (StorageError, WarehouseError, ContractError, GenerationError, ReadmitError, BuildError)
 
 
-def open_store(bucket: str | None, warehouse: str | None) -> tuple[Settings, Bucket, Warehouse]:
-    """Settings with the flags applied, the bucket, and the warehouse (ops tables ready)."""
+@contextmanager
+def open_store(
+    bucket: str | None, warehouse: str | None
+) -> Iterator[tuple[Settings, Bucket, Warehouse]]:
+    """Settings with the flags applied, the bucket, and the warehouse (ops tables ready);
+    the warehouse is closed on the way out, whatever happens."""
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     target, wh = Bucket(settings.bucket, settings), connect(settings.warehouse)
-    wh.execute_script(OPS_DDL)
-    return settings, target, wh
+    try:
+        wh.execute_script(OPS_DDL)
+        yield settings, target, wh
+    finally:
+        wh.close()

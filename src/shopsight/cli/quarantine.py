@@ -25,9 +25,8 @@ def quarantine_list(
 ) -> None:
     """List quarantined rows and files with file, line, column and reason."""
     try:
-        _, _, wh = open_store(bucket, warehouse)
-        rows = list_quarantine(wh, all_rows, table, reason)
-        wh.close()
+        with open_store(bucket, warehouse) as (_, _, wh):
+            rows = list_quarantine(wh, all_rows, table, reason)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
@@ -49,9 +48,8 @@ def quarantine_show(
 ) -> None:
     """Show quarantined rows in full, with the raw line as delivered."""
     try:
-        _, _, wh = open_store(bucket, warehouse)
-        rows = find_quarantined(wh, ids)
-        wh.close()
+        with open_store(bucket, warehouse) as (_, _, wh):
+            rows = find_quarantined(wh, ids)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
@@ -70,7 +68,13 @@ def quarantine_readmit(
         str | None, typer.Option(help="A fixed line replacing one quarantined row.")
     ] = None,
     file: Annotated[
-        Path | None, typer.Option(help="Fixed content for one quarantined file.")
+        Path | None,
+        typer.Option(
+            help="Fixed content for one quarantined file.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
     ] = None,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
@@ -80,11 +84,12 @@ def quarantine_readmit(
 
     Exits 1 if a re-admitted row is rejected again (it is quarantined anew).
     """
+    if line is not None and file is not None:
+        console.fail("give --line (for a row) or --file (for a file), not both")
     replacement = line.encode() if line is not None else file.read_bytes() if file else None
     try:
-        _, target, wh = open_store(bucket, warehouse)
-        results = readmit(target, wh, ids, replacement)
-        wh.close()
+        with open_store(bucket, warehouse) as (_, target, wh):
+            results = readmit(target, wh, ids, replacement)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
