@@ -3,7 +3,16 @@
 Each module registers one command group on the app; importing them is what assembles it.
 """
 
-from shopsight.cli import build, contracts, docs, generate, ingest, quarantine, run  # noqa: F401
+from shopsight.cli import (  # noqa: F401
+    build,
+    contracts,
+    docs,
+    generate,
+    ingest,
+    loyalty,
+    quarantine,
+    run,
+)
 from shopsight.cli.app import app
 
 

@@ -15,6 +15,7 @@ from shopsight.config import Settings
 from shopsight.generate.export import generate_retail_db
 from shopsight.generate.summary import GenerationSummary
 from shopsight.generate.thelook_export import generate_thelook
+from shopsight.generate.transactions import generate_transactions
 from shopsight.storage import Bucket
 
 
@@ -101,6 +102,33 @@ def generate_thelook_command(
         days,
         json_output,
         lambda target, on_day: generate_thelook(
+            target, first, days, users, seed, faults, on_day=on_day
+        ),
+    )
+
+
+@generate_app.command("transactions")
+def generate_transactions_command(
+    bucket: BucketOption = None,
+    start: StartOption = "2024-01-01",
+    days: DaysOption = 90,
+    users: Annotated[int, typer.Option(help="Users, as given to `generate thelook`.")] = 10_000,
+    seed: SeedOption = 42,
+    faults: FaultsOption = "none",
+    json_output: JsonOption = False,
+) -> None:
+    """Write the transactions feed (JSON lines, one file per day) from the web shop's orders.
+
+    Use the same --start/--days/--users/--seed as `generate thelook`: each transaction is one
+    of its orders (amount = the items' sale prices; repeat = not the user's first order).
+    """
+    first = _start_day(start)
+    _generate(
+        "transactions",
+        bucket,
+        days,
+        json_output,
+        lambda target, on_day: generate_transactions(
             target, first, days, users, seed, faults, on_day=on_day
         ),
     )

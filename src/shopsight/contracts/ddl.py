@@ -22,6 +22,8 @@ def sql_type(column: Column, dialect: Dialect) -> str:
     """The column's SQL type. The seed's FLOAT is 8 bytes in PostgreSQL; DuckDB calls it DOUBLE."""
     if column.base_type == "float":
         return "float" if dialect == "postgres" else "double"
+    if column.base_type == "bool":
+        return "boolean"
     return column.type
 
 

@@ -10,8 +10,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
-BaseType = Literal["int", "float", "timestamp", "varchar"]
+BaseType = Literal["int", "float", "timestamp", "varchar", "decimal", "bool"]
 _VARCHAR = re.compile(r"varchar\((\d+)\)")
+_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
 
 
 class ContractError(ValueError):
@@ -40,13 +41,24 @@ class Column(BaseModel):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        if value in ("int", "float", "timestamp") or _VARCHAR.fullmatch(value):
+        if value in ("int", "float", "timestamp", "bool"):
             return value
-        raise ValueError(f"unknown column type {value!r}: use int, float, timestamp, varchar(N)")
+        if _VARCHAR.fullmatch(value) or _DECIMAL.fullmatch(value):
+            return value
+        raise ValueError(
+            f"unknown column type {value!r}: use int, float, timestamp, bool, varchar(N), "
+            "decimal(P,S)"
+        )
 
     @property
     def base_type(self) -> BaseType:
-        return "varchar" if self.type.startswith("varchar") else self.type  # type: ignore[return-value]
+        return self.type.split("(")[0]  # type: ignore[return-value]
+
+    @property
+    def scale(self) -> int | None:
+        """Digits after the point a decimal column keeps (more are rejected, never rounded)."""
+        match = _DECIMAL.fullmatch(self.type)
+        return int(match.group(2)) if match else None
 
     @property
     def max_length(self) -> int | None:
@@ -98,9 +110,11 @@ class Table(BaseModel):
 
 
 class FileFormat(BaseModel):
-    """How the source's files are written."""
+    """How the source's files are written: CSV lines, or one JSON object per line (``jsonl``,
+    fields by name, so ``header``/``delimiter``/``quote`` do not apply)."""
 
-    header: bool
+    kind: Literal["csv", "jsonl"] = "csv"
+    header: bool = False
     delimiter: str = ","
     quote: str = '"'
     encoding: str = "utf-8"

@@ -34,6 +34,12 @@ def _found(field: str) -> str:
 def _typed(column: Column, field: str, fmt: FileFormat) -> str:
     if column.base_type == "int":
         return f"try_cast(trim({field}) as integer)"
+    if column.base_type == "decimal":
+        digits = _literal(rf"-?[0-9]+(\.[0-9]{{1,{column.scale}}})?")
+        cast = f"try_cast({field} as {column.type})"
+        return f"case when regexp_full_match({field}, {digits}) then {cast} end"
+    if column.base_type == "bool":
+        return f"case {field} when 'true' then true when 'false' then false end"
     if column.base_type == "float":
         return f"try_cast(trim({field}) as double)"
     if column.base_type == "timestamp":
@@ -63,11 +69,15 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
     expected = {
         "int": "an integer",
         "float": "a finite number",
+        "decimal": f"a number with at most {column.scale} decimals",
+        "bool": "true or false",
         "timestamp": f"a timestamp like {fmt.timestamp_example}",
     }
     reasons = {
         "int": "invalid_integer",
         "float": "invalid_number",
+        "decimal": "invalid_decimal",
+        "bool": "invalid_boolean",
         "timestamp": "invalid_timestamp",
     }
     if column.base_type in expected:
@@ -136,11 +146,16 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
     Returns one row per line: ``file_index``, ``line_number``, ``line``, every contract column
     typed, and ``problem`` (a struct of reason, column, message; null for a valid row).
     """
-    n = len(table.columns)
-    header = _literal(fmt.delimiter.join(table.column_names))
-    fields = [f"_field_{i + 1}" for i in range(n)]
+    fields = [f"_field_{i + 1}" for i in range(len(table.columns))]
     typed = [f"{_typed(c, f, fmt)} as {c.name}" for c, f in zip(table.columns, fields, strict=True)]
-    checks = []
+    shape, structure = (
+        _json_fields(table, fields) if fmt.kind == "jsonl" else _csv_fields(table, fmt, fields)
+    )
+    checks = [
+        "when invalid_utf8 then "
+        + _problem("invalid_utf8", None, "'expected UTF-8 text, found invalid bytes'"),
+        *structure,
+    ]
     for column, text in zip(table.columns, fields, strict=True):
         checks += _column_checks(column, text, column.name, fmt)
     for rule in table.row_rules:
@@ -148,9 +163,35 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
             f"when not ({rule.holds_when}) then "
             + _problem(rule.reason, None, _literal(rule.message))
         )
+    all_checks = "\n            ".join(checks)
+    return f"""
+with raw as (
+    select
+        file_index,
+        line_number,
+        rtrim(line_with_newline, chr(13) || chr(10)) as line,
+        invalid_utf8
+    from {lines}
+),
+{shape},
+typed as (
+    select *, {", ".join(typed)}
+    from fielded
+)
+select
+    file_index, line_number, line, {", ".join(table.column_names)},
+    case
+        {all_checks}
+    end as problem
+from typed
+"""
+
+
+def _csv_fields(table: Table, fmt: FileFormat, fields: list[str]) -> tuple[str, list[str]]:
+    """CTEs ``split``/``fielded`` for a CSV line, and the checks of its structure."""
+    n = len(table.columns)
+    header = _literal(fmt.delimiter.join(table.column_names))
     structure = [
-        "when invalid_utf8 then "
-        + _problem("invalid_utf8", None, "'expected UTF-8 text, found invalid bytes'"),
         "when not well_quoted and (length(line) - length(replace(line, '\"', ''))) % 2 = 1 then "
         + _problem(
             "unterminated_quote", None, "'expected a closing quote before the end of the line'"
@@ -168,17 +209,7 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
         f"when n_fields < {n} then "
         + _problem("too_few_fields", None, f"'expected {n} fields, found ' || n_fields"),
     ]
-    all_checks = "\n            ".join(structure + checks)
-    return f"""
-with raw as (
-    select
-        file_index,
-        line_number,
-        rtrim(line_with_newline, chr(13) || chr(10)) as line,
-        invalid_utf8
-    from {lines}
-),
-split as (
+    shape = f"""split as (
     select
         *,
         not contains(line, '"') or regexp_full_match(line, {_literal(_ROW)}) as well_quoted,
@@ -195,18 +226,81 @@ fielded as (
         file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields,
         {", ".join(f"fields[{i + 1}] as {name}" for i, name in enumerate(fields))}
     from split
-),
-typed as (
-    select *, {", ".join(typed)}
-    from fielded
+)"""
+    return shape, structure
+
+
+# The JSON value kinds each column type accepts (DuckDB's json_type names).
+_JSON_KINDS = {
+    "int": ("BIGINT", "UBIGINT"),
+    "float": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "decimal": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "bool": ("BOOLEAN",),
+    "timestamp": ("VARCHAR",),
+    "varchar": ("VARCHAR",),
+}
+_JSON_KIND_WORDS = {
+    "int": "an integer",
+    "float": "a number",
+    "decimal": "a number",
+    "bool": "true or false",
+    "timestamp": "a string",
+    "varchar": "a string",
+}
+
+
+_JSON_FOUND = (
+    "case {kind} when 'VARCHAR' then 'a string' when 'BOOLEAN' then 'true or false' "
+    "when 'ARRAY' then 'a list' when 'OBJECT' then 'an object' else 'a number' end"
 )
-select
-    file_index, line_number, line, {", ".join(table.column_names)},
-    case
-        {all_checks}
-    end as problem
-from typed
-"""
+
+
+def _json_fields(table: Table, fields: list[str]) -> tuple[str, list[str]]:
+    """CTE ``fielded`` for a JSON-lines record (an object, fields by name), and its checks.
+
+    A number's text is its token as written, not DuckDB's double, so a decimal keeps every
+    digit; JSON null counts as an empty field.
+    """
+    # json_* functions raise on malformed text and a CASE does not shield them: they read
+    # ``doc``, an empty object in place of a line that is not one.
+    structure = [
+        "when not is_object then "
+        + _problem("invalid_json", None, "'expected a JSON object, found ' || left(line, 60)")
+    ]
+    extracted = []
+    for column, text in zip(table.columns, fields, strict=True):
+        path = _literal(f'$."{column.name}"')
+        kind = f"json_type(doc, {path})"
+        kinds = ", ".join(_literal(k) for k in _JSON_KINDS[column.base_type])
+        structure.append(
+            f"when {kind} not in ('NULL', {kinds}) then "
+            + _problem(
+                "wrong_json_type",
+                column.name,
+                f"'{column.name}: expected {_JSON_KIND_WORDS[column.base_type]}, found ' "
+                f"|| {_JSON_FOUND.format(kind=kind)}",
+            )
+        )
+        value = f"json_extract_string(doc, {path})"
+        if column.base_type in ("float", "decimal", "int"):
+            token = _literal(f'"{column.name}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
+            value = f"coalesce(nullif(regexp_extract(line, {token}, 1), ''), {value})"
+        extracted.append(f"coalesce({value}, '') as {text}")
+    shape = f"""parsed as (
+    select *, case when json_valid(line) then line else 'null' end as parsed from raw
+),
+documents as (
+    select *, coalesce(json_type(parsed) = 'OBJECT', false) as is_object from parsed
+),
+objects as (
+    select *, case when is_object then parsed else '{{}}' end as doc from documents
+),
+fielded as (
+    select file_index, line_number, line, doc, is_object, invalid_utf8,
+        {(", " + chr(10) + "        ").join(extracted)}
+    from objects
+)"""
+    return shape, structure
 
 
 def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> bool:
