@@ -1,10 +1,15 @@
-"""Benchmark: build the retail warehouse with dbt at N orders.
+"""Benchmark: build the warehouse with dbt: the retail star at N orders, the events star at
+N web-shop users (and at a multiple of that).
 
     .venv/bin/python benchmarks/bench_warehouse.py --orders 1000000 [--no-postgres]
+    .venv/bin/python benchmarks/bench_warehouse.py --events-only --users 100000 --scales 1 10
 
-Prints: full build time and peak memory on DuckDB; an incremental build after one more day
-of files; the stalled-products query time (the analysis from order lines, and the mart
-lookup); the same full build on PostgreSQL and the ratio PostgreSQL / DuckDB.
+Retail prints: full build time and peak memory on DuckDB; an incremental build after one
+more day of files; the stalled-products query time (the analysis from order lines, and the
+mart lookup); the same full build on PostgreSQL and the ratio PostgreSQL / DuckDB.
+Events prints, per scale: events generated, the generate / ingest / loyalty times, and the
+DuckDB build time and peak memory of a warehouse holding only the web shop (so the build
+is the events star's).
 """
 
 from __future__ import annotations
@@ -59,11 +64,44 @@ def stalled_query_seconds(database: Path, warehouse: str) -> tuple[float, float,
     return from_lines, from_mart, len(rows)
 
 
+def events_build(users: int) -> None:
+    """The web shop at ``users`` users over the reference period: land, score, build."""
+    work = Path(tempfile.mkdtemp(prefix="shopsight-web-"))
+    bucket = f"file://{work}/bucket"
+    warehouse = f"duckdb:///{work}/warehouse.duckdb"
+    shape = ["--bucket", bucket, "--users", str(users), "--days", str(DAYS), "--json"]
+    generated, _, out = timed_process(shopsight("generate", "thelook", *shape))
+    events = json.loads(out)["rows"]["events"]
+    timed_process(shopsight("generate", "transactions", *shape))
+    landing = ["--bucket", bucket, "--warehouse", warehouse, "--json"]
+    ingested, ingest_peak, _ = timed_process(shopsight("ingest", "--source", "thelook", *landing))
+    scored, _, _ = timed_process(shopsight("loyalty", *landing))
+    seconds, peak, summary = full_build(warehouse)
+    print(
+        f"events star at {users:,} users ({events:,} events, {DAYS} days): "
+        f"generate {generated:,.1f} s, ingest {ingested:,.1f} s (peak {ingest_peak:,.0f} MB), "
+        f"loyalty {scored:,.1f} s, build {seconds:,.1f} s (peak {peak:,.0f} MB, "
+        f"{events / seconds:,.0f} events/s), success={summary['success']}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--users", type=int, default=100_000, help="events star: users")
+    parser.add_argument("--scales", type=int, nargs="*", default=[1, 10], help="× --users")
+    parser.add_argument("--events-only", action="store_true")
+    parser.add_argument("--retail-only", action="store_true")
     args = parser.parse_args()
+    if not args.events_only:
+        retail_build(args.orders, args.no_postgres)
+    if not args.retail_only:
+        for scale in args.scales:
+            events_build(args.users * scale)
+
+
+def retail_build(orders: int, no_postgres: bool) -> None:
     work = Path(tempfile.mkdtemp(prefix="shopsight-wh-"))
     bucket = f"file://{work}/bucket"
     database = work / "warehouse.duckdb"
@@ -75,14 +113,14 @@ def main() -> None:
             "--bucket",
             bucket,
             "--orders",
-            str(args.orders),
+            str(orders),
             "--days",
             str(DAYS),
             "--json",
         )
     )
     timed_process(shopsight("ingest", "--bucket", bucket, "--warehouse", warehouse, "--json"))
-    print(f"orders: {args.orders:,} over {DAYS} days")
+    print(f"orders: {orders:,} over {DAYS} days")
 
     seconds, peak, summary = full_build(warehouse)
     print(
@@ -103,7 +141,7 @@ def main() -> None:
             "--days",
             "1",
             "--orders",
-            str(args.orders),
+            str(orders),
             "--json",
         )
     )
@@ -120,7 +158,7 @@ def main() -> None:
         f"mart lookup {from_mart:.3f} s"
     )
 
-    if not args.no_postgres:
+    if not no_postgres:
         from servers import running_postgres
 
         with running_postgres() as url:

@@ -9,9 +9,12 @@ from pathlib import Path
 from shopsight.build import BuildSummary, build
 from shopsight.generate.export import generate_retail_db
 from shopsight.generate.summary import GenerationSummary
+from shopsight.generate.thelook_export import generate_thelook
+from shopsight.generate.transactions import generate_transactions
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
+from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
 FIRST_DAY = date(2024, 1, 1)
 
@@ -30,5 +33,18 @@ def build_store(folder: Path, faults: str, days: int, orders: int) -> BuiltStore
     url = f"duckdb:///{folder}/warehouse.duckdb"
     warehouse = connect(url)
     ingest(bucket, warehouse)
+    warehouse.close()
+    return BuiltStore(bucket, url, generation, build(url))
+
+
+def build_web_store(folder: Path, faults: str, days: int, users: int) -> BuiltStore:
+    """The web shop (thelook) and its transactions feed, ingested, scored and built."""
+    bucket = Bucket(f"file://{folder}/bucket")
+    generation = generate_thelook(bucket, FIRST_DAY, days, users, 9, faults)
+    generate_transactions(bucket, FIRST_DAY, days, users, 9, faults)
+    url = f"duckdb:///{folder}/warehouse.duckdb"
+    warehouse = connect(url)
+    ingest(bucket, warehouse, "thelook")
+    refresh_loyalty_scores(bucket, warehouse)
     warehouse.close()
     return BuiltStore(bucket, url, generation, build(url))

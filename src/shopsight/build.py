@@ -86,6 +86,23 @@ def run_dbt(
         return runner.invoke(["--no-use-colors", "--log-level", "none", *args, *project])
 
 
+def prepare_sources(warehouse_url: str) -> None:
+    """Create every source's landing tables (empty if nothing landed yet), so the project
+    builds whichever sources a warehouse has loaded."""
+    from shopsight.contracts.model import known_sources, load_contract
+    from shopsight.ingest.loader import ensure_schema
+    from shopsight.ingest.warehouse import connect
+    from shopsight.transforms.loyalty_scores import ensure_scores_table
+
+    warehouse = connect(warehouse_url)
+    try:
+        for source in known_sources():
+            ensure_schema(warehouse, load_contract(source))
+        ensure_scores_table(warehouse)
+    finally:
+        warehouse.close()
+
+
 def build(
     warehouse_url: str,
     select: list[str] | None = None,
@@ -99,6 +116,7 @@ def build(
     Raises:
         BuildError: dbt failed before building anything (e.g. the project does not parse).
     """
+    prepare_sources(warehouse_url)
     args = ["build"]
     for selector in select or []:
         args += ["--select", selector]

@@ -150,6 +150,8 @@ def test_price_changes_count_units_at_each_price(faulty_store: BuiltStore) -> No
 
 
 def test_sources_are_fresh_after_a_load(faulty_store: BuiltStore) -> None:
-    freshness = run_dbt(faulty_store.warehouse_url, ["source", "freshness"])
+    freshness = run_dbt(
+        faulty_store.warehouse_url, ["source", "freshness", "--select", "source:retail_db"]
+    )
     assert freshness.success
     assert {str(r.status) for r in freshness.result.results} == {"pass"}

@@ -21,3 +21,19 @@ def test_dbt_sources_match_the_contract() -> None:
     assert tables["products_history"] == contract.table("products").column_names
     assert set(tables) - set(contract.tables) == {"products_history"}
     assert source["loaded_at_field"] == "_loaded_at"
+
+
+def test_web_sources_match_their_contracts() -> None:
+    for source in ("thelook", "transactions"):
+        declared = yaml.safe_load(
+            (DBT_PROJECT_DIR / f"models/staging/thelook/_{source}__sources.yml").read_text()
+        )
+        [dbt_source] = declared["sources"]
+        contract = load_contract(source)
+        assert dbt_source["name"] == dbt_source["schema"] == contract.source
+        tables = {t["name"]: [c["name"] for c in t["columns"]] for t in dbt_source["tables"]}
+        for name, table in contract.tables.items():
+            assert tables[name] == table.column_names, name
+            primary_key = next(c for c in dbt_source["tables"] if c["name"] == name)["columns"][0]
+            assert primary_key["name"] == table.primary_key[0]
+            assert primary_key["tests"] == ["unique", "not_null"]

@@ -1,8 +1,14 @@
-with bounds as (
-    select
-        min(cast(ordered_at as date)) as first_day,
-        max(cast(ordered_at as date)) as last_day
-    from {{ ref('stg_retail_db__orders') }}
+{#- Spans every source's days: retail orders, web events and web orders. -#}
+with days as (
+    select cast(ordered_at as date) as day from {{ ref('stg_retail_db__orders') }}
+    union all
+    select cast(occurred_at as date) from {{ ref('stg_thelook__events') }}
+    union all
+    select cast(ordered_at as date) from {{ ref('stg_thelook__orders') }}
+),
+
+bounds as (
+    select min(day) as first_day, max(day) as last_day from days
 ),
 
 spine as (

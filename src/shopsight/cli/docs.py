@@ -12,7 +12,7 @@ from shopsight.build import DBT_PROJECT_DIR, run_dbt
 from shopsight.cli.app import docs_app
 from shopsight.cli.options import EXPECTED
 from shopsight.config import Settings
-from shopsight.erd import load_manifest, star_diagram, with_diagram
+from shopsight.erd import STARS, load_manifest, star_diagram, with_diagram
 
 
 @docs_app.command("erd")
@@ -22,7 +22,7 @@ def docs_erd(
     ] = Path("docs/warehouse.md"),
     check: Annotated[bool, typer.Option(help="Exit 1 if the document's diagram is stale.")] = False,
 ) -> None:
-    """Regenerate the star schema diagram in docs/warehouse.md from the dbt manifest."""
+    """Regenerate the star schema diagrams in docs/warehouse.md from the dbt manifest."""
     settings = Settings()
     try:
         parsed = run_dbt(settings.warehouse, ["parse"])
@@ -30,8 +30,13 @@ def docs_erd(
         console.fail(str(error))
     if not parsed.success:
         console.fail(f"dbt parse failed: {parsed.exception}")
-    text = document.read_text()
-    updated = with_diagram(text, star_diagram(load_manifest(DBT_PROJECT_DIR)))
+    text = updated = document.read_text()
+    manifest = load_manifest(DBT_PROJECT_DIR)
+    try:
+        for folder in STARS:
+            updated = with_diagram(updated, star_diagram(manifest, folder), folder)
+    except ValueError as error:
+        console.fail(f"{document}: {error}")
     if check and updated != text:
         console.fail(f"{document}: the diagram is stale; run `shopsight docs erd`", code=1)
     if not check:

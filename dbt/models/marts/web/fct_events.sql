@@ -1,0 +1,43 @@
+{{ config(indexes=postgres_indexes([['event_date_key'], ['session_id']])) }}
+
+{#- Grain: one web event. Anonymous events point at the unknown user; events whose URI names
+    no product (home, department, cart, purchase, cancel) at the unknown product. -#}
+with events as (
+    select * from {{ ref('int_web_events_parsed') }}
+),
+
+users as (
+    select user_id, user_key from {{ ref('dim_users') }} where not is_unknown
+),
+
+products as (
+    select product_id, product_key from {{ ref('web_dim_products') }} where not is_unknown
+),
+
+sources as (
+    select traffic_source, traffic_source_key from {{ ref('dim_traffic_sources') }}
+)
+
+select
+    events.event_id,
+    events.session_id,
+    events.sequence_number,
+    events.event_type,
+    events.uri,
+    coalesce(users.user_key, {{ unknown_key() }}) as user_key,
+    coalesce(products.product_key, {{ unknown_key() }}) as product_key,
+    coalesce(sources.traffic_source_key, {{ unknown_key() }}) as traffic_source_key,
+    {{ date_key('events.occurred_at') }} as event_date_key,
+    events.occurred_at,
+    events.browser,
+    events.city,
+    events.state,
+    events.uri_department,
+    events.uri_category,
+    events.uri_brand,
+    events.user_id is null as is_anonymous
+from events
+left join users on users.user_id = events.user_id
+left join products on products.product_id = events.uri_product_id
+left join sources on sources.traffic_source = events.traffic_source
+{{ cluster_by('event_date_key') }}
