@@ -9,9 +9,12 @@ import pytest
 
 from shopsight.build import build
 from shopsight.generate.export import generate_retail_db
+from shopsight.generate.thelook_export import generate_thelook
+from shopsight.generate.transactions import generate_transactions
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
+from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
 pytestmark = pytest.mark.integration
 
@@ -26,25 +29,39 @@ CHECKS = {
     "fct_daily_product_sales": "count(*), sum(units), count(*) filter (where is_stalled)",
     "dim_date": "count(*), min(date_day), max(date_day)",
 }
+WEB_CHECKS = {
+    "fct_events": "count(*), count(distinct product_key), sum(sequence_number)",
+    "fct_sessions": "count(*), sum(furthest_step), count(*) filter (where cart_abandoned)",
+    "fct_funnel_daily": "count(*), sum(sessions), sum(purchases), sum(conversion_rate)",
+    "fct_order_items": "count(*), sum(sale_price), sum(margin)",
+    "dim_users": "count(*), sum(loyalty_score)",
+}
 
 
 def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres) -> None:
     bucket = Bucket(f"file://{tmp_path}/bucket")
     generate_retail_db(bucket, date(2024, 1, 1), 70, 6000, 9, "default")
+    generate_thelook(bucket, date(2024, 1, 1), 20, 800, 9, "default")
+    generate_transactions(bucket, date(2024, 1, 1), 20, 800, 9, "default")
+    checks = {f"marts.{name}": sql for name, sql in CHECKS.items()}
+    checks |= {f"web.{name}": sql for name, sql in WEB_CHECKS.items()}
     results = {}
     for url in (f"duckdb:///{tmp_path}/wh.duckdb", fresh_postgres):
         warehouse = connect(url)
         ingest(bucket, warehouse)
+        ingest(bucket, warehouse, "thelook")
+        refresh_loyalty_scores(bucket, warehouse)
         summary = build(url)
         assert summary.success, (url, summary.failures)
         results[url] = {
-            name: warehouse.query(f"select {aggregates} from marts.{name}")[0]
-            for name, aggregates in CHECKS.items()
+            name: warehouse.query(f"select {aggregates} from {name}")[0]
+            for name, aggregates in checks.items()
         }
         warehouse.close()
     duck, postgres = results.values()
-    for name in CHECKS:
+    for name in checks:
         assert tuple(map(str, postgres[name])) == tuple(map(str, duck[name])), name
+    assert duck["web.fct_events"][0] > 1000
     with psycopg.connect(fresh_postgres) as connection:
         indexes = connection.execute(
             "select indexname from pg_indexes where schemaname = 'marts' "
