@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,6 +26,30 @@ class Settings(BaseSettings):
     aws_region: str = Field("us-east-1", validation_alias="AWS_DEFAULT_REGION")
     max_reject_ratio: float | None = Field(
         None, description="override the contract's per-file reject ratio that fails a run"
+    )
+
+    # The daily run and its alerts (docs/orchestration.md).
+    timezone: str = Field("UTC", description="time zone of the 06:00 daily schedule")
+    schedule_start: date = Field(
+        date(2024, 1, 1), description="first day the DAG runs for (catchup backfills from it)"
+    )
+    catchup: bool = Field(True, description="run missed days when the scheduler catches up")
+    landing_deadline_minutes: int = Field(
+        180, description="how long the daily run waits for the day's files before alerting"
+    )
+    landing_poke_seconds: int = Field(60, description="how often it looks for them meanwhile")
+    task_timeout_minutes: int = Field(60, description="execution timeout of every task")
+    retry_delay_seconds: float = Field(60, description="first retry delay (doubles each retry)")
+    slack_webhook_url: SecretStr | None = Field(None, description="Slack incoming webhook")
+    smtp_host: str | None = Field(None, description="SMTP server for alert emails")
+    smtp_port: int = Field(25)
+    smtp_user: str | None = Field(None)
+    smtp_password: SecretStr | None = Field(None)
+    smtp_starttls: bool = Field(False)
+    alert_email_from: str = Field("shopsight@localhost")
+    alert_email_to: str = Field("", description="comma-separated recipients of alert emails")
+    airflow_base_url: str = Field(
+        "http://localhost:8080", description="Airflow UI address, for links to task logs"
     )
 
     def with_overrides(self, **values: object) -> Settings:

@@ -132,3 +132,46 @@ def generate_transactions_command(
             target, first, days, users, seed, faults, on_day=on_day
         ),
     )
+
+
+@generate_app.command("demo")
+def generate_demo_command(
+    bucket: BucketOption = None,
+    if_empty: Annotated[
+        bool, typer.Option(help="Do nothing if the bucket already holds landed files.")
+    ] = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Write 90 days (from 2024-01-01) of every source with one of each fault class: the
+    store's export (20,000 orders), the web shop (5,000 users) and its transactions feed."""
+    settings = Settings().with_overrides(bucket=bucket)
+    try:
+        target = Bucket(settings.bucket, settings)
+        if if_empty and not target.is_empty("landing/"):
+            if not json_output:
+                console.out.print(f"{target.url} already holds landed files: nothing generated")
+            return
+        with console.progress_bar("generating the demo store", json_output) as bar:
+            task = bar.add_task("sources", total=3)
+            summaries = {}
+            for source, write in DEMO_SOURCES.items():
+                summaries[source] = write(target).to_json()
+                bar.advance(task)
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json(summaries)
+        return
+    console.print_table(
+        f"demo store in {target.url}",
+        ["source", "files", "faults"],
+        [[source, s["files"], s["faults"]] for source, s in summaries.items()],
+    )
+
+
+DEMO_START, DEMO_DAYS = date(2024, 1, 1), 90
+DEMO_SOURCES: dict[str, Callable[[Bucket], GenerationSummary]] = {
+    "retail_db": lambda b: generate_retail_db(b, DEMO_START, DEMO_DAYS, 20_000, 42, "default"),
+    "thelook": lambda b: generate_thelook(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
+    "transactions": lambda b: generate_transactions(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
+}

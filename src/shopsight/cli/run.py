@@ -1,76 +1,94 @@
-"""`shopsight run`: the daily job."""
+"""`shopsight run`: the daily run, in-process (the same steps as the Airflow DAG)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import typer
 
 from shopsight import console
+from shopsight.alerts import failure_alert, send
 from shopsight.cli.app import app
-from shopsight.cli.build import print_build, run_build
-from shopsight.cli.ingest import print_ingest, run_ingest
-from shopsight.cli.loyalty import print_loyalty, run_loyalty
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption
 from shopsight.config import Settings
-from shopsight.generate.export import generate_retail_db
-from shopsight.generate.thelook_export import generate_thelook
-from shopsight.generate.transactions import generate_transactions
-from shopsight.storage import Bucket
-
-DEMO_START, DEMO_DAYS = date(2024, 1, 1), 90
+from shopsight.pipeline import DAILY_STEPS, StepContext, StepOutcome, run_daily
 
 
-def generate_demo(target: Bucket) -> None:
-    """90 days of every source, with one of each fault class."""
-    generate_retail_db(target, DEMO_START, DEMO_DAYS, 20_000, 42, "default")
-    generate_thelook(target, DEMO_START, DEMO_DAYS, 5_000, 42, "default")
-    generate_transactions(target, DEMO_START, DEMO_DAYS, 5_000, 42, "default")
+def _run_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        console.fail(f"--date {value!r}: expected a date like 2024-03-31")
+
+
+def _brief(outcome: StepOutcome) -> str:
+    if outcome.error:
+        return outcome.error[:160]
+    summary = outcome.summary
+    if "tests" in summary:
+        return f"models {summary['models']}, tests {summary['tests']}"
+    if outcome.name.startswith("ingest_"):
+        loaded = sum(s.get("rows_loaded", 0) for s in summary.values())
+        rejected = sum(s.get("rows_rejected", 0) for s in summary.values())
+        return f"{len(summary)} tables, {loaded:,} rows loaded, {rejected:,} quarantined"
+    if outcome.name == "loyalty":
+        return f"{summary['users']:,} users scored, rescored={summary['rescored']}"
+    return str(summary.get("message") or summary.get("sources") or summary.get("day") or "")
 
 
 @app.command("run")
 def run_command(
+    run_date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="The day to run (YYYY-MM-DD): waits for that day's files and builds the "
+            "daily mart up to it. Default: whatever has landed.",
+        ),
+    ] = None,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """The daily job: generate demo data if the bucket is empty, ingest the store's export
-    and the web shop's, rescore loyalty from the transactions feed, build the warehouse.
+    """The daily run: ingest every source, rescore loyalty, build and test the marts with
+    dbt (staging, intermediate, marts), check source freshness, and sum it up.
 
-    Exits 1 if ingestion was not trusted (a file quarantined whole, too many rejects) or the
-    build failed; the warehouse is built either way from what did load.
+    The same steps as the Airflow DAG (src/shopsight/pipeline.py). A failed step skips what
+    depends on it; failures are sent to Slack/email when configured. Exits 1 if a step
+    failed or a file was quarantined whole or went over the reject ratio.
     """
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
-    try:
-        target = Bucket(settings.bucket, settings)
-        if target.is_empty("landing/"):
-            if not json_output:
-                console.err.print(f"bucket {target.url} is empty: generating 90 days of demo data")
-            generate_demo(target)
-        reports = [
-            run_ingest(settings.bucket, settings.warehouse, source, None, False, json_output)
-            for source in ("retail_db", "thelook")
-        ]
-        loyalty = run_loyalty(settings.bucket, settings.warehouse, json_output)
-        summary = run_build(settings.warehouse, None, False, json_output)
-    except EXPECTED as error:
-        console.fail(str(error))
+    context = StepContext(settings, _run_date(run_date), run_id=f"cli__{run_date or 'latest'}")
+    with console.progress_bar("daily run", json_output) as bar:
+        task = bar.add_task("steps", total=len(DAILY_STEPS))
+
+        def on_step(outcome: StepOutcome) -> None:
+            bar.advance(task)
+            if outcome.status == "failed":
+                alert = failure_alert(
+                    "shopsight_daily", context.run_id, outcome.name, 1, outcome.error or "", "-"
+                )
+                send(alert, settings)
+
+        outcomes = run_daily(context, on_step=on_step)
     if json_output:
         console.print_json(
             {
-                "ingest": [report.to_json() for report in reports],
-                "loyalty": loyalty.to_json(),
-                "build": summary.to_json(),
+                "run_date": run_date,
+                "success": all(o.status == "success" for o in outcomes),
+                "steps": [o.__dict__ for o in outcomes],
                 "warehouse": settings.warehouse,
             }
         )
     else:
-        for report in reports:
-            print_ingest(report)
-        print_loyalty(loyalty)
-        print_build(summary)
+        console.print_table(
+            f"daily run {context.run_id}",
+            ["step", "status", "seconds", "outcome"],
+            [[o.name, o.status, f"{o.seconds:.1f}", _brief(o)] for o in outcomes],
+        )
         console.out.print(f"warehouse: {settings.warehouse}   bucket: {settings.bucket}")
-        console.out.print("next: `shopsight status`, `shopsight quarantine list`")
-    trusted = all(r.trusted for r in reports) and loyalty.ingest.trusted
-    if not trusted or not summary.success:
+    if any(o.status != "success" for o in outcomes):
         raise typer.Exit(1)

@@ -1,0 +1,326 @@
+"""The daily run, declared once: its steps and what each waits for.
+
+``shopsight run`` walks these steps in-process; ``airflow/dags/shopsight_daily.py`` turns the
+same declaration into an Airflow DAG (:mod:`shopsight.airflow_dag`). Nothing here imports
+Airflow. Every step is idempotent for a given day: ingestion loads a file once (the ledger),
+the loyalty step rewrites scores only when its inputs changed, and dbt rebuilds the marts
+from the landing tables.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from shopsight.config import Settings
+from shopsight.contracts.model import load_contract
+from shopsight.storage import Bucket
+
+# The tables each source delivers every day: the run waits for these before it starts.
+DAILY_FILES = {
+    "retail_db": ["orders", "order_items"],
+    "thelook": ["events", "orders"],
+    "transactions": ["transactions"],
+}
+# dbt layers in build order: (step name, dbt selector).
+DBT_LAYERS = [
+    ("dbt_staging", "path:models/staging"),
+    ("dbt_intermediate", "path:models/intermediate"),
+    ("dbt_marts", "path:models/marts"),
+]
+
+
+class StepFailed(RuntimeError):
+    """A step ran but its outcome cannot be trusted (the run must stop and alert)."""
+
+
+@dataclass
+class StepContext:
+    """What every step gets: the settings and the day being run (None: whatever landed)."""
+
+    settings: Settings
+    run_date: date | None = None
+    run_id: str = "manual"
+    started: float = field(default_factory=time.time)
+    # Earlier steps' summaries by step name (the notify step sums them up).
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bucket(self) -> Bucket:
+        return Bucket(self.settings.bucket, self.settings)
+
+    @property
+    def dbt_vars(self) -> dict[str, Any]:
+        return {"run_date": self.run_date.isoformat()} if self.run_date else {}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the daily run.
+
+    ``run(context, item)`` does the work and returns a JSON-able summary; mapped steps run
+    once per item of ``items()`` (e.g. per landing table). ``kind`` tells a runner how to
+    schedule it: ``sensor`` waits for input, ``dbt`` is a dbt selection, ``python`` the rest.
+    ``writes_warehouse`` steps are serialized (DuckDB has one writer).
+    """
+
+    name: str
+    description: str
+    run: Callable[[StepContext, str | None], dict[str, Any]]
+    upstream: tuple[str, ...] = ()
+    kind: str = "python"
+    items: Callable[[], list[str]] | None = None
+    dbt_select: str | None = None
+    writes_warehouse: bool = True
+
+
+def missing_daily_files(context: StepContext) -> list[str]:
+    """The ``landing/<source>/<table>/dt=<day>/`` folders of the run's day that are empty."""
+    if context.run_date is None:
+        return []
+    bucket, day = context.bucket, context.run_date.isoformat()
+    return [
+        f"landing/{source}/{table}/dt={day}/"
+        for source, tables in DAILY_FILES.items()
+        for table in tables
+        if bucket.is_empty(f"landing/{source}/{table}/dt={day}/")
+    ]
+
+
+def _wait_for_landing(context: StepContext, _: str | None) -> dict[str, Any]:
+    missing = missing_daily_files(context)
+    if missing:
+        raise StepFailed(f"the day's files have not all arrived: {', '.join(missing)}")
+    return {"day": context.run_date.isoformat() if context.run_date else None}
+
+
+def _ingest(source: str) -> Callable[[StepContext, str | None], dict[str, Any]]:
+    def run(context: StepContext, table: str | None) -> dict[str, Any]:
+        from shopsight.ingest.loader import ingest
+        from shopsight.ingest.warehouse import connect
+
+        warehouse = connect(context.settings.warehouse)
+        try:
+            report = ingest(
+                context.bucket,
+                warehouse,
+                source,
+                [table] if table else None,
+                max_reject_ratio=context.settings.max_reject_ratio,
+            )
+        finally:
+            warehouse.close()
+        return _trust_summary(report)
+
+    return run
+
+
+def _tables(source: str) -> Callable[[], list[str]]:
+    return lambda: list(load_contract(source).tables)
+
+
+def _loyalty(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.ingest.warehouse import connect
+    from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
+
+    warehouse = connect(context.settings.warehouse)
+    try:
+        report = refresh_loyalty_scores(context.bucket, warehouse)
+    finally:
+        warehouse.close()
+    summary = report.to_json()
+    summary["ingest"] = _trust_summary(report.ingest)
+    return summary
+
+
+def _trust_summary(report: Any) -> dict[str, Any]:
+    """An ingest report without its per-file detail, but naming the files that make the
+    run untrusted (quarantined whole, or over the reject ratio). The build still runs on
+    what loaded; the notify step fails the run at the end if anything is untrusted."""
+    summary = report.to_json()
+    summary.pop("files")
+    summary["untrusted_files"] = [
+        f"{f.path}: {f.reason or f'{f.rows_rejected} of {f.rows_read} rows rejected'}"
+        for f in report.quarantined_files + report.over_ratio_files
+    ]
+    return summary
+
+
+def _dbt(select: str) -> Callable[[StepContext, str | None], dict[str, Any]]:
+    def run(context: StepContext, _: str | None) -> dict[str, Any]:
+        from shopsight.build import build
+
+        summary = build(context.settings.warehouse, [select], dbt_vars=context.dbt_vars)
+        if not summary.success:
+            failed = "; ".join(f"{f['node']}: {f['message'][:200]}" for f in summary.failures)
+            raise StepFailed(f"dbt build --select {select} failed: {failed}")
+        return summary.to_json()
+
+    return run
+
+
+def _freshness(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.build import run_dbt
+
+    result = run_dbt(context.settings.warehouse, ["source", "freshness"])
+    statuses: dict[str, int] = {}
+    stale = []
+    for node in result.result.results if result.result else []:
+        status = str(node.status)
+        statuses[status] = statuses.get(status, 0) + 1
+        if status in ("error", "runtime error"):
+            stale.append(node.node.unique_id.split(".", 2)[-1])
+    if stale:
+        raise StepFailed(f"sources are stale (past their freshness SLA): {', '.join(stale)}")
+    return {"sources": statuses}
+
+
+def untrusted_files(results: dict[str, Any]) -> list[str]:
+    """Every untrusted file the run's ingest steps reported."""
+    from shopsight.alerts import ingest_summaries
+
+    return [path for s in ingest_summaries(results) for path in s.get("untrusted_files", [])]
+
+
+def _notify(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.alerts import send, success_alert
+
+    untrusted = untrusted_files(context.results)
+    if untrusted:
+        raise StepFailed(
+            f"the run completed but {len(untrusted)} files are not trusted (quarantined whole "
+            f"or over the reject ratio): {'; '.join(untrusted[:5])}. "
+            "See `shopsight quarantine list`."
+        )
+    alert = success_alert(
+        "shopsight_daily", context.run_id, context.results, time.time() - context.started
+    )
+    return {"message": alert.body, "channels": send(alert, context.settings)}
+
+
+def _daily_steps() -> list[Step]:
+    ingests = [
+        Step(
+            f"ingest_{source}",
+            f"load new {source} files exactly once, one task per table (quarantine bad rows)",
+            _ingest(source),
+            upstream=("wait_for_landing",),
+            items=_tables(source),
+        )
+        for source in ("retail_db", "thelook")
+    ]
+    steps = [
+        Step(
+            "wait_for_landing",
+            "wait until the day's files of every source have landed; alert at the deadline",
+            _wait_for_landing,
+            kind="sensor",
+            writes_warehouse=False,
+        ),
+        *ingests,
+        Step(
+            "loyalty",
+            "land the transactions feed and rescore every user's loyalty (exact decimals)",
+            _loyalty,
+            upstream=("wait_for_landing",),
+        ),
+    ]
+    previous = (*(s.name for s in ingests), "loyalty")
+    for name, select in DBT_LAYERS:
+        steps.append(
+            Step(
+                name,
+                f"dbt build {select}: its models, then their tests",
+                _dbt(select),
+                upstream=previous,
+                kind="dbt",
+                dbt_select=select,
+            )
+        )
+        previous = (name,)
+    steps.append(
+        Step(
+            "source_freshness",
+            "dbt source freshness: every source loaded within its SLA",
+            _freshness,
+            upstream=previous,
+            writes_warehouse=False,
+        )
+    )
+    steps.append(
+        Step(
+            "notify",
+            "one message summing up the run (files, quarantined rows, tests, duration)",
+            _notify,
+            upstream=("source_freshness",),
+            writes_warehouse=False,
+        )
+    )
+    return steps
+
+
+DAILY_STEPS: list[Step] = _daily_steps()
+
+
+@dataclass
+class StepOutcome:
+    name: str
+    status: str  # success | failed | skipped
+    seconds: float = 0.0
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def run_daily(
+    context: StepContext,
+    steps: list[Step] | None = None,
+    on_step: Callable[[StepOutcome], None] | None = None,
+) -> list[StepOutcome]:
+    """Run the steps in order in this process. A failed step skips everything downstream of
+    it; the others still run (the same semantics as the DAG's default trigger rule)."""
+    outcomes: dict[str, StepOutcome] = {}
+    for step in steps or DAILY_STEPS:
+        blocked = [u for u in step.upstream if outcomes[u].status != "success"]
+        if blocked:
+            outcome = StepOutcome(
+                step.name, "skipped", error=f"upstream {blocked[0]} did not succeed"
+            )
+        else:
+            outcome = _run_step(step, context)
+            context.results[step.name] = outcome.summary
+        outcomes[step.name] = outcome
+        if on_step:
+            on_step(outcome)
+    return list(outcomes.values())
+
+
+def _run_step(step: Step, context: StepContext) -> StepOutcome:
+    started = time.perf_counter()
+    items: list[str | None] = list(step.items()) if step.items else [None]
+    summaries = {}
+    try:
+        for item in items:
+            summaries[item or step.name] = step.run(context, item)
+    except Exception as error:  # noqa: BLE001 - a step's failure is reported, not raised
+        return StepOutcome(
+            step.name, "failed", round(time.perf_counter() - started, 2), summaries, str(error)
+        )
+    summary = summaries[step.name] if step.items is None else summaries
+    return StepOutcome(step.name, "success", round(time.perf_counter() - started, 2), summary)
+
+
+def mermaid_diagram(steps: list[Step] | None = None) -> str:
+    """The run as a Mermaid flowchart (docs/orchestration.md; a test keeps it current)."""
+    lines = ["```mermaid", "flowchart LR"]
+    for step in steps or DAILY_STEPS:
+        label = f"{step.name} (one task per table)" if step.items else step.name
+        shape = f'{step.name}(["{label}"])' if step.kind == "sensor" else f'{step.name}["{label}"]'
+        lines.append(f"    {shape}")
+    for step in steps or DAILY_STEPS:
+        for upstream in step.upstream:
+            lines.append(f"    {upstream} --> {step.name}")
+    lines.append("```")
+    return "\n".join(lines)
