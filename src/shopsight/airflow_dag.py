@@ -21,7 +21,7 @@ import pendulum
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.providers.standard.sensors.python import PythonSensor
 from airflow.sdk import DAG
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 
 from shopsight.alerts import failure_alert, send
 from shopsight.build import DBT_PROJECT_DIR, dbt_environment
@@ -105,14 +105,11 @@ def task_failed(airflow_context: dict[str, Any]) -> None:
     log_url = f"{settings.airflow_base_url}/dags/{ti.dag_id}/runs/{run_id}/tasks/{ti.task_id}" + (
         f"/mapped/{ti.map_index}" if getattr(ti, "map_index", -1) >= 0 else ""
     )
-    alert = failure_alert(
-        ti.dag_id,
-        run_id,
-        ti.task_id,
-        ti.try_number,
-        f"{type(error).__name__}: {error}" if error else "no error recorded",
-        log_url,
-    )
+    text = f"{type(error).__name__}: {error}" if error else "no error recorded"
+    if isinstance(error, AirflowSensorTimeout):
+        missing = missing_daily_files(_context(airflow_context))
+        text += f"\nThe day's files had not arrived by the deadline: {', '.join(missing)}"
+    alert = failure_alert(ti.dag_id, run_id, ti.task_id, ti.try_number, text, log_url)
     send(alert, settings)
 
 

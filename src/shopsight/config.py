@@ -34,7 +34,7 @@ class Settings(BaseSettings):
         date(2024, 1, 1), description="first day the DAG runs for (catchup backfills from it)"
     )
     catchup: bool = Field(True, description="run missed days when the scheduler catches up")
-    landing_deadline_minutes: int = Field(
+    landing_deadline_minutes: float = Field(
         180, description="how long the daily run waits for the day's files before alerting"
     )
     landing_poke_seconds: int = Field(60, description="how often it looks for them meanwhile")

@@ -130,3 +130,27 @@ def test_a_failing_step_alerts_once_by_slack_and_email_and_stops_downstream(
     assert "try 3" in slack
     assert "/dags/shopsight_drill/runs/" in email.get_payload()
     assert email["To"] == "data-team@example.com"
+
+
+def test_files_missing_at_the_deadline_alert_instead_of_hanging(
+    airflow_db, tmp_path, monkeypatch
+) -> None:
+    (airflow_db / "shopsight_deadline.py").write_text(
+        "from shopsight.airflow_dag import build_daily_dag\n"
+        "from shopsight.pipeline import DAILY_STEPS\n"
+        "dag = build_daily_dag(steps=DAILY_STEPS[:1], dag_id='shopsight_deadline')\n"
+    )
+    with slack_sink() as (webhook, posted):
+        monkeypatch.setenv("SHOPSIGHT_BUCKET", f"file://{tmp_path}/empty-bucket")
+        monkeypatch.setenv("SHOPSIGHT_LANDING_DEADLINE_MINUTES", "0.05")  # 3 seconds
+        monkeypatch.setenv("SHOPSIGHT_LANDING_POKE_SECONDS", "1")
+        monkeypatch.setenv("SHOPSIGHT_SLACK_WEBHOOK_URL", webhook)
+        dag = _load_dag(airflow_db, "shopsight_deadline")
+
+        run = dag.test(logical_date=LOGICAL_DATE)
+
+    assert run.state == "failed"
+    assert len(posted) == 1
+    text = posted[0]["text"]
+    assert "wait_for_landing" in text and "had not arrived by the deadline" in text
+    assert f"landing/retail_db/orders/dt={LAST_DAY}/" in text
