@@ -48,9 +48,22 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False)
     alert_email_from: str = Field("shopsight@localhost")
     alert_email_to: str = Field("", description="comma-separated recipients of alert emails")
+    # AfterShip tracking (docs/tracking.md).
+    aftership_webhook_secret: SecretStr | None = Field(
+        None, description="webhook secret(s), comma-separated while one is rotated"
+    )
+    aftership_api_key: SecretStr | None = Field(None, description="as-api-key for the poller")
+    webhook_max_body_bytes: int = Field(1 << 20, description="larger webhook bodies get 413")
     airflow_base_url: str = Field(
         "http://localhost:8080", description="Airflow UI address, for links to task logs"
     )
+
+    def webhook_secrets(self) -> list[str]:
+        """The configured webhook secrets (more than one while rotating)."""
+        if self.aftership_webhook_secret is None:
+            return []
+        raw = self.aftership_webhook_secret.get_secret_value()
+        return [secret.strip() for secret in raw.split(",") if secret.strip()]
 
     def with_overrides(self, **values: object) -> Settings:
         """A copy with the given non-None values replaced (used for CLI flags)."""

@@ -12,6 +12,7 @@ from shopsight.cli import (  # noqa: F401
     loyalty,
     quarantine,
     run,
+    tracking,
 )
 from shopsight.cli.app import app
 

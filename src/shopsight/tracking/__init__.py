@@ -1,0 +1,1 @@
+"""AfterShip shipment tracking: the webhook receiver, the REST API poller, the simulator."""

@@ -1,0 +1,151 @@
+"""The AfterShip webhook receiver: a FastAPI app that acknowledges an event only once it is
+durable in the spool, and a flusher that moves the spool to the bucket every N seconds.
+
+POST /webhooks/aftership answers 413 for a body over the limit, 415 for a content type other
+than JSON, 401 when the ``aftership-hmac-sha256`` signature does not match a configured
+secret (nothing stored), 200 for a tracking event (spooled) and 202 for a signed body that
+is not a tracking event (kept in the dead-letter spool with the reason: AfterShip would only
+retry it). GET /healthz and GET /metrics (Prometheus text) report on it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from shopsight.tracking.signature import HEADER, is_signed
+from shopsight.tracking.spool import Spool
+
+log = logging.getLogger("shopsight.tracking")
+
+
+def event_problem(body: Any) -> str | None:
+    """Why a parsed body is not an AfterShip tracking event (None if it is one)."""
+    if not isinstance(body, dict):
+        return "not a JSON object"
+    if not isinstance(body.get("event_id"), str) or not body["event_id"]:
+        return "event_id missing"
+    if not isinstance(body.get("event"), str):
+        return "event missing"
+    message = body.get("msg")
+    if not isinstance(message, dict):
+        return "msg (the tracking) missing"
+    if not isinstance(message.get("updated_at"), str):
+        return "msg.updated_at missing"
+    if not isinstance(message.get("tracking_number"), str):
+        return "msg.tracking_number missing"
+    return None
+
+
+class Flusher(threading.Thread):
+    """Flushes the spool every ``seconds`` (and once more on stop)."""
+
+    def __init__(self, spool: Spool, seconds: float) -> None:
+        super().__init__(daemon=True, name="spool-flusher")
+        self.spool, self.seconds = spool, seconds
+        self.stopping = threading.Event()
+        self.failures = 0
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.seconds):
+            self.flush_once()
+
+    def flush_once(self) -> None:
+        try:
+            result = self.spool.flush()
+            if result.events:
+                log.info("flushed %d events in %d objects", result.events, len(result.objects))
+        except Exception as error:  # noqa: BLE001 - keep spooling; retry at the next tick
+            self.failures += 1
+            log.error("flush failed (the spool keeps the events): %s", type(error).__name__)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=self.seconds + 30)
+        self.flush_once()
+
+
+def create_app(spool: Spool, secrets: list[str], max_body_bytes: int) -> FastAPI:
+    """The receiver app over ``spool``, accepting signatures by any of ``secrets``."""
+    app = FastAPI(title="ShopSight AfterShip webhook receiver", docs_url=None, redoc_url=None)
+    counts: Counter[str] = Counter()
+    rejected: Counter[str] = Counter()
+
+    def reject(status: int, reason: str) -> Response:
+        rejected[reason] += 1
+        return JSONResponse({"error": reason}, status_code=status)
+
+    @app.post("/webhooks/aftership")
+    async def webhook(request: Request) -> Response:
+        counts["received"] += 1
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_body_bytes:
+            return reject(413, "body_too_large")
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return reject(415, "unsupported_media_type")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_body_bytes:
+                return reject(413, "body_too_large")
+        if not is_signed(body, request.headers.get(HEADER), secrets):
+            return reject(401, "bad_signature")
+        received_at = datetime.now(UTC).isoformat()
+        try:
+            parsed = json.loads(body)
+            problem = event_problem(parsed)
+        except ValueError:
+            parsed, problem = None, "not valid JSON"
+        if problem:
+            record = {
+                "received_at": received_at,
+                "reason": problem,
+                "raw": body.decode("utf-8", "replace"),
+            }
+            await run_in_threadpool(spool.append, "dead_letter", record)
+            rejected["dead_letter"] += 1
+            return JSONResponse({"accepted": False, "reason": problem}, status_code=202)
+        # fsync off the event loop: other requests keep being read meanwhile.
+        await run_in_threadpool(spool.append, "event", {"received_at": received_at, "body": parsed})
+        return JSONResponse({"accepted": True, "event_id": parsed["event_id"]})
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "spooled": spool.spooled, "flushed": spool.flushed}
+
+    @app.get("/metrics")
+    def metrics() -> PlainTextResponse:
+        age = time.time() - spool.oldest_unflushed if spool.oldest_unflushed else 0.0
+        lines = [
+            "# HELP shopsight_webhooks_received_total Webhook requests received.",
+            "# TYPE shopsight_webhooks_received_total counter",
+            f"shopsight_webhooks_received_total {counts['received']}",
+            "# HELP shopsight_webhooks_rejected_total Requests not stored as events, by reason.",
+            "# TYPE shopsight_webhooks_rejected_total counter",
+            *(
+                f'shopsight_webhooks_rejected_total{{reason="{reason}"}} {n}'
+                for reason, n in sorted(rejected.items())
+            ),
+            "# HELP shopsight_webhooks_spooled_total Records made durable in the spool.",
+            "# TYPE shopsight_webhooks_spooled_total counter",
+            f"shopsight_webhooks_spooled_total {spool.spooled}",
+            "# HELP shopsight_webhooks_flushed_total Records uploaded to the bucket.",
+            "# TYPE shopsight_webhooks_flushed_total counter",
+            f"shopsight_webhooks_flushed_total {spool.flushed}",
+            "# HELP shopsight_webhooks_oldest_unflushed_seconds Age of the oldest spooled record.",
+            "# TYPE shopsight_webhooks_oldest_unflushed_seconds gauge",
+            f"shopsight_webhooks_oldest_unflushed_seconds {age:.3f}",
+        ]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    return app
