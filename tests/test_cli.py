@@ -31,6 +31,16 @@ def shopsight(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         ["quarantine", "show"],
         ["quarantine", "readmit"],
         ["contracts", "ddl"],
+        ["generate", "thelook"],
+        ["generate", "transactions"],
+        ["generate", "demo"],
+        ["loyalty"],
+        ["build"],
+        ["docs", "erd"],
+        ["tracking", "serve"],
+        ["tracking", "poll"],
+        ["tracking", "simulate"],
+        ["tracking", "load"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

@@ -164,8 +164,24 @@ def _dbt(select: str) -> Callable[[StepContext, str | None], dict[str, Any]]:
 
 def _freshness(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.build import run_dbt
+    from shopsight.ingest.warehouse import connect
 
-    result = run_dbt(context.settings.warehouse, ["source", "freshness"])
+    warehouse = connect(context.settings.warehouse)
+    try:
+        loaded = [
+            row[0]
+            for row in warehouse.query(
+                "select distinct source from shopsight_ops.ingest_ledger "
+                "where status = 'loaded' and rows_loaded > 0 order by 1"
+            )
+        ]
+    finally:
+        warehouse.close()
+    # A source that never delivered has no freshness to check (its SLA is not started).
+    selection = [f"source:{source}" for source in loaded if source != "transactions"]
+    if not selection:
+        return {"sources": {}}
+    result = run_dbt(context.settings.warehouse, ["source", "freshness", "--select", *selection])
     statuses: dict[str, int] = {}
     stale = []
     for node in result.result.results if result.result else []:
@@ -210,7 +226,7 @@ def _daily_steps() -> list[Step]:
             upstream=("wait_for_landing",),
             items=_tables(source),
         )
-        for source in ("retail_db", "thelook")
+        for source in ("retail_db", "thelook", "aftership")
     ]
     steps = [
         Step(

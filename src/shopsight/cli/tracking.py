@@ -9,7 +9,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption
+from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
 from shopsight.config import Settings
 from shopsight.storage import Bucket
 
@@ -116,3 +116,89 @@ def poll_command(
         f"({report.rate_limited} rate-limited, {report.retried} retried); "
         f"watermark {report.watermark}"
     )
+
+
+@tracking_app.command("simulate")
+def simulate_command(
+    url: Annotated[
+        str, typer.Option(help="The receiver's webhook URL.")
+    ] = "http://127.0.0.1:8081/webhooks/aftership",
+    rate: Annotated[float, typer.Option(min=0.1, help="Events per second.")] = 50.0,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: all events).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same events.")] = 7,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Send signed AfterShip webhook events for the web shop's shipped order lines.
+
+    Reads the shipped lines from web.fct_order_items (run `shopsight run` first); each gets
+    a tag progression with failed attempts, pickups, exceptions and expiries now and then,
+    delivered with duplicates and out of order as AfterShip's retries would. Signs with the
+    first secret of SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET.
+    """
+    from shopsight.tracking.simulate import (
+        delivery_order,
+        send_events,
+        shipped_lines,
+        tracking_events,
+    )
+
+    settings = Settings().with_overrides(warehouse=warehouse)
+    secrets = settings.webhook_secrets()
+    if not secrets:
+        console.fail("SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET is not set: nothing could be signed")
+    try:
+        with open_store(None, warehouse) as (_, _, wh):
+            rows = wh.query(
+                "select order_item_id, order_id, shipped_at, delivered_at "
+                "from web.fct_order_items where shipped_at is not null order by order_item_id"
+            )
+    except EXPECTED as error:
+        console.fail(str(error))
+    events = delivery_order(tracking_events(shipped_lines(rows), seed), seed)
+    with console.progress_bar("sending webhooks", json_output) as bar:
+        task = bar.add_task("events", total=len(events))
+        report = send_events(
+            url, events, secrets[0], rate, duration, on_sent=lambda: bar.advance(task)
+        )
+    if json_output:
+        console.print_json(report.__dict__)
+        return
+    console.out.print(
+        f"sent {report.sent} events in {report.seconds} s: {report.acknowledged} acknowledged, "
+        f"{report.failed} failed"
+    )
+
+
+@tracking_app.command("load")
+def load_command(
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Load new tracking objects (webhooks and API pages) and build only the tracking models.
+
+    Cheap enough to run every minute for the 1-minute configuration: the ledger skips what
+    is loaded, and dbt rebuilds stg_aftership__tracking_updates and what depends on it.
+    Exits 1 if a file was quarantined whole or a model or test failed.
+    """
+    from shopsight.build import build
+    from shopsight.cli.ingest import print_ingest, run_ingest
+
+    try:
+        report = run_ingest(bucket, warehouse, "aftership", None, False, json_output)
+        settings = Settings().with_overrides(warehouse=warehouse)
+        summary = build(settings.warehouse, ["stg_aftership__tracking_updates+"])
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"ingest": report.to_json(), "build": summary.to_json()})
+    else:
+        print_ingest(report)
+        console.out.print(
+            f"tracking models: {summary.models}, tests: {summary.tests} in {summary.seconds} s"
+        )
+    if not report.trusted or not summary.success:
+        raise typer.Exit(1)

@@ -37,6 +37,9 @@ class Column(BaseModel):
     type: str
     nullable: bool = False
     rules: Rules = Field(default_factory=Rules)
+    # JSON-lines sources: where the value sits in the record (default: the top-level key of
+    # the column's name), e.g. ``$.body.msg.tag``. An object or array is kept as JSON text.
+    path: str | None = None
 
     @field_validator("type")
     @classmethod
@@ -95,6 +98,8 @@ class Table(BaseModel):
     name: str = ""
     primary_key: list[str]
     columns: list[Column]
+    # Where the table's files land (default ``landing/<source>/<table>/``).
+    location: str | None = None
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
     row_rules: list[RowRule] = Field(default_factory=list)
 
@@ -121,6 +126,7 @@ class FileFormat(BaseModel):
     timestamp_pattern: str
     timestamp_example: str
     timestamp_suffix: str | None = None  # e.g. " UTC": stripped before the cast
+    timestamp_with_offset: bool = False  # ISO 8601 with Z or ±HH:MM, converted to UTC
 
 
 class Contract(BaseModel):
@@ -139,6 +145,10 @@ class Contract(BaseModel):
                 table.column(key)
             for foreign_key in table.foreign_keys:
                 self.tables[foreign_key.parent_table].column(foreign_key.parent_column)
+
+    def location(self, table: Table) -> str:
+        """The bucket prefix the table's files land under."""
+        return table.location or f"landing/{self.source}/{table.name}/"
 
     def table(self, name: str) -> Table:
         try:

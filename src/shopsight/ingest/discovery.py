@@ -32,12 +32,13 @@ def list_landed_files(
     for name in wanted:
         contract.table(name)
     found = []
-    for info in bucket.list(f"landing/{contract.source}/"):
-        parts = info.key.split("/")
-        if len(parts) < 4 or parts[2] not in wanted or parts[-1].startswith("."):
-            continue
-        match = _DT.search(info.key)
-        found.append(LandedFile(info.key, parts[2], match.group(1) if match else None, info.size))
+    for name in wanted:
+        prefix = contract.location(contract.table(name))
+        for info in bucket.list(prefix):
+            if info.key.rsplit("/", 1)[-1].startswith(".") or info.key.count("/") < 3:
+                continue
+            match = _DT.search(info.key)
+            found.append(LandedFile(info.key, name, match.group(1) if match else None, info.size))
     return sorted(found, key=lambda f: (f.file_dt or "", order.index(f.table), f.key))
 
 

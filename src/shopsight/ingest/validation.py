@@ -42,6 +42,10 @@ def _typed(column: Column, field: str, fmt: FileFormat) -> str:
         return f"case {field} when 'true' then true when 'false' then false end"
     if column.base_type == "float":
         return f"try_cast(trim({field}) as double)"
+    if column.base_type == "timestamp" and fmt.timestamp_with_offset:
+        pattern = _literal(fmt.timestamp_pattern)
+        utc = f"timezone('UTC', try_cast({field} as timestamptz))"
+        return f"case when regexp_full_match({field}, {pattern}) then {utc} end"
     if column.base_type == "timestamp":
         pattern = _literal(fmt.timestamp_pattern)
         text = (
@@ -269,9 +273,12 @@ def _json_fields(table: Table, fields: list[str]) -> tuple[str, list[str]]:
     ]
     extracted = []
     for column, text in zip(table.columns, fields, strict=True):
-        path = _literal(f'$."{column.name}"')
+        path = _literal(column.path or f'$."{column.name}"')
         kind = f"json_type(doc, {path})"
-        kinds = ", ".join(_literal(k) for k in _JSON_KINDS[column.base_type])
+        accepted = _JSON_KINDS[column.base_type]
+        if column.path and column.base_type == "varchar":
+            accepted = (*accepted, "OBJECT", "ARRAY")  # kept as JSON text
+        kinds = ", ".join(_literal(k) for k in accepted)
         structure.append(
             f"when {kind} not in ('NULL', {kinds}) then "
             + _problem(
@@ -282,7 +289,7 @@ def _json_fields(table: Table, fields: list[str]) -> tuple[str, list[str]]:
             )
         )
         value = f"json_extract_string(doc, {path})"
-        if column.base_type in ("float", "decimal", "int"):
+        if column.base_type in ("float", "decimal", "int") and column.path is None:
             token = _literal(f'"{column.name}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
             value = f"coalesce(nullif(regexp_extract(line, {token}, 1), ''), {value})"
         extracted.append(f"coalesce({value}, '') as {text}")
