@@ -12,6 +12,7 @@ timeout, and alerts on its final failure; the notify task sends the success summ
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -149,6 +150,10 @@ def _dbt_task(step: Step, settings: Settings) -> Any:
         vars="{{ {'run_date': (logical_date.in_timezone('" + settings.timezone + "')"
         " - macros.timedelta(days=1)).strftime('%Y-%m-%d')} }}",
         callback=dbt_results,
+        # Reuse dbt's parse between the layers (Cosmos keeps partial_parse.msgpack there);
+        # Airflow assets per model are not used by this DAG.
+        cache_dir=Path(tempfile.gettempdir()) / "shopsight-cosmos-cache",
+        emit_datasets=False,
         doc_md=step.description,
     )
 
