@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/bench_webhooks.py [--seconds 10] [--concurrency 32]
 
-Prints, for `shopsight tracking serve` (uvicorn, one worker, each event fsynced before its
-2xx) and for a no-op FastAPI app on the same uvicorn in the same run: sustained requests/s
-and p50/p99 latency under --concurrency concurrent senders, and the ratio between them;
+Prints, for `shopsight tracking serve` (uvicorn, one worker and two, each event fsynced
+before its 2xx) and for a no-op FastAPI app on one uvicorn worker in the same run:
+sustained requests/s and p50/p99 latency under --concurrency concurrent senders, and the
+ratio between them;
 then the end-to-end lag from POST to the event's object in the bucket at --flush-seconds 60
 (one event a second for --lag-seconds).
 """
@@ -141,18 +142,23 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="shopsight-webhooks-"))
 
-    port = free_port()
-    receiver = start(f"file://{work}/bucket", work / "spool", port, flush_seconds=60)
-    try:
-        durable = measure(
-            "receiver (fsync before 2xx, 1 worker)",
-            f"http://127.0.0.1:{port}",
-            args.seconds,
-            args.concurrency,
+    rates = {}
+    for workers in (1, 2):
+        port = free_port()
+        receiver = start(
+            f"file://{work}/bucket-{workers}", work / f"spool-{workers}", port, 60, workers
         )
-    finally:
-        receiver.terminate()
-        receiver.wait()
+        try:
+            rates[workers] = measure(
+                f"receiver (fsync before 2xx, {workers} worker{'s' if workers > 1 else ''})",
+                f"http://127.0.0.1:{port}",
+                args.seconds,
+                args.concurrency,
+            )
+        finally:
+            receiver.terminate()
+            receiver.wait()
+    durable = rates[1]
 
     port = free_port()
     no_op = subprocess.Popen([sys.executable, "-c", NO_OP_APP, str(port)], env=os.environ)
@@ -172,7 +178,7 @@ def main() -> None:
     finally:
         no_op.terminate()
         no_op.wait()
-    print(f"ratio receiver / no-op: {durable / baseline:.2f}")
+    print(f"ratio receiver / no-op (1 worker each): {durable / baseline:.2f}")
     end_to_end_lag(work, args.lag_seconds)
 
 

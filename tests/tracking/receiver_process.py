@@ -29,7 +29,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(bucket: str, spool: Path, port: int, flush_seconds: int = 1) -> subprocess.Popen:
+def start(
+    bucket: str, spool: Path, port: int, flush_seconds: int = 1, workers: int = 1
+) -> subprocess.Popen:
     environment = {
         **os.environ,
         "SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET": f"{SECRET},{NEXT_SECRET}",
@@ -50,6 +52,8 @@ def start(bucket: str, spool: Path, port: int, flush_seconds: int = 1) -> subpro
             str(flush_seconds),
             "--spool-dir",
             str(spool),
+            "--workers",
+            str(workers),
         ],
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -67,9 +71,9 @@ def start(bucket: str, spool: Path, port: int, flush_seconds: int = 1) -> subpro
 
 
 @contextmanager
-def running(bucket: str, spool: Path, flush_seconds: int = 1) -> Iterator[str]:
+def running(bucket: str, spool: Path, flush_seconds: int = 1, workers: int = 1) -> Iterator[str]:
     port = free_port()
-    process = start(bucket, spool, port, flush_seconds)
+    process = start(bucket, spool, port, flush_seconds, workers)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import threading
-import time
 
 import httpx
 
@@ -116,10 +115,31 @@ def test_every_acknowledged_event_survives_sigkill(tmp_path) -> None:
     stop.set()
     for sender in senders:
         sender.join()
+    last = tracking_event(1)
     with running(bucket.url, spool) as restarted:  # uploads what the killed one left
-        wait_for(lambda: not list(spool.glob("segment-*")), 30)
-        assert post(restarted, tracking_event(1)).status_code == 200
-        time.sleep(0.1)
+        assert post(restarted, last).status_code == 200
+        wait_for(lambda: last["event_id"] in {r["body"]["event_id"] for r in landed(bucket)})
+    assert not list(spool.rglob("segment-*")), "a spool segment was left behind"
     stored = [r["body"]["event_id"] for r in landed(bucket)]
     assert set(acknowledged) <= set(stored), "an acknowledged event was lost"
     assert len(stored) == len(set(stored)), "an event landed twice"
+
+
+def test_several_workers_deliver_every_event_once(tmp_path) -> None:
+    bucket = Bucket(f"file://{tmp_path}/bucket")
+    events = [tracking_event(n) for n in range(200)]
+    with running(bucket.url, tmp_path / "spool", flush_seconds=1, workers=2) as url:
+        responses = []
+        threads = [
+            threading.Thread(target=lambda part=part: responses.extend(post(url, e) for e in part))
+            for part in (events[::2], events[1::2])
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(r.status_code == 200 for r in responses) and len(responses) == 200
+    # Stopping flushes each worker's spool.
+    stored = [r["body"]["event_id"] for r in landed(bucket)]
+    assert sorted(stored) == sorted(e["event_id"] for e in events)
+    assert len(list((tmp_path / "spool").glob("worker-*"))) <= 2

@@ -31,6 +31,9 @@ def serve_command(
     spool_dir: Annotated[
         Path, typer.Option(help="Local folder where events are durable before they are acked.")
     ] = Path("var/spool/aftership"),
+    workers: Annotated[
+        int, typer.Option(min=1, help="uvicorn worker processes (each spools separately).")
+    ] = 1,
 ) -> None:
     """Receive AfterShip webhooks on POST /webhooks/aftership and land them in the bucket.
 
@@ -39,35 +42,35 @@ def serve_command(
     Secrets: SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET (comma-separated while rotating). Also serves
     GET /healthz and GET /metrics (Prometheus).
     """
+    import os
+
     import uvicorn
 
-    from shopsight.tracking.receiver import Flusher, create_app
-    from shopsight.tracking.spool import Spool
+    from shopsight.tracking.worker import FLUSH_SECONDS_ENV, SPOOL_DIR_ENV
 
     settings = Settings().with_overrides(bucket=bucket)
-    secrets = settings.webhook_secrets()
-    if not secrets:
+    if not settings.webhook_secrets():
         console.fail(
             "SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET is not set: every webhook would be refused"
         )
     try:
-        spool = Spool(spool_dir, Bucket(settings.bucket, settings))
+        Bucket(settings.bucket, settings)
     except EXPECTED as error:
         console.fail(str(error))
-    flusher = Flusher(spool, flush_seconds)
-    flusher.flush_once()  # whatever a previous process left behind
-    flusher.start()
-    try:
-        uvicorn.run(
-            create_app(spool, secrets, settings.webhook_max_body_bytes),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
-    finally:
-        flusher.stop()
-        spool.close()
+    os.environ |= {
+        "SHOPSIGHT_BUCKET": settings.bucket,
+        SPOOL_DIR_ENV: str(spool_dir.resolve()),
+        FLUSH_SECONDS_ENV: str(flush_seconds),
+    }
+    uvicorn.run(
+        "shopsight.tracking.worker:create_worker_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @tracking_app.command("poll")

@@ -74,9 +74,16 @@ class Flusher(threading.Thread):
         self.flush_once()
 
 
-def create_app(spool: Spool, secrets: list[str], max_body_bytes: int) -> FastAPI:
+def create_app(
+    spool: Spool, secrets: list[str], max_body_bytes: int, lifespan: Any = None
+) -> FastAPI:
     """The receiver app over ``spool``, accepting signatures by any of ``secrets``."""
-    app = FastAPI(title="ShopSight AfterShip webhook receiver", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="ShopSight AfterShip webhook receiver",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
     counts: Counter[str] = Counter()
     rejected: Counter[str] = Counter()
 
