@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from shopsight.build import build
+from shopsight.build import build, run_dbt
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
@@ -87,3 +87,19 @@ def test_tracking_history_and_shipments_follow_updated_at_not_arrival(tmp_path) 
         assert state_changes == distinct, item
         expected_changes += distinct
     assert changes == expected_changes
+    # The newest event was received on 2024-02-01: stale for the 1-hour warning, fresh for a
+    # threshold of ten years.
+    stale = run_dbt(url, ["source", "freshness", "--select", "source:aftership.webhook_events"])
+    assert [str(r.status) for r in stale.result.results] == ["warn"]
+    fresh = run_dbt(
+        url,
+        [
+            "source",
+            "freshness",
+            "--select",
+            "source:aftership.webhook_events",
+            "--vars",
+            "{tracking_freshness_warn_hours: 87600}",
+        ],
+    )
+    assert [str(r.status) for r in fresh.result.results] == ["pass"]
