@@ -41,6 +41,7 @@ def shopsight(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         ["tracking", "poll"],
         ["tracking", "simulate"],
         ["tracking", "load"],
+        ["reconcile"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

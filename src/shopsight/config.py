@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False)
     alert_email_from: str = Field("shopsight@localhost")
     alert_email_to: str = Field("", description="comma-separated recipients of alert emails")
+    business_timezone: str = Field(
+        "UTC", description="time zone the sales team counts days in (reconciliation)"
+    )
     # AfterShip tracking (docs/tracking.md).
     aftership_webhook_secret: SecretStr | None = Field(
         None, description="webhook secret(s), comma-separated while one is rotated"

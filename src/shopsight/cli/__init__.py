@@ -11,6 +11,7 @@ from shopsight.cli import (  # noqa: F401
     ingest,
     loyalty,
     quarantine,
+    reconcile,
     run,
     tracking,
 )
