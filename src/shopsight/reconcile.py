@@ -101,6 +101,7 @@ def reconcile(
             [low.date(), high.date()],
         )
     }
+
     def in_range(day: date) -> bool:
         return start <= day <= end
 
