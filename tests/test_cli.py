@@ -107,6 +107,14 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
         ),
         (["quarantine", "readmit", "x", "--file", "/nonexistent/fixed.csv"], "does not exist"),
         (
+            ["reconcile", "--from", "2024-01-01", "--to", "2024-01-02", "--tolerance", "abc"],
+            "--tolerance 'abc': expected an amount like 0.01",
+        ),
+        (
+            ["reconcile", "--from", "2024-02-30", "--to", "2024-03-01"],
+            "--from '2024-02-30': expected a date like 2024-03-01",
+        ),
+        (
             ["quarantine", "readmit", "x", "--line", "1,a", "--file", "pyproject.toml"],
             "give --line (for a row) or --file (for a file), not both",
         ),

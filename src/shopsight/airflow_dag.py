@@ -58,7 +58,8 @@ def step_callable(step: Step, steps: list[Step]) -> Any:
 
     def run(item: str | None = None, **airflow_context: Any) -> dict[str, Any]:
         context = _context(airflow_context)
-        context.results = _upstream_results(airflow_context, steps, step.name)
+        if step.reads_results:
+            context.results = _upstream_results(airflow_context, steps, step.name)
         try:
             summary = step.run(context, item)
         except StepFailed as error:

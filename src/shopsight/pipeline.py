@@ -75,6 +75,7 @@ class Step:
     items: Callable[[], list[str]] | None = None
     dbt_select: str | None = None
     writes_warehouse: bool = True
+    reads_results: bool = False  # gets the earlier steps' summaries in context.results
 
 
 def missing_daily_files(context: StepContext) -> list[str]:
@@ -177,14 +178,15 @@ def _freshness(context: StepContext, _: str | None) -> dict[str, Any]:
         ]
     finally:
         warehouse.close()
-    # A source that never delivered has no freshness to check (its SLA is not started).
-    selection = [f"source:{source}" for source in loaded if source != "transactions"]
+    # A source that never delivered has no freshness to check (its SLA is not started);
+    # sources without a freshness SLA (the transactions feed) are skipped by dbt itself.
+    selection = [f"source:{source}" for source in loaded]
     if not selection:
         return {"sources": {}}
     result = run_dbt(context.settings.warehouse, ["source", "freshness", "--select", *selection])
     statuses: dict[str, int] = {}
     stale = []
-    for node in result.result.results if result.result else []:
+    for node in getattr(result.result, "results", None) or []:
         status = str(node.status)
         statuses[status] = statuses.get(status, 0) + 1
         if status in ("error", "runtime error"):
@@ -273,6 +275,7 @@ def _daily_steps() -> list[Step]:
             _notify,
             upstream=("source_freshness",),
             writes_warehouse=False,
+            reads_results=True,
         )
     )
     return steps

@@ -134,6 +134,14 @@ def generate_transactions_command(
     )
 
 
+DEMO_START, DEMO_DAYS = date(2024, 1, 1), 90
+DEMO_SOURCES: dict[str, Callable[[Bucket], GenerationSummary]] = {
+    "retail_db": lambda b: generate_retail_db(b, DEMO_START, DEMO_DAYS, 20_000, 42, "default"),
+    "thelook": lambda b: generate_thelook(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
+    "transactions": lambda b: generate_transactions(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
+}
+
+
 @generate_app.command("demo")
 def generate_demo_command(
     bucket: BucketOption = None,
@@ -167,11 +175,3 @@ def generate_demo_command(
         ["source", "files", "faults"],
         [[source, s["files"], s["faults"]] for source, s in summaries.items()],
     )
-
-
-DEMO_START, DEMO_DAYS = date(2024, 1, 1), 90
-DEMO_SOURCES: dict[str, Callable[[Bucket], GenerationSummary]] = {
-    "retail_db": lambda b: generate_retail_db(b, DEMO_START, DEMO_DAYS, 20_000, 42, "default"),
-    "thelook": lambda b: generate_thelook(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
-    "transactions": lambda b: generate_transactions(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
-}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -46,6 +46,12 @@ def reconcile_command(
     """
     start, end = _day(from_day, "--from"), _day(to_day, "--to")
     try:
+        limit = Decimal(tolerance)
+    except InvalidOperation:
+        console.fail(f"--tolerance {tolerance!r}: expected an amount like 0.01")
+    if not limit.is_finite() or limit < 0:
+        console.fail(f"--tolerance {tolerance!r}: expected an amount of 0 or more")
+    try:
         with open_store(None, warehouse) as (settings, _, wh):
             zone = business_timezone or settings.business_timezone
             result = reconcile(wh, start, end, zone)
@@ -66,5 +72,5 @@ def reconcile_command(
             ]
             + [["gap (sum of the causes)", f"{result.gap:,.2f}", ""]],
         )
-    if abs(result.unexplained) > Decimal(tolerance):
+    if abs(result.unexplained) > limit:
         raise typer.Exit(1)

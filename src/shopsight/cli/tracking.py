@@ -1,4 +1,4 @@
-"""`shopsight tracking`: the AfterShip webhook receiver (and, in later steps, the poller)."""
+"""`shopsight tracking`: AfterShip webhook receiver, API poller, simulator and loader."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseO
 from shopsight.config import Settings
 from shopsight.storage import Bucket
 
-tracking_app = typer.Typer(help="AfterShip shipment tracking: webhook receiver and API poller.")
+tracking_app = typer.Typer(
+    help="AfterShip shipment tracking: webhook receiver, API poller, simulator, loader."
+)
 app.add_typer(tracking_app, name="tracking")
 
 
