@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,17 +14,18 @@ from shopsight.cli.app import generate_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption
 from shopsight.config import Settings
 from shopsight.generate.export import generate_retail_db
+from shopsight.generate.sales_report import generate_sales_report
 from shopsight.generate.summary import GenerationSummary
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
 from shopsight.storage import Bucket
 
 
-def _start_day(start: str) -> date:
+def _start_day(start: str, option: str = "--start") -> date:
     try:
         return date.fromisoformat(start)
     except ValueError:
-        console.fail(f"--start {start!r}: expected a date like 2024-01-01")
+        console.fail(f"{option} {start!r}: expected a date like 2024-01-01")
 
 
 def _generate(
@@ -174,4 +176,52 @@ def generate_demo_command(
         f"demo store in {target.url}",
         ["source", "files", "faults"],
         [[source, s["files"], s["faults"]] for source, s in summaries.items()],
+    )
+
+
+@generate_app.command("sales-report")
+def generate_sales_report_command(
+    from_day: Annotated[str, typer.Option("--from", help="First local day, YYYY-MM-DD.")],
+    to_day: Annotated[str, typer.Option("--to", help="Last local day (inclusive).")],
+    out: Annotated[Path, typer.Option(help="Where to write the CSV export.")] = Path(
+        "var/sales-report.csv"
+    ),
+    business_timezone: Annotated[
+        str | None,
+        typer.Option(help="The sales system's time zone (default SHOPSIGHT_BUSINESS_TIMEZONE)."),
+    ] = None,
+    duplicates: Annotated[
+        int, typer.Option(min=0, help="Orders listed twice, as an export taken mid-edit does.")
+    ] = 5,
+    bucket: BucketOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Write the sales system's order export for the retail_db store in the bucket.
+
+    One row per order (order_id, local order_date, order_status, item_count, order_total as
+    a float), every status, local days; it replays the store, so it also has orders whose
+    files have not arrived. A manifest beside it records the conventions and the true
+    amounts of rounding, duplicates and undelivered orders. Reconcile against it with
+    `shopsight reconcile --source FILE`.
+    """
+    start, end = _start_day(from_day, "--from"), _start_day(to_day, "--to")
+    settings = Settings().with_overrides(bucket=bucket)
+    zone = business_timezone or settings.business_timezone
+    try:
+        target = Bucket(settings.bucket, settings)
+        with console.progress_bar("replaying the sales system", json_output) as bar:
+            task = bar.add_task("days", total=None)
+            report = generate_sales_report(
+                target, start, end, zone, out, duplicates, on_day=lambda _: bar.advance(task)
+            )
+    except EXPECTED as error:
+        console.fail(str(error))
+    except KeyError as error:
+        console.fail(f"--business-timezone: unknown time zone {error}")
+    if json_output:
+        console.print_json(report.to_json())
+        return
+    console.out.print(
+        f"wrote {report.rows:,} rows ({report.orders:,} orders, {report.total:,.2f} gross, "
+        f"{zone} days) to {report.path}; conventions and true causes in {report.manifest}"
     )

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from shopsight import console
 from shopsight.cli.app import app
-from shopsight.cli.options import EXPECTED, JsonOption, WarehouseOption, open_store
-from shopsight.reconcile import reconcile
+from shopsight.cli.options import (
+    EXPECTED,
+    BucketOption,
+    JsonOption,
+    WarehouseOption,
+    open_store,
+)
+from shopsight.reconcile import SalesSourceError, reconcile
+from shopsight.reconcile.email import draft_email
+from shopsight.reconcile.render import summary_rows, title, to_html, to_markdown
+
+
+class Format(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    html = "html"
 
 
 def _day(value: str, option: str) -> date:
@@ -21,10 +38,27 @@ def _day(value: str, option: str) -> date:
         console.fail(f"{option} {value!r}: expected a date like 2024-03-01")
 
 
+def _tolerance(value: str) -> Decimal:
+    try:
+        limit = Decimal(value)
+    except InvalidOperation:
+        console.fail(f"--tolerance {value!r}: expected an amount like 0.01")
+    if not limit.is_finite() or limit < 0:
+        console.fail(f"--tolerance {value!r}: expected an amount of 0 or more")
+    return limit
+
+
 @app.command("reconcile")
 def reconcile_command(
     from_day: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     to_day: Annotated[str, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")],
+    source: Annotated[
+        str,
+        typer.Option(
+            help="The sales system: 'landing' (the landing tables), a postgresql:// URL of "
+            "the sales database, or the path of its order export (CSV)."
+        ),
+    ] = "landing",
     tolerance: Annotated[
         str, typer.Option(help="Largest unexplained amount that still passes.")
     ] = "0.01",
@@ -34,43 +68,72 @@ def reconcile_command(
             help="Time zone of the sales team's days (default SHOPSIGHT_BUSINESS_TIMEZONE)."
         ),
     ] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="text (a table), markdown or html.")
+    ] = Format.text,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the report (or the email) to this file.")
+    ] = None,
+    email: Annotated[
+        bool,
+        typer.Option(
+            "--email", help="Draft the email to the sales team instead (text, or --format html)."
+        ),
+    ] = False,
+    bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Explain, cause by cause, why the sales system's revenue differs from the warehouse's.
 
-    The sales system is the landing tables (gross order value, every status, by order time
-    in the business time zone); the warehouse is marts.fct_orders (net revenue by UTC day).
-    Every difference is classified per order; the causes add up exactly to the gap. Exits 1
-    when the unexplained remainder exceeds --tolerance.
+    The sales system counts gross order value, every status, by order time in the business
+    time zone; the warehouse (marts.fct_orders) counts net revenue by UTC day. Every order's
+    difference is classified (excluded statuses, day boundary, not arrived, file not loaded,
+    quarantined, duplicates, rounding, unexplained); the causes add up exactly to the gap.
+    Exits 1 when the unexplained remainder exceeds --tolerance: a daily control.
     """
     start, end = _day(from_day, "--from"), _day(to_day, "--to")
+    limit = _tolerance(tolerance)
     try:
-        limit = Decimal(tolerance)
-    except InvalidOperation:
-        console.fail(f"--tolerance {tolerance!r}: expected an amount like 0.01")
-    if not limit.is_finite() or limit < 0:
-        console.fail(f"--tolerance {tolerance!r}: expected an amount of 0 or more")
-    try:
-        with open_store(None, warehouse) as (settings, _, wh):
+        with open_store(bucket, warehouse) as (settings, store, wh):
             zone = business_timezone or settings.business_timezone
-            result = reconcile(wh, start, end, zone)
-    except EXPECTED as error:
+            result = reconcile(wh, start, end, zone, source, store)
+    except (*EXPECTED, SalesSourceError) as error:
         console.fail(str(error))
     except KeyError as error:  # ZoneInfo's unknown zone
         console.fail(f"unknown time zone {error}")
-    if json_output:
-        console.print_json(result.to_json())
+    if email:
+        draft = draft_email(result, date.today())
+        text = draft.html if output_format is Format.html else draft.text
+        _emit(text, out, draft.to_json() if json_output else None)
+    elif json_output:
+        _emit("", out, result.to_json())
+    elif output_format is Format.markdown:
+        _emit(to_markdown(result), out, None)
+    elif output_format is Format.html:
+        _emit(to_html(result), out, None)
+    elif out is not None:
+        _emit(to_markdown(result), out, None)
     else:
         console.print_table(
-            f"revenue {start} to {end}: sales system {result.source_total:,.2f} vs "
-            f"warehouse {result.warehouse_total:,.2f} ({zone} days vs UTC days)",
+            f"{title(result)} ({zone} days vs UTC days)",
             ["cause", "amount", "orders"],
-            [
-                [cause, f"{amount:,.2f}", len(result.orders[cause])]
-                for cause, amount in result.by_cause().items()
-            ]
-            + [["gap (sum of the causes)", f"{result.gap:,.2f}", ""]],
+            summary_rows(result),
         )
     if abs(result.unexplained) > limit:
         raise typer.Exit(1)
+
+
+def _emit(text: str, out: Path | None, data: object | None) -> None:
+    """Print (or write to --out) the text, or the JSON document when given."""
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if data is not None:
+            out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        else:
+            out.write_text(text, encoding="utf-8")
+        console.err.print(f"wrote {out}")
+    elif data is not None:
+        console.print_json(data)
+    else:
+        console.out.print(text, markup=False, highlight=False, soft_wrap=True)

@@ -1,0 +1,128 @@
+"""What the warehouse knows about orders: the marts' revenue, and why an order may be missing.
+
+Besides ``marts.fct_orders``, the reconciliation reads the operational records that explain
+a missing or short order: the quarantine (rows kept aside, with their reason), the ingest
+ledger (which files loaded, which were quarantined whole, the last day delivered), the files
+waiting in the bucket that no run has loaded yet, and the landing tables (loaded, not built).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from shopsight.ingest.ledger import OPS_SCHEMA
+from shopsight.ingest.reader import FileRejected, decompress
+from shopsight.ingest.warehouse import Warehouse
+from shopsight.storage import Bucket
+
+SOURCE = "retail_db"
+ORDER_ID_FIELD = {"orders": 0, "order_items": 1}  # where each table's line holds the order id
+
+
+@dataclass(frozen=True)
+class MartOrder:
+    """An order in ``marts.fct_orders`` (``ordered_at`` UTC, naive)."""
+
+    ordered_at: datetime
+    gross: Decimal
+    net: Decimal
+    status: str
+
+
+@dataclass
+class Evidence:
+    """Everything the warehouse side contributes to the classification."""
+
+    marts: dict[int, MartOrder] = field(default_factory=dict)
+    landed: set[int] = field(default_factory=set)  # in the landing tables
+    quarantined: dict[int, str] = field(default_factory=dict)  # order id → reason
+    quarantined_days: dict[date, str] = field(default_factory=dict)  # file day → reason
+    waiting: dict[int, set[date]] = field(default_factory=dict)  # order id → unloaded file days
+    last_delivered: date | None = None  # latest day with a loaded orders file
+
+
+def gather_evidence(
+    warehouse: Warehouse, bucket: Bucket | None, low: datetime, high: datetime
+) -> Evidence:
+    """The warehouse's orders placed in ``[low, high)`` (UTC) and the records that explain gaps."""
+    evidence = Evidence()
+    for order_id, ordered_at, gross, net, status in warehouse.query(
+        "select order_id, ordered_at, gross_order_value, net_revenue, order_status "
+        "from marts.fct_orders where ordered_at >= ? and ordered_at < ?",
+        [low, high],
+    ):
+        evidence.marts[int(order_id)] = MartOrder(
+            ordered_at, Decimal(gross), Decimal(net), str(status)
+        )
+    evidence.landed = {
+        int(order_id)
+        for (order_id,) in warehouse.query(
+            "select order_id from retail_db.orders where order_date >= ? and order_date < ?",
+            [low, high],
+        )
+    }
+    _read_quarantine(warehouse, evidence)
+    loaded = _read_ledger(warehouse, evidence)
+    if bucket is not None:
+        _read_waiting_files(bucket, loaded, evidence)
+    return evidence
+
+
+def _read_quarantine(warehouse: Warehouse, evidence: Evidence) -> None:
+    rows = warehouse.query(
+        f"select table_name, raw_line, reason from {OPS_SCHEMA}.quarantine "
+        "where source = ? and table_name in ('orders', 'order_items') "
+        "and readmitted_in is null and raw_line is not null order by quarantined_at, line_number",
+        [SOURCE],
+    )
+    for table, raw_line, reason in rows:
+        order_id = _order_id(str(raw_line), table)
+        if order_id is not None:
+            evidence.quarantined.setdefault(order_id, str(reason))
+
+
+def _read_ledger(warehouse: Warehouse, evidence: Evidence) -> set[str]:
+    """Fill in the quarantined file days and the last delivered day; return loaded paths."""
+    rows = warehouse.query(
+        f"select table_name, path, file_dt, status, reason from {OPS_SCHEMA}.ingest_ledger "
+        "where source = ? and table_name in ('orders', 'order_items')",
+        [SOURCE],
+    )
+    loaded = {path for _, path, _, status, _ in rows if status == "loaded"}
+    for table, path, file_dt, status, reason in rows:
+        delivered = status == "loaded" and table == "orders" and file_dt is not None
+        if delivered and (evidence.last_delivered is None or file_dt > evidence.last_delivered):
+            evidence.last_delivered = file_dt
+        if status == "quarantined" and path not in loaded and file_dt is not None:
+            evidence.quarantined_days.setdefault(file_dt, str(reason))
+    recorded = {path for _, path, _, _, _ in rows}
+    return loaded | recorded
+
+
+def _read_waiting_files(bucket: Bucket, recorded: set[str], evidence: Evidence) -> None:
+    """Orders in files that arrived in the bucket but no run has looked at yet, with the
+    files' days (a file of day D carries D's new orders and status changes of older ones)."""
+    for table in ORDER_ID_FIELD:
+        for info in bucket.list(f"landing/{SOURCE}/{table}/"):
+            if info.key in recorded or not info.key.endswith((".csv", ".csv.gz")):
+                continue
+            day = date.fromisoformat(info.key.split("dt=", 1)[1][:10])
+            try:
+                text = decompress(info.key, bucket.read_bytes(info.key)).decode("utf-8", "replace")
+            except FileRejected:
+                continue
+            for line in text.splitlines():
+                order_id = _order_id(line, table)
+                if order_id is not None:
+                    evidence.waiting.setdefault(order_id, set()).add(day)
+
+
+def _order_id(line: str, table: str) -> int | None:
+    fields = next(csv.reader([line]), [])
+    position = ORDER_ID_FIELD[table]
+    if len(fields) > position and fields[position].strip().isdigit():
+        return int(fields[position])
+    return None

@@ -1,0 +1,148 @@
+"""Revenue reconciliation: why the sales system's daily revenue differs from the warehouse's.
+
+The sales system counts gross order value, every status, by order time in the business time
+zone, in floating point. The warehouse (``marts.fct_orders``) counts net revenue, exact
+decimals, by the UTC day. Matching is per order; each order's difference is split into named
+causes (see ``result.py``) whose amounts add up exactly to the gap:
+
+- the float part of a sales amount beyond the cent is ``rounding``;
+- extra listings of one order in the sales source are ``duplicates removed``;
+- an order missing from (or short in) the marts is explained, in this order, by the
+  quarantine (its rows kept aside, with the reason), a file that arrived but is not loaded, a
+  file quarantined whole for its day, no file delivered yet for its day, the landing tables
+  (loaded, not built), and otherwise stays ``unexplained``;
+- gross value the revenue definition leaves out is ``excluded: <STATUS>``;
+- an order the two sides count on different days is ``day boundary`` (out on one day, in on
+  the other, so each day's causes add up to that day's gap too).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from shopsight.ingest.warehouse import Warehouse
+from shopsight.reconcile.evidence import Evidence, MartOrder, gather_evidence
+from shopsight.reconcile.result import (
+    DAY_BOUNDARY,
+    DUPLICATES,
+    EXCLUDED,
+    NOT_ARRIVED,
+    NOT_BUILT,
+    QUARANTINED,
+    QUARANTINED_FILE,
+    ROUNDING,
+    UNEXPLAINED,
+    WAITING,
+    Reconciliation,
+)
+from shopsight.reconcile.sales import SalesOrder, read_sales_orders
+from shopsight.storage import Bucket
+
+CENT = Decimal("0.01")
+
+
+def reconcile(
+    warehouse: Warehouse,
+    start: date,
+    end: date,
+    business_timezone: str = "UTC",
+    source: str = "landing",
+    bucket: Bucket | None = None,
+) -> Reconciliation:
+    """Reconcile revenue per day from ``start`` to ``end`` (inclusive, business days).
+
+    Args:
+        source: ``landing``, a PostgreSQL URL of the sales database, or a sales export file.
+        bucket: where to look for files that arrived but are not loaded (optional).
+
+    Raises:
+        SalesSourceError: the sales export cannot be read.
+        KeyError: ``business_timezone`` is not a known time zone.
+    """
+    zone = ZoneInfo(business_timezone)
+    low = datetime.combine(start - timedelta(days=2), datetime.min.time())
+    high = datetime.combine(end + timedelta(days=3), datetime.min.time())
+    sales = read_sales_orders(source, warehouse, low, high, zone)
+    evidence = gather_evidence(warehouse, bucket, low, high)
+    result = Reconciliation(start, end, business_timezone, source)
+
+    def local_day(moment: datetime) -> date:
+        return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+    counted: set[int] = set()
+    for order in sales:
+        day = local_day(order.ordered_at)
+        if not start <= day <= end:
+            continue
+        result.source_total += order.total
+        result.daily_source[day] += order.total
+        if order.order_id in counted:  # listed again: the warehouse keeps one
+            result.add(day, DUPLICATES, order.total, order.order_id)
+            continue
+        counted.add(order.order_id)
+        result.source_orders += 1
+        _explain(result, day, order, evidence.marts.get(order.order_id), evidence)
+    for order_id, mart in evidence.marts.items():
+        utc_day = mart.ordered_at.date()
+        if not start <= utc_day <= end:
+            continue
+        result.warehouse_total += mart.net
+        result.daily_warehouse[utc_day] += mart.net
+        result.warehouse_orders += mart.net != 0
+        if not start <= local_day(mart.ordered_at) <= end:
+            result.add(utc_day, DAY_BOUNDARY, -mart.net, order_id)
+        elif order_id not in counted:  # in the warehouse only
+            result.add(utc_day, UNEXPLAINED, -mart.net, order_id)
+    return result
+
+
+def _explain(
+    result: Reconciliation,
+    day: date,
+    order: SalesOrder,
+    mart: MartOrder | None,
+    evidence: Evidence,
+) -> None:
+    """Split one in-range sales order's amount against its warehouse counterpart."""
+    cents = order.total.quantize(CENT)
+    result.add(day, ROUNDING, order.total - cents, order.order_id)
+    if mart is None:
+        result.add(day, _why_missing(order, evidence), cents, order.order_id)
+        return
+    short = cents - mart.gross
+    if short:
+        result.add(day, _why_short(order, evidence), short, order.order_id)
+    result.add(day, f"{EXCLUDED}: {mart.status}", mart.gross - mart.net, order.order_id)
+    utc_day = mart.ordered_at.date()
+    if utc_day != day:  # the warehouse counts it on another day, or not in this period
+        result.add(day, DAY_BOUNDARY, mart.net, order.order_id)
+        if result.start <= utc_day <= result.end:
+            result.add(utc_day, DAY_BOUNDARY, -mart.net, order.order_id)
+
+
+def _why_missing(order: SalesOrder, evidence: Evidence) -> str:
+    utc_day = order.ordered_at.date()
+    if order.order_id in evidence.quarantined:
+        return f"{QUARANTINED}: {evidence.quarantined[order.order_id]}"
+    if utc_day in evidence.waiting.get(order.order_id, ()):
+        return WAITING
+    if utc_day in evidence.quarantined_days:
+        return f"{QUARANTINED_FILE}: {evidence.quarantined_days[utc_day]}"
+    if evidence.last_delivered is None or utc_day > evidence.last_delivered:
+        return NOT_ARRIVED
+    if order.order_id in evidence.landed:
+        return NOT_BUILT
+    return UNEXPLAINED
+
+
+def _why_short(order: SalesOrder, evidence: Evidence) -> str:
+    """The marts hold the order with less (or more) than the sales system: some lines differ."""
+    if order.order_id in evidence.quarantined:
+        return f"{QUARANTINED}: {evidence.quarantined[order.order_id]}"
+    if order.ordered_at.date() in evidence.waiting.get(order.order_id, ()):
+        return WAITING
+    if order.ordered_at.date() in evidence.quarantined_days:
+        return f"{QUARANTINED_FILE}: {evidence.quarantined_days[order.ordered_at.date()]}"
+    return UNEXPLAINED

@@ -1,0 +1,152 @@
+"""The sales system's view of orders: from the landing tables, an OLTP database, or its export.
+
+Every source yields the same record per order, counted the way a sales system counts: the
+gross order value as the sales system stores it (a floating-point sum of the lines'
+subtotals, kept here as the exact decimal of that float), every status, the order time.
+
+The sales system's order export (what ``shopsight generate sales-report`` writes) is a CSV
+file with a header: ``order_id,order_date,order_status,item_count,order_total``, where
+``order_date`` is local time in the business time zone (``YYYY-MM-DD HH:MM:SS``) and
+``order_total`` is the stored float as the system prints it (``59.980000000000004``). An
+order may be listed more than once (an order amended while the export ran).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from shopsight.ingest.warehouse import Warehouse, connect
+
+EXPORT_COLUMNS = ["order_id", "order_date", "order_status", "item_count", "order_total"]
+EXPORT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class SalesSourceError(ValueError):
+    """The sales system's export cannot be read: names the file, line and column."""
+
+
+@dataclass(frozen=True)
+class SalesOrder:
+    """One order as the sales system counts it (``ordered_at`` is UTC, naive)."""
+
+    order_id: int
+    ordered_at: datetime
+    status: str
+    total: Decimal
+    lines: int
+
+
+def describe_source(source: str) -> str:
+    """How a ``--source`` value is named in reports."""
+    if source == "landing":
+        return "the landing tables"
+    if source.startswith(("postgresql://", "postgres://")):
+        return "the sales database"
+    return f"the sales export {Path(source).name}"
+
+
+def read_sales_orders(
+    source: str, warehouse: Warehouse, low: datetime, high: datetime, zone: ZoneInfo
+) -> list[SalesOrder]:
+    """The sales system's orders placed in ``[low, high)`` (UTC).
+
+    ``source`` is ``landing`` (the warehouse's landing tables), a PostgreSQL URL (the OLTP
+    database: tables ``orders`` and ``order_items`` in retail_db's layout) or a file path
+    (the sales system's order export).
+
+    Raises:
+        SalesSourceError: the export is missing or a value in it is malformed.
+    """
+    if source == "landing":
+        return _read_tables(warehouse, "retail_db.", low, high)
+    if source.startswith(("postgresql://", "postgres://")):
+        database = connect(source)
+        try:
+            return _read_tables(database, "", low, high)
+        finally:
+            database.close()
+    return [
+        order for order in read_sales_export(Path(source), zone) if low <= order.ordered_at < high
+    ]
+
+
+def _read_tables(
+    database: Warehouse, prefix: str, low: datetime, high: datetime
+) -> list[SalesOrder]:
+    rows = database.query(
+        "select o.order_id, o.order_date, o.order_status, "
+        "sum(cast(i.order_item_subtotal as double precision)), count(i.order_item_id) "
+        f"from {prefix}orders o inner join {prefix}order_items i "
+        "on i.order_item_order_id = o.order_id "
+        "where o.order_date >= ? and o.order_date < ? group by 1, 2, 3",
+        [low, high],
+    )
+    return [
+        SalesOrder(int(order_id), _naive_utc(ordered_at), str(status), Decimal(repr(total)), int(n))
+        for order_id, ordered_at, status, total, n in rows
+    ]
+
+
+def _naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def read_sales_export(path: Path, zone: ZoneInfo) -> Iterator[SalesOrder]:
+    """The orders of a sales export file, order times converted from local time to UTC.
+
+    Raises:
+        SalesSourceError: one line naming the file, line, column and what was expected.
+    """
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as error:
+        raise SalesSourceError(f"{path}: cannot read the sales export ({error.strerror})") from None
+    with handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header != EXPORT_COLUMNS:
+            raise SalesSourceError(
+                f"{path}:1: expected the header {','.join(EXPORT_COLUMNS)}, got "
+                f"{','.join(header or []) or 'an empty file'}"
+            )
+        for line, fields in enumerate(reader, start=2):
+            yield _export_order(path, line, fields, zone)
+
+
+def _export_order(path: Path, line: int, fields: list[str], zone: ZoneInfo) -> SalesOrder:
+    if len(fields) != len(EXPORT_COLUMNS):
+        raise SalesSourceError(
+            f"{path}:{line}: expected {len(EXPORT_COLUMNS)} fields, got {len(fields)}"
+        )
+    order_id, ordered, status, items, total = fields
+
+    def bad(column: str, expected: str) -> SalesSourceError:
+        value = fields[EXPORT_COLUMNS.index(column)]
+        return SalesSourceError(
+            f"{path}:{line}: column {column}: expected {expected}, got {value!r}"
+        )
+
+    if not order_id.isdigit():
+        raise bad("order_id", "a whole number")
+    if not items.isdigit():
+        raise bad("item_count", "a whole number")
+    try:
+        local = datetime.strptime(ordered, EXPORT_TIME_FORMAT)
+    except ValueError:
+        raise bad("order_date", "a local time like 2024-03-01 14:05:00") from None
+    try:
+        amount = Decimal(total)
+    except InvalidOperation:
+        raise bad("order_total", "an amount like 59.98") from None
+    if not amount.is_finite():
+        raise bad("order_total", "an amount like 59.98")
+    ordered_at = local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+    return SalesOrder(int(order_id), ordered_at, status, amount, int(items))
