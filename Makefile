@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install postgres clean airflow
+.PHONY: run test lint install postgres chromium clean airflow
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: $(STAMP)
 	docs/ingestion.md)."; exit $$status; }
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint.
-test: $(STAMP) postgres
+test: $(STAMP) postgres chromium
 	$(BIN)/pytest -q
 
 ## make airflow: Airflow standalone (UI on http://localhost:8080) with the daily DAG.
@@ -46,6 +46,13 @@ postgres:
 		( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 		  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive \
 		  apt-get install -y -qq postgresql >/dev/null )
+
+## Headless Chromium (Debian's): the report test renders the daily report to a PNG with it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+		( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive \
+		  apt-get install -y -qq chromium >/dev/null )
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
     alert_email_to: str = Field("", description="comma-separated recipients of alert emails")
     business_timezone: str = Field(
         "UTC", description="time zone the sales team counts days in (reconciliation)"
+    )
+    reconcile_tolerance: Decimal = Field(
+        Decimal("0.01"),
+        ge=0,
+        description="largest unexplained revenue gap the daily control passes",
     )
     # AfterShip tracking (docs/tracking.md).
     aftership_webhook_secret: SecretStr | None = Field(

@@ -196,6 +196,45 @@ def _freshness(context: StepContext, _: str | None) -> dict[str, Any]:
     return {"sources": statuses}
 
 
+def _reconcile(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.ingest.warehouse import connect
+    from shopsight.reconcile import reconcile
+    from shopsight.report.data import latest_order_day
+
+    warehouse = connect(context.settings.warehouse)
+    try:
+        day = context.run_date or latest_order_day(warehouse)  # a manual run: the last day
+        if day is None:
+            return {"skipped": "no orders in the marts yet"}
+        result = reconcile(
+            warehouse, day, day, context.settings.business_timezone, bucket=context.bucket
+        )
+    finally:
+        warehouse.close()
+    summary = result.to_json()
+    summary.pop("order_ids")
+    summary.pop("days")
+    if abs(result.unexplained) > context.settings.reconcile_tolerance:
+        raise StepFailed(
+            f"revenue for {day} does not reconcile: {result.unexplained:,.2f} unexplained "
+            f"(tolerance {context.settings.reconcile_tolerance}); "
+            f"run `shopsight reconcile --from {day} --to {day}` for the orders"
+        )
+    return summary
+
+
+def _report(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.report import publish_report
+
+    tests: dict[str, int] = {}
+    for name, summary in context.results.items():
+        if name.startswith("dbt_") and isinstance(summary, dict):
+            for status, count in summary.get("tests", {}).items():
+                tests[status] = tests.get(status, 0) + count
+    report = publish_report(context.settings, context.run_date, tests or None)
+    return report.to_json()
+
+
 def untrusted_files(results: dict[str, Any]) -> list[str]:
     """Every untrusted file the run's ingest steps reported."""
     from shopsight.alerts import ingest_summaries
@@ -268,12 +307,31 @@ def _daily_steps() -> list[Step]:
             writes_warehouse=False,
         )
     )
+    # DuckDB has one writer and readers in other processes wait for it: these read-only
+    # steps take the warehouse pool too, so they never open the file at the same time.
+    steps.append(
+        Step(
+            "reconcile",
+            "daily revenue control: sales system vs the marts, cause by cause; fails on a break",
+            _reconcile,
+            upstream=previous,
+        )
+    )
+    steps.append(
+        Step(
+            "report",
+            "the daily run report (HTML with charts) into reports/ in the bucket",
+            _report,
+            upstream=previous,
+            reads_results=True,
+        )
+    )
     steps.append(
         Step(
             "notify",
             "one message summing up the run (files, quarantined rows, tests, duration)",
             _notify,
-            upstream=("source_freshness",),
+            upstream=("source_freshness", "reconcile", "report"),
             writes_warehouse=False,
             reads_results=True,
         )

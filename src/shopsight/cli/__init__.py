@@ -12,6 +12,7 @@ from shopsight.cli import (  # noqa: F401
     loyalty,
     quarantine,
     reconcile,
+    report,
     run,
     tracking,
 )

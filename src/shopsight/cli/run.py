@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -36,6 +37,13 @@ def _brief(outcome: StepOutcome) -> str:
         return f"{len(summary)} tables, {loaded:,} rows loaded, {rejected:,} quarantined"
     if outcome.name == "loyalty":
         return f"{summary['users']:,} users scored, rescored={summary['rescored']}"
+    if outcome.name == "reconcile" and "gap" in summary:
+        return (
+            f"{summary['from']}: gap {Decimal(summary['gap']):,.2f} in "
+            f"{len(summary['causes'])} causes, unexplained {Decimal(summary['unexplained']):,.2f}"
+        )
+    if outcome.name == "report":
+        return f"{summary['url']} ({summary['size_bytes']:,} bytes)"
     return str(summary.get("message") or summary.get("sources") or summary.get("day") or "")
 
 

@@ -1,0 +1,241 @@
+"""The daily run report as one self-contained HTML page (inline SVG charts, inline style)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from html import escape
+
+from shopsight.reconcile.render import money
+from shopsight.reconcile.result import Reconciliation
+from shopsight.report.charts import bar_chart, line_chart, sparkline, stacked_columns
+from shopsight.report.data import ReportData
+
+# One colour per chart, so a rendering can be checked chart by chart.
+COLOURS = {
+    "revenue": "#1f77b4",
+    "units": "#ff7f0e",
+    "funnel": "#2ca02c",
+    "stalled": "#d62728",
+    "price_up": "#9467bd",
+    "price_down": "#8c564b",
+    "files_loaded": "#393b79",
+    "files_quarantined": "#e7969c",
+    "files_skipped": "#c7c7c7",
+    "delivery": "#637939",
+    "reconcile_up": "#843c39",
+    "reconcile_down": "#3182bd",
+}
+REASON_COLOURS = [
+    "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#aec7e8",
+    "#ffbb78", "#98df8a", "#ff9896", "#c49c94", "#dbdb8d",
+]  # fmt: skip
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#fafafa}"
+    "header{background:#1d2b3a;color:#fff;padding:1.2em 2em}header h1{margin:0;font-size:1.5em}"
+    "main{padding:1em 2em;max-width:1100px}section{background:#fff;border:1px solid #e2e2e2;"
+    "border-radius:6px;padding:1em 1.4em;margin:1em 0}h2{margin-top:0;font-size:1.15em}"
+    ".kpis{display:flex;gap:1em;flex-wrap:wrap}.kpi{background:#fff;border:1px solid #e2e2e2;"
+    "border-radius:6px;padding:.7em 1em;min-width:150px}.kpi b{display:block;font-size:1.4em}"
+    "table{border-collapse:collapse;margin:.5em 0}td,th{border-bottom:1px solid #eee;"
+    "padding:.25em .7em;text-align:right;vertical-align:middle}td:first-child,th:first-child"
+    "{text-align:left}.bad{color:#b00020;font-weight:bold}.good{color:#1b7f3b;font-weight:bold}"
+    ".empty{color:#777;font-style:italic}"
+)
+
+
+def render_page(
+    data: ReportData, reconciliation: Reconciliation | None, generated_at: datetime
+) -> str:
+    """The whole report page."""
+    sections = [
+        _kpis(data, reconciliation),
+        _revenue(data),
+        _funnel(data),
+        _stalled(data),
+        _price_changes(data),
+        _pipeline(data),
+        _tracking(data),
+        _reconciliation(reconciliation),
+    ]
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>ShopSight daily report {data.run_date}</title><style>{STYLE}</style></head>"
+        f"<body><header><h1>ShopSight daily report: {data.run_date:%A %-d %B %Y}</h1>"
+        f"<div>generated {generated_at:%Y-%m-%d %H:%M} UTC</div></header>"
+        f"<main>{''.join(sections)}</main></body></html>\n"
+    )
+
+
+def _section(title: str, body: str) -> str:
+    return f"<section><h2>{escape(title)}</h2>{body}</section>"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _kpis(data: ReportData, reconciliation: Reconciliation | None) -> str:
+    last = data.revenue[-1] if data.revenue else None
+    week = sum((net for _, net, _ in data.revenue[-7:]), Decimal(0))
+    failed = data.tests.get("fail", 0) + data.tests.get("error", 0)
+    boxes = [
+        ("net revenue, last day", money(last[1]) if last else "–"),
+        ("net revenue, last 7 days", money(week)),
+        ("units, last day", f"{last[2]:,}" if last else "–"),
+        ("tests passed", f"{data.tests.get('pass', 0):,}"),
+        ("tests failed", f"<span class='{'bad' if failed else 'good'}'>{failed:,}</span>"),
+    ]
+    if reconciliation is not None:
+        unexplained = reconciliation.unexplained
+        css = "bad" if abs(unexplained) >= Decimal("0.01") else "good"
+        boxes.append(
+            ("unexplained revenue gap", f"<span class='{css}'>{money(unexplained)}</span>")
+        )
+    return (
+        "<div class='kpis'>"
+        + "".join(f"<div class='kpi'>{escape(name)}<b>{value}</b></div>" for name, value in boxes)
+        + "</div>"
+    )
+
+
+def _revenue(data: ReportData) -> str:
+    labels = [day.strftime("%d %b") for day, _, _ in data.revenue]
+    chart = line_chart(
+        labels,
+        [
+            ("net revenue", COLOURS["revenue"], [float(net) for _, net, _ in data.revenue]),
+            ("units", COLOURS["units"], [units for _, _, units in data.revenue]),
+        ],
+        "net revenue and units per day",
+    )
+    return _section("Revenue and units per day (net revenue, UTC days)", chart)
+
+
+def _funnel(data: ReportData) -> str:
+    rates = [(s, 100.0 * p / n if n else 0.0) for s, n, _, _, p in data.funnel]
+    chart = bar_chart(
+        rates, COLOURS["funnel"], "conversion by traffic source", value_format="{:.2f}%"
+    )
+    rows = [
+        [escape(s), f"{n:,}", f"{v:,}", f"{c:,}", f"{p:,}", f"{100.0 * p / n if n else 0:.2f}%"]
+        for s, n, v, c, p in data.funnel
+    ]
+    header = [
+        "traffic source",
+        "sessions",
+        "viewed a product",
+        "added to cart",
+        "purchased",
+        "conversion",
+    ]
+    body = chart + (_table(header, rows) if rows else "")
+    return _section("Web funnel by traffic source (sessions reaching each step)", body)
+
+
+def _stalled(data: ReportData) -> str:
+    if not data.stalled:
+        return _section(
+            "Products that stopped selling", "<p class='empty'>None in the last 14 days.</p>"
+        )
+    rows = [
+        [escape(name), f"{since:,}", f"{to_date:,}", sparkline(units, COLOURS["stalled"])]
+        for name, since, to_date, units in data.stalled
+    ]
+    header = ["product", "days since last sale", "units to date", "units per day, last 4 weeks"]
+    return _section(
+        "Products that stopped selling (flagged in the last 14 days)", _table(header, rows)
+    )
+
+
+def _price_changes(data: ReportData) -> str:
+    bars = [
+        (f"{name} ({day:%d %b})", float(pct) * 100 if abs(pct) <= 1 else float(pct))
+        for name, day, _, _, pct in data.price_changes
+    ]
+    chart = bar_chart(
+        bars, COLOURS["price_up"], "largest price changes", COLOURS["price_down"], "{:+.1f}%"
+    )
+    rows = [
+        [escape(name), f"{day}", money(old), money(new), f"{money(new - old)}"]
+        for name, day, old, new, _ in data.price_changes
+    ]
+    table = (
+        _table(["product", "changed on", "old price", "new price", "change"], rows) if rows else ""
+    )
+    return _section("Largest price changes", chart + table)
+
+
+def _pipeline(data: ReportData) -> str:
+    days = sorted(set(data.files) | set(data.quarantined))
+    labels = [day.strftime("%d %b") for day in days]
+    files = stacked_columns(
+        labels,
+        [
+            (
+                status,
+                COLOURS[f"files_{status}"],
+                [data.files.get(d, {}).get(status, 0) for d in days],
+            )
+            for status in ("loaded", "quarantined", "skipped")
+            if any(data.files.get(d, {}).get(status) for d in days)
+        ],
+        "files per day by outcome",
+    )
+    reasons = sorted({r for counts in data.quarantined.values() for r in counts})
+    quarantined = stacked_columns(
+        labels,
+        [
+            (
+                reason,
+                REASON_COLOURS[i % len(REASON_COLOURS)],
+                [data.quarantined.get(d, {}).get(reason, 0) for d in days],
+            )
+            for i, reason in enumerate(reasons)
+        ],
+        "rows quarantined by reason",
+    )
+    tests = ", ".join(f"{count:,} {status}" for status, count in sorted(data.tests.items()))
+    return _section(
+        "Pipeline health",
+        f"<p>Files per day (by the day they cover):</p>{files}"
+        f"<p>Rows kept aside in the quarantine, by reason:</p>{quarantined}"
+        f"<p>Data tests in the latest build: {escape(tests) or 'none recorded'}.</p>",
+    )
+
+
+def _tracking(data: ReportData) -> str:
+    if data.tracking_latest is None:
+        freshness = "<p class='empty'>No tracking updates loaded yet.</p>"
+    else:
+        age = datetime.combine(data.run_date, datetime.max.time()) - data.tracking_latest
+        hours = age.total_seconds() / 3600
+        when = (
+            f"{hours:,.0f} hours before the end of the report day"
+            if hours >= 0
+            else "after the report day: tracking runs ahead of the orders"
+        )
+        freshness = (
+            f"<p>Latest tracking update: {data.tracking_latest:%Y-%m-%d %H:%M} ({when}).</p>"
+        )
+    chart = bar_chart(data.delivery_states, COLOURS["delivery"], "order items by delivery state")
+    return _section("Shipment tracking", freshness + chart)
+
+
+def _reconciliation(result: Reconciliation | None) -> str:
+    if result is None:
+        return _section("Revenue reconciliation", "<p class='empty'>Not run.</p>")
+    rows = [(cause, float(amount)) for cause, amount in result.by_cause().items()]
+    chart = bar_chart(
+        rows, COLOURS["reconcile_up"], "revenue gap by cause", COLOURS["reconcile_down"], "{:,.2f}"
+    )
+    summary = (
+        f"<p>{result.start} to {result.end}: the sales system {money(result.source_total)}, "
+        f"the warehouse {money(result.warehouse_total)}, gap {money(result.gap)}, of which "
+        f"unexplained {money(result.unexplained)} ({escape(result.business_timezone)} days "
+        "vs UTC days).</p>"
+    )
+    return _section("Revenue reconciliation (sales system vs warehouse)", summary + chart)

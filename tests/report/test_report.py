@@ -1,0 +1,160 @@
+"""The daily run report on a store with every source (and shipment tracking), rendered by a
+real headless Chromium: every chart must draw, the page must stand alone and stay small."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from PIL import Image
+
+from shopsight.build import build
+from shopsight.config import Settings
+from shopsight.generate.export import generate_retail_db
+from shopsight.generate.thelook_export import generate_thelook
+from shopsight.generate.transactions import generate_transactions
+from shopsight.ingest.loader import ingest
+from shopsight.ingest.warehouse import connect
+from shopsight.report import PublishedReport, publish_report
+from shopsight.report.page import COLOURS, REASON_COLOURS
+from shopsight.storage import Bucket
+from shopsight.tracking.simulate import delivery_order, shipped_lines, tracking_events
+from shopsight.tracking.spool import Spool
+from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
+
+START, WEB_START = date(2024, 1, 1), date(2024, 3, 1)  # the web shop: the last 2 weeks
+# Each chart's own colour, and the least number of its pixels that shows it drew.
+CHARTS = {
+    "revenue line": (COLOURS["revenue"], 300),
+    "units line": (COLOURS["units"], 300),
+    "funnel bars": (COLOURS["funnel"], 2000),
+    "stalled products' sparklines": (COLOURS["stalled"], 100),
+    "price rises": (COLOURS["price_up"], 500),
+    "price cuts": (COLOURS["price_down"], 500),
+    "files per day": (COLOURS["files_loaded"], 5000),
+    "quarantined rows by reason": (REASON_COLOURS[0], 100),
+    "delivery states": (COLOURS["delivery"], 1000),
+    "reconciliation causes": (COLOURS["reconcile_up"], 500),
+}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> tuple[Settings, PublishedReport]:
+    folder = tmp_path_factory.mktemp("report")
+    bucket = Bucket(f"file://{folder}/bucket")
+    url = f"duckdb:///{folder}/warehouse.duckdb"
+    generate_retail_db(bucket, START, 75, 4000, 5, "default")
+    generate_thelook(bucket, WEB_START, 14, 400, 9, "none")
+    generate_transactions(bucket, WEB_START, 14, 400, 9, "none")
+    warehouse = connect(url)
+    for source in ("retail_db", "thelook"):
+        ingest(bucket, warehouse, source)
+    refresh_loyalty_scores(bucket, warehouse)
+    warehouse.close()
+    assert build(url).success
+    _land_tracking(bucket, folder, url)
+    assert build(url, ["stg_aftership__tracking_updates+"]).success
+    settings = Settings(bucket=bucket.url, warehouse=url, business_timezone="Asia/Singapore")
+    return settings, publish_report(settings)
+
+
+def _land_tracking(bucket: Bucket, folder: Path, url: str) -> None:
+    """AfterShip webhooks for the web shop's shipped lines, spooled into the bucket and loaded."""
+    connection = duckdb.connect(url[len("duckdb:///") :])
+    rows = connection.execute(
+        "select order_item_id, order_id, shipped_at, delivered_at from web.fct_order_items "
+        "where shipped_at is not null order by 1"
+    ).fetchall()
+    connection.close()
+    spool = Spool(folder / "spool", bucket)
+    for event in delivery_order(tracking_events(shipped_lines(rows), seed=3), seed=3):
+        spool.append("event", {"received_at": "2024-01-15T00:00:00+00:00", "body": event})
+    spool.flush()
+    warehouse = connect(url)
+    ingest(bucket, warehouse, "aftership")
+    warehouse.close()
+
+
+def _screenshot(page: Path, png: Path) -> Image.Image:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "headless Chromium is missing: run `make chromium`"
+    command = [
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        "--force-device-scale-factor=1", "--window-size=1200,4600", f"--screenshot={png}",
+        page.as_uri(),
+    ]  # fmt: skip
+    subprocess.run(command, capture_output=True, timeout=120, check=True)
+    return Image.open(png).convert("RGB")
+
+
+def _pixels(image: Image.Image, colour: str) -> int:
+    """Pixels within 2 levels per channel of the colour (anti-aliased edges do not count)."""
+    target = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return sum(
+        count
+        for count, rgb in image.getcolors(maxcolors=1 << 24) or []
+        if all(abs(a - b) <= 2 for a, b in zip(rgb, target, strict=True))
+    )
+
+
+def test_every_chart_draws_in_headless_chromium(published, tmp_path) -> None:
+    settings, report = published
+    page = tmp_path / "report.html"
+    page.write_bytes(Bucket(settings.bucket).read_bytes(report.key))
+    image = _screenshot(page, tmp_path / "report.png")
+    drawn = {name: _pixels(image, colour) for name, (colour, _) in CHARTS.items()}
+    missing = {name: n for name, n in drawn.items() if n < CHARTS[name][1]}
+    assert not missing, f"charts that did not draw (pixels found): {missing}"
+
+
+def test_the_page_stands_alone_and_stays_small(published) -> None:
+    _, report = published
+    assert report.key == f"reports/dt={report.run_date}/shopsight-report.html"
+    assert report.size_bytes < 2 * 1024 * 1024
+    html = report.html
+    assert not re.search(r"<(script|link|img|iframe)\b", html)  # nothing to fetch
+    assert not re.search(r"""(src|href)=['"]?https?:""", html)
+    assert html.count("<svg") >= 8  # the charts and the sparklines, inline
+
+
+def test_the_page_shows_the_figures_of_the_warehouse(published) -> None:
+    settings, report = published
+    connection = duckdb.connect(settings.warehouse[len("duckdb:///") :])
+    (last_day_revenue,) = connection.execute(
+        "select sum(net_revenue) from marts.fct_orders where order_date = ?", [report.run_date]
+    ).fetchone()
+    (passing,) = connection.execute("select count(*) from web.fct_funnel_daily").fetchone()
+    connection.close()
+    assert f"{last_day_revenue:,.2f}" in report.html
+    assert passing > 0 and "Organic" in report.html
+    assert "Revenue reconciliation" in report.html and "unexplained" in report.html
+
+
+def test_report_command_prints_where_it_wrote(published, tmp_path) -> None:
+    settings, report = published
+    original = settings.warehouse[len("duckdb:///") :]
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(original, copy)
+    if Path(original + ".wal").exists():
+        shutil.copy(original + ".wal", str(copy) + ".wal")
+    out = tmp_path / "page.html"
+    command = [
+        sys.executable, "-m", "shopsight", "report", "--bucket", settings.bucket,
+        "--warehouse", f"duckdb:///{copy}", "--out", str(out), "--json",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["key"] == report.key and summary["file"] == str(out)
+    assert out.read_text().startswith("<!doctype html>")
+    bad = subprocess.run(
+        [*command[:4], "--date", "2024-13-01"], capture_output=True, text=True, timeout=300
+    )
+    assert bad.returncode == 2 and "--date '2024-13-01'" in bad.stderr
