@@ -4,7 +4,9 @@
 
 Generates a year (365 days) of the retail_db export with --orders orders, ingests and builds
 it, then times `shopsight reconcile` (each in a fresh process, peak memory included) over
-one month and over the whole year, with Asia/Singapore business days.
+one month and over the whole year, with Asia/Singapore business days: against the landing
+tables (the daily control) and against the sales system's CSV export (`generate
+sales-report`, timed too).
 """
 
 from __future__ import annotations
@@ -52,26 +54,53 @@ def main() -> None:
         ("one month", "2024-06-01", "2024-06-30"),
         ("a year", "2024-01-01", "2024-12-30"),
     ]:
-        seconds, peak, out = timed_process(
+        export = work / f"sales-{start}-{end}.csv"
+        seconds, peak, _ = timed_process(
             shopsight(
-                "reconcile",
+                "generate",
+                "sales-report",
+                "--bucket",
+                bucket,
                 "--from",
                 start,
                 "--to",
                 end,
                 "--business-timezone",
                 "Asia/Singapore",
-                "--warehouse",
-                warehouse,
+                "--out",
+                str(export),
                 "--json",
+            )  # fmt: skip
+        )
+        print(f"generate sales-report {label}: {seconds:,.1f} s, peak {peak:,.0f} MB")
+        for source in ("landing", str(export)):
+            seconds, peak, out = timed_process(
+                shopsight(
+                    "reconcile",
+                    "--from",
+                    start,
+                    "--to",
+                    end,
+                    "--source",
+                    source,
+                    "--business-timezone",
+                    "Asia/Singapore",
+                    "--bucket",
+                    bucket,
+                    "--warehouse",
+                    warehouse,
+                    "--json",
+                )  # fmt: skip
             )
-        )
-        report = json.loads(out)
-        orders = sum(cause["orders"] for cause in report["causes"].values())
-        print(
-            f"reconcile {label} ({start} to {end}): {seconds:,.1f} s, peak {peak:,.0f} MB; "
-            f"gap {report['gap']}, {len(report['causes'])} causes, {orders:,} order entries"
-        )
+            report = json.loads(out)
+            orders = sum(cause["orders"] for cause in report["causes"].values())
+            name = "landing" if source == "landing" else "sales export"
+            print(
+                f"reconcile {label} ({start} to {end}) vs {name}: {seconds:,.1f} s, peak "
+                f"{peak:,.0f} MB; {report['source_orders']:,} orders, gap {report['gap']}, "
+                f"{len(report['causes'])} causes, {orders:,} order entries, unexplained "
+                f"{report['unexplained']}"
+            )
 
 
 if __name__ == "__main__":
