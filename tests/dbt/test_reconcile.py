@@ -347,29 +347,25 @@ def test_reports_come_as_markdown_html_json_and_email(late_store, tmp_path) -> N
     assert f"{gap:,.2f}" in email["text"] and f"{gap:,.2f}" in email["html"]
 
 
-def test_a_malformed_sales_export_names_file_line_and_column(late_store, tmp_path) -> None:
-    warehouse = f"duckdb:///{_copy_warehouse(late_store, tmp_path)}"
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("5,2024-01-05 10:00:00,COMPLETE,1,19.99\n6,2024-01-05 11:00:00,COMPLETE,1,19,99\n",
+         "sales.csv:3: expected 5 fields, got 6"),
+        ("5,2024-01-05 10:00:00,COMPLETE,1,19.99x\n",
+         "sales.csv:2: column order_total: expected an amount like 59.98, got '19.99x'"),
+        ("5,05/01/2024 10:00,COMPLETE,1,19.99\n",
+         "sales.csv:2: column order_date: expected a local time like 2024-03-01 14:05:00"),
+    ],
+)  # fmt: skip
+def test_a_malformed_sales_export_names_file_line_and_column(
+    late_store, tmp_path, rows: str, expected: str
+) -> None:
     export = tmp_path / "sales.csv"
-    export.write_text(
-        "order_id,order_date,order_status,item_count,order_total\n"
-        "5,2024-01-05 10:00:00,COMPLETE,1,19.99\n"
-        "6,2024-01-05 11:00:00,COMPLETE,1,19,99\n"
-    )
+    export.write_text("order_id,order_date,order_status,item_count,order_total\n" + rows)
     done = _shopsight(
         "reconcile", "--from", "2024-01-05", "--to", "2024-01-05", "--source", str(export),
-        "--warehouse", warehouse,
+        "--warehouse", f"duckdb:///{_copy_warehouse(late_store, tmp_path)}",
     )  # fmt: skip
     assert done.returncode == 2
-    assert f"{export}:3: expected 5 fields, got 6" in done.stderr
-    export.write_text(
-        "order_id,order_date,order_status,item_count,order_total\n"
-        "5,2024-01-05 10:00:00,COMPLETE,1,19.99x\n"
-    )
-    done = _shopsight(
-        "reconcile", "--from", "2024-01-05", "--to", "2024-01-05", "--source", str(export),
-        "--warehouse", warehouse,
-    )  # fmt: skip
-    assert done.returncode == 2
-    assert "sales.csv:2: column order_total: expected an amount like 59.98, got '19.99x'" in (
-        " ".join(done.stderr.split())
-    )
+    assert expected in " ".join(done.stderr.split())
