@@ -3,6 +3,8 @@ of the same day, and on failure exactly one Slack message and one email."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -83,6 +85,13 @@ def test_daily_dag_runs_green_and_a_rerun_changes_nothing(airflow_db, clean_stor
     assert set(states.values()) == {"success"}, states
     marts, loaded = _marts_checksum(clean_store), _ledger_rows(clean_store)
     assert marts["web.fct_events"][0] > 1000 and marts["marts.fct_order_items"][0] > 1000
+    # The run's report, for the data day, with the tests the dbt tasks ran (from XCom).
+    bucket = Bucket(os.environ["SHOPSIGHT_BUCKET"])
+    (report,) = bucket.list("reports/")
+    assert report.key == f"reports/dt={LAST_DAY}/shopsight-report.html"
+    page = bucket.read_bytes(report.key)
+    tests_passed = re.search(rb"tests passed<b>([\d,]+)</b>", page)
+    assert tests_passed and int(tests_passed.group(1).replace(b",", b"")) > 100
 
     again = dag.test(logical_date=LOGICAL_DATE)
 
