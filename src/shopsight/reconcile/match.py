@@ -109,11 +109,11 @@ def _explain(
     cents = order.total.quantize(CENT)
     result.add(day, ROUNDING, order.total - cents, order.order_id)
     if mart is None:
-        result.add(day, _why_missing(order, evidence), cents, order.order_id)
+        result.add(day, _why_different(order, evidence, missing=True), cents, order.order_id)
         return
     short = cents - mart.gross
     if short:
-        result.add(day, _why_short(order, evidence), short, order.order_id)
+        result.add(day, _why_different(order, evidence, missing=False), short, order.order_id)
     result.add(day, f"{EXCLUDED}: {mart.status}", mart.gross - mart.net, order.order_id)
     utc_day = mart.ordered_at.date()
     if utc_day != day:  # the warehouse counts it on another day, or not in this period
@@ -122,7 +122,8 @@ def _explain(
             result.add(utc_day, DAY_BOUNDARY, -mart.net, order.order_id)
 
 
-def _why_missing(order: SalesOrder, evidence: Evidence) -> str:
+def _why_different(order: SalesOrder, evidence: Evidence, missing: bool) -> str:
+    """Why the marts lack the order (``missing``) or hold less (or more) of it."""
     utc_day = order.ordered_at.date()
     if order.order_id in evidence.quarantined:
         return f"{QUARANTINED}: {evidence.quarantined[order.order_id]}"
@@ -130,19 +131,10 @@ def _why_missing(order: SalesOrder, evidence: Evidence) -> str:
         return WAITING
     if utc_day in evidence.quarantined_days:
         return f"{QUARANTINED_FILE}: {evidence.quarantined_days[utc_day]}"
+    if not missing:  # its lines differ, and no record explains why
+        return UNEXPLAINED
     if evidence.last_delivered is None or utc_day > evidence.last_delivered:
         return NOT_ARRIVED
     if order.order_id in evidence.landed:
         return NOT_BUILT
-    return UNEXPLAINED
-
-
-def _why_short(order: SalesOrder, evidence: Evidence) -> str:
-    """The marts hold the order with less (or more) than the sales system: some lines differ."""
-    if order.order_id in evidence.quarantined:
-        return f"{QUARANTINED}: {evidence.quarantined[order.order_id]}"
-    if order.ordered_at.date() in evidence.waiting.get(order.order_id, ()):
-        return WAITING
-    if order.ordered_at.date() in evidence.quarantined_days:
-        return f"{QUARANTINED_FILE}: {evidence.quarantined_days[order.ordered_at.date()]}"
     return UNEXPLAINED
