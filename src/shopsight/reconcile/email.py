@@ -87,10 +87,11 @@ def _explanations(result: Reconciliation) -> list[tuple[Decimal, str]]:
             )
         elif key == DAY_BOUNDARY:
             text = (
-                f"Orders placed around midnight ({count}, {money(amount)} in the balance): your "
-                f"report closes each day at midnight {local}, the new report at midnight "
-                "Greenwich time, so these orders fall on a neighbouring day. Over a longer "
-                "period this evens out."
+                f"Orders placed between midnight {local} and midnight Greenwich time ({count}, "
+                f"{money(amount)} in the balance): your report counts them on one day and the "
+                f"new report on the neighbouring day, because your days end at midnight {local} "
+                "and ours at midnight Greenwich time. Only the first and last day of a period "
+                "move the total; over a longer period it evens out."
             )
         elif key == NOT_ARRIVED:
             text = (
@@ -148,7 +149,7 @@ def draft_email(result: Reconciliation, today: date, sender: str = "The data tea
     )
     paragraphs = [
         "Hello sales team,",
-        "thank you for flagging that the new revenue report shows a different total from "
+        "Thank you for flagging that the new revenue report shows a different total from "
         "the sales system. You are right to ask: you plan and report on these figures, and "
         "they have to be ones you can trust.",
         f"For {period}, the sales system shows {money(result.source_total)} and the new report "
