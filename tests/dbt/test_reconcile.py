@@ -369,3 +369,19 @@ def test_a_malformed_sales_export_names_file_line_and_column(
     )  # fmt: skip
     assert done.returncode == 2
     assert expected in " ".join(done.stderr.split())
+
+
+def test_reconciling_chunk_by_chunk_changes_nothing(late_store, tmp_path, monkeypatch) -> None:
+    export = tmp_path / "sales.csv"
+    generate_sales_report(late_store.bucket, LATE_FROM, LATE_TO, ZONE, export, duplicates=3)
+    results = {}
+    for chunk_days in (31, 3, 1):  # the period in one chunk, in 7, in 21
+        monkeypatch.setattr("shopsight.reconcile.match.CHUNK_DAYS", chunk_days)
+        warehouse = connect(late_store.warehouse_url)
+        try:
+            found = reconcile(warehouse, LATE_FROM, LATE_TO, ZONE, str(export), late_store.bucket)
+        finally:
+            warehouse.close()
+        results[chunk_days] = found.to_json()
+    assert results[31] == results[3] == results[1]
+    assert len(results[31]["days"]) == (LATE_TO - LATE_FROM).days + 1

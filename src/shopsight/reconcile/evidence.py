@@ -22,7 +22,7 @@ SOURCE = "retail_db"
 ORDER_ID_FIELD = {"orders": 0, "order_items": 1}  # where each table's line holds the order id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MartOrder:
     """An order in ``marts.fct_orders`` (``ordered_at`` UTC, naive)."""
 
@@ -44,19 +44,26 @@ class Evidence:
     last_delivered: date | None = None  # latest day with a loaded orders file
 
 
-def gather_evidence(
-    warehouse: Warehouse, bucket: Bucket | None, low: datetime, high: datetime
-) -> Evidence:
-    """The warehouse's orders placed in ``[low, high)`` (UTC) and the records that explain gaps."""
+def gather_evidence(warehouse: Warehouse, bucket: Bucket | None) -> Evidence:
+    """The records that explain gaps: quarantine, ledger, files waiting in the bucket."""
     evidence = Evidence()
-    for order_id, ordered_at, gross, net, status in warehouse.query(
-        "select order_id, ordered_at, gross_order_value, net_revenue, order_status "
-        "from marts.fct_orders where ordered_at >= ? and ordered_at < ?",
-        [low, high],
-    ):
-        evidence.marts[int(order_id)] = MartOrder(
-            ordered_at, Decimal(gross), Decimal(net), str(status)
+    _read_quarantine(warehouse, evidence)
+    loaded = _read_ledger(warehouse, evidence)
+    if bucket is not None:
+        _read_waiting_files(bucket, loaded, evidence)
+    return evidence
+
+
+def read_orders(warehouse: Warehouse, evidence: Evidence, low: datetime, high: datetime) -> None:
+    """Replace the evidence's marts and landed orders with those placed in ``[low, high)``."""
+    evidence.marts = {
+        int(order_id): MartOrder(ordered_at, Decimal(gross), Decimal(net), str(status))
+        for order_id, ordered_at, gross, net, status in warehouse.query(
+            "select order_id, ordered_at, gross_order_value, net_revenue, order_status "
+            "from marts.fct_orders where ordered_at >= ? and ordered_at < ?",
+            [low, high],
         )
+    }
     evidence.landed = {
         int(order_id)
         for (order_id,) in warehouse.query(
@@ -64,11 +71,6 @@ def gather_evidence(
             [low, high],
         )
     }
-    _read_quarantine(warehouse, evidence)
-    loaded = _read_ledger(warehouse, evidence)
-    if bucket is not None:
-        _read_waiting_files(bucket, loaded, evidence)
-    return evidence
 
 
 def _read_quarantine(warehouse: Warehouse, evidence: Evidence) -> None:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from shopsight.ingest.warehouse import Warehouse
-from shopsight.reconcile.evidence import Evidence, MartOrder, gather_evidence
+from shopsight.reconcile.evidence import Evidence, MartOrder, gather_evidence, read_orders
 from shopsight.reconcile.result import (
     DAY_BOUNDARY,
     DUPLICATES,
@@ -37,10 +37,11 @@ from shopsight.reconcile.result import (
     WAITING,
     Reconciliation,
 )
-from shopsight.reconcile.sales import SalesOrder, read_sales_orders
+from shopsight.reconcile.sales import SalesOrder, SalesSource
 from shopsight.storage import Bucket
 
 CENT = Decimal("0.01")
+CHUNK_DAYS = 31
 
 
 def reconcile(
@@ -62,19 +63,42 @@ def reconcile(
         KeyError: ``business_timezone`` is not a known time zone.
     """
     zone = ZoneInfo(business_timezone)
-    low = datetime.combine(start - timedelta(days=2), datetime.min.time())
-    high = datetime.combine(end + timedelta(days=3), datetime.min.time())
-    sales = read_sales_orders(source, warehouse, low, high, zone)
-    evidence = gather_evidence(warehouse, bucket, low, high)
+    sales = SalesSource(source, warehouse, zone)
+    evidence = gather_evidence(warehouse, bucket)
     result = Reconciliation(start, end, business_timezone, source)
+    first = start
+    while first <= end:  # a chunk at a time: memory follows the chunk, not the period
+        last = min(end, first + timedelta(days=CHUNK_DAYS - 1))
+        low = datetime.combine(first - timedelta(days=2), datetime.min.time())
+        high = datetime.combine(last + timedelta(days=3), datetime.min.time())
+        read_orders(warehouse, evidence, low, high)
+        _match_chunk(result, sales.orders(low, high), evidence, first, last, zone)
+        first = last + timedelta(days=1)
+    return result
+
+
+def _match_chunk(
+    result: Reconciliation,
+    sales: list[SalesOrder],
+    evidence: Evidence,
+    first: date,
+    last: date,
+    zone: ZoneInfo,
+) -> None:
+    """Match the sales orders of local days ``first``..``last`` and the marts' orders of
+    those UTC days; the sales and marts given cover two days more on either side."""
 
     def local_day(moment: datetime) -> date:
         return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
+    listed: set[int] = set()  # in the sales system, on a day of the whole period
     counted: set[int] = set()
     for order in sales:
         day = local_day(order.ordered_at)
-        if not start <= day <= end:
+        if not result.start <= day <= result.end:
+            continue
+        listed.add(order.order_id)
+        if not first <= day <= last:
             continue
         result.source_total += order.total
         result.daily_source[day] += order.total
@@ -86,16 +110,15 @@ def reconcile(
         _explain(result, day, order, evidence.marts.get(order.order_id), evidence)
     for order_id, mart in evidence.marts.items():
         utc_day = mart.ordered_at.date()
-        if not start <= utc_day <= end:
+        if not first <= utc_day <= last:
             continue
         result.warehouse_total += mart.net
         result.daily_warehouse[utc_day] += mart.net
         result.warehouse_orders += mart.net != 0
-        if not start <= local_day(mart.ordered_at) <= end:
+        if not result.start <= local_day(mart.ordered_at) <= result.end:
             result.add(utc_day, DAY_BOUNDARY, -mart.net, order_id)
-        elif order_id not in counted:  # in the warehouse only
+        elif order_id not in listed:  # in the warehouse only
             result.add(utc_day, UNEXPLAINED, -mart.net, order_id)
-    return result
 
 
 def _explain(

@@ -14,6 +14,7 @@ order may be listed more than once (an order amended while the export ran).
 from __future__ import annotations
 
 import csv
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ class SalesSourceError(ValueError):
     """The sales system's export cannot be read: names the file, line and column."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SalesOrder:
     """One order as the sales system counts it (``ordered_at`` is UTC, naive)."""
 
@@ -51,29 +52,37 @@ def describe_source(source: str) -> str:
     return f"the sales export {Path(source).name}"
 
 
-def read_sales_orders(
-    source: str, warehouse: Warehouse, low: datetime, high: datetime, zone: ZoneInfo
-) -> list[SalesOrder]:
-    """The sales system's orders placed in ``[low, high)`` (UTC).
+class SalesSource:
+    """Reads the sales system's orders placed in a UTC range, from ``source``: ``landing``
+    (the warehouse's landing tables), a PostgreSQL URL (the OLTP database: tables ``orders``
+    and ``order_items`` in retail_db's layout) or a file path (the sales system's export,
+    read once and kept sorted by order time)."""
 
-    ``source`` is ``landing`` (the warehouse's landing tables), a PostgreSQL URL (the OLTP
-    database: tables ``orders`` and ``order_items`` in retail_db's layout) or a file path
-    (the sales system's order export).
+    def __init__(self, source: str, warehouse: Warehouse, zone: ZoneInfo) -> None:
+        self.source, self.warehouse, self.zone = source, warehouse, zone
+        self._export: list[SalesOrder] | None = None
+        self._times: list[datetime] = []
 
-    Raises:
-        SalesSourceError: the export is missing or a value in it is malformed.
-    """
-    if source == "landing":
-        return _read_tables(warehouse, "retail_db.", low, high)
-    if source.startswith(("postgresql://", "postgres://")):
-        database = connect(source)
-        try:
-            return _read_tables(database, "", low, high)
-        finally:
-            database.close()
-    return [
-        order for order in read_sales_export(Path(source), zone) if low <= order.ordered_at < high
-    ]
+    def orders(self, low: datetime, high: datetime) -> list[SalesOrder]:
+        """The orders placed in ``[low, high)`` (UTC).
+
+        Raises:
+            SalesSourceError: the export is missing or a value in it is malformed.
+        """
+        if self.source == "landing":
+            return _read_tables(self.warehouse, "retail_db.", low, high)
+        if self.source.startswith(("postgresql://", "postgres://")):
+            database = connect(self.source)
+            try:
+                return _read_tables(database, "", low, high)
+            finally:
+                database.close()
+        if self._export is None:
+            self._export = sorted(
+                read_sales_export(Path(self.source), self.zone), key=lambda o: o.ordered_at
+            )
+            self._times = [order.ordered_at for order in self._export]
+        return self._export[bisect_left(self._times, low) : bisect_left(self._times, high)]
 
 
 def _read_tables(
