@@ -115,6 +115,23 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
             "--from '2024-02-30': expected a date like 2024-03-01",
         ),
         (
+            ["reconcile", "--from", "2024-03-02", "--to", "2024-03-01"],
+            "--to 2024-03-01 is before --from 2024-03-02",
+        ),
+        (
+            [
+                "generate",
+                "sales-report",
+                "--from",
+                "2024-03-01",
+                "--to",
+                "2024-03-01",
+                "--business-timezone",
+                "Mars/Olympus",
+            ],
+            "unknown time zone",
+        ),
+        (
             ["quarantine", "readmit", "x", "--line", "1,a", "--file", "pyproject.toml"],
             "give --line (for a row) or --file (for a file), not both",
         ),

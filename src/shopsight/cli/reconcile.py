@@ -60,8 +60,12 @@ def reconcile_command(
         ),
     ] = "landing",
     tolerance: Annotated[
-        str, typer.Option(help="Largest unexplained amount that still passes.")
-    ] = "0.01",
+        str | None,
+        typer.Option(
+            help="Largest unexplained amount that still passes "
+            "(default SHOPSIGHT_RECONCILE_TOLERANCE, 0.01)."
+        ),
+    ] = None,
     business_timezone: Annotated[
         str | None,
         typer.Option(
@@ -93,9 +97,12 @@ def reconcile_command(
     Exits 1 when the unexplained remainder exceeds --tolerance: a daily control.
     """
     start, end = _day(from_day, "--from"), _day(to_day, "--to")
-    limit = _tolerance(tolerance)
+    if end < start:
+        console.fail(f"--to {end} is before --from {start}")
+    limit = _tolerance(tolerance) if tolerance is not None else None
     try:
         with open_store(bucket, warehouse) as (settings, store, wh):
+            limit = settings.reconcile_tolerance if limit is None else limit
             zone = business_timezone or settings.business_timezone
             result = reconcile(wh, start, end, zone, source, store)
     except (*EXPECTED, SalesSourceError) as error:

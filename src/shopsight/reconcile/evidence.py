@@ -48,9 +48,9 @@ def gather_evidence(warehouse: Warehouse, bucket: Bucket | None) -> Evidence:
     """The records that explain gaps: quarantine, ledger, files waiting in the bucket."""
     evidence = Evidence()
     _read_quarantine(warehouse, evidence)
-    loaded = _read_ledger(warehouse, evidence)
+    recorded = _read_ledger(warehouse, evidence)
     if bucket is not None:
-        _read_waiting_files(bucket, loaded, evidence)
+        _read_waiting_files(bucket, recorded, evidence)
     return evidence
 
 
@@ -87,7 +87,8 @@ def _read_quarantine(warehouse: Warehouse, evidence: Evidence) -> None:
 
 
 def _read_ledger(warehouse: Warehouse, evidence: Evidence) -> set[str]:
-    """Fill in the quarantined file days and the last delivered day; return loaded paths."""
+    """Fill in the quarantined file days and the last delivered day; return every path the
+    ledger has seen (loaded, quarantined or skipped)."""
     rows = warehouse.query(
         f"select table_name, path, file_dt, status, reason from {OPS_SCHEMA}.ingest_ledger "
         "where source = ? and table_name in ('orders', 'order_items')",
@@ -100,8 +101,7 @@ def _read_ledger(warehouse: Warehouse, evidence: Evidence) -> set[str]:
             evidence.last_delivered = file_dt
         if status == "quarantined" and path not in loaded and file_dt is not None:
             evidence.quarantined_days.setdefault(file_dt, str(reason))
-    recorded = {path for _, path, _, _, _ in rows}
-    return loaded | recorded
+    return {path for _, path, _, _, _ in rows}
 
 
 def _read_waiting_files(bucket: Bucket, recorded: set[str], evidence: Evidence) -> None:
