@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     )
     aftership_api_key: SecretStr | None = Field(None, description="as-api-key for the poller")
     webhook_max_body_bytes: int = Field(1 << 20, description="larger webhook bodies get 413")
+    failpoint: str | None = Field(
+        None, description="tests only: the point where the process kills itself (failpoints.py)"
+    )
     airflow_base_url: str = Field(
         "http://localhost:8080", description="Airflow UI address, for links to task logs"
     )

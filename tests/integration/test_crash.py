@@ -1,11 +1,12 @@
-"""A process killed mid-load leaves no partial file; the next run completes exactly once."""
+"""A process killed at any point of a load leaves no partial file; the next run completes
+exactly once. The process kills itself at a named fail point, so no test races a clock."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -28,34 +29,35 @@ def _current_state(url: str) -> list[tuple]:
     return rows
 
 
-def test_sigkill_mid_ingest_then_rerun_loads_everything_once(tmp_path) -> None:
-    bucket = Bucket(f"file://{tmp_path}/bucket")
-    generate_small_store(bucket, days=20, orders=6000)
-    url = f"duckdb:///{tmp_path}/killed.duckdb"
-    command = [
+def _ingest_command(bucket: Bucket, url: str) -> list[str]:
+    return [
         sys.executable,
-        "-m",
-        "shopsight",
-        "ingest",
-        "--bucket",
-        bucket.url,
-        "--warehouse",
-        url,
-        "--json",
+        *("-m", "shopsight", "ingest", "--source", "retail_db"),
+        *("--bucket", bucket.url, "--warehouse", url, "--json"),
     ]
-    kills = 0
-    for delay in (1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0):
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        if process.poll() is not None:
-            break
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        kills += 1
-        warehouse = connect(url)
-        assert_rows_conserved(warehouse)  # every committed file is whole
-        warehouse.close()
-    assert kills >= 1, "the ingest finished before it could be killed"
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "ingest.after_stage",
+        "ingest.before_commit:3",  # a few batches in: earlier ones committed, this one not
+        "ingest.quarantine_object_written",
+        "ingest.before_quarantine_commit",
+    ],
+)
+def test_sigkill_at_a_fail_point_then_rerun_loads_everything_once(tmp_path, point) -> None:
+    bucket = Bucket(f"file://{tmp_path}/bucket")
+    generate_small_store(bucket)
+    url = f"duckdb:///{tmp_path}/killed.duckdb"
+    command = _ingest_command(bucket, url)
+    killed = subprocess.run(
+        command, env={**os.environ, "SHOPSIGHT_FAILPOINT": point}, capture_output=True, timeout=600
+    )
+    assert killed.returncode == -signal.SIGKILL, "the process did not reach the fail point"
+    warehouse = connect(url)
+    assert_rows_conserved(warehouse)  # every committed file is whole
+    warehouse.close()
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode in (0, 1), finished.stderr
     reference = f"duckdb:///{tmp_path}/clean.duckdb"
@@ -67,5 +69,18 @@ def test_sigkill_mid_ingest_then_rerun_loads_everything_once(tmp_path) -> None:
     files = warehouse.query(
         "select count(*), count(distinct path) from shopsight_ops.ingest_ledger"
     )
-    assert files[0][0] == files[0][1] == len(bucket.list("landing/"))
+    quarantined = warehouse.query(
+        "select count(*), count(distinct quarantine_id) from shopsight_ops.quarantine"
+    )
     warehouse.close()
+    assert files[0][0] == files[0][1] == len(bucket.list("landing/"))
+    assert quarantined[0][0] == quarantined[0][1]
+
+
+def test_an_unknown_fail_point_is_refused() -> None:
+    from shopsight.failpoints import parse_failpoint
+
+    with pytest.raises(ValueError, match="unknown fail point"):
+        parse_failpoint("ingest.after_stagee")
+    assert parse_failpoint("ingest.before_commit:2") == ("ingest.before_commit", 2)
+    assert parse_failpoint(None) is None

@@ -30,13 +30,20 @@ def free_port() -> int:
 
 
 def start(
-    bucket: str, spool: Path, port: int, flush_seconds: int = 1, workers: int = 1
+    bucket: str,
+    spool: Path,
+    port: int,
+    flush_seconds: int = 1,
+    workers: int = 1,
+    failpoint: str | None = None,
 ) -> subprocess.Popen:
     environment = {
         **os.environ,
         "SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET": f"{SECRET},{NEXT_SECRET}",
         "SHOPSIGHT_WEBHOOK_MAX_BODY_BYTES": "65536",
     }
+    if failpoint:
+        environment["SHOPSIGHT_FAILPOINT"] = failpoint
     process = subprocess.Popen(
         [
             sys.executable,

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -81,12 +80,15 @@ def test_a_poll_killed_mid_run_is_resumed_without_a_gap(tmp_path) -> None:
             "--json",
         ]
         environment = {**os.environ, "SHOPSIGHT_AFTERSHIP_API_KEY": API_KEY}
-        process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not bucket.list("raw/aftership/api/") and time.monotonic() < deadline:
-            time.sleep(0.1)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        # Killed right after its second page landed, before the watermark moved.
+        killed = subprocess.run(
+            command,
+            env={**environment, "SHOPSIGHT_FAILPOINT": "poller.after_page:2"},
+            capture_output=True,
+            timeout=120,
+        )
+        assert killed.returncode == -signal.SIGKILL
+        assert len(bucket.list("raw/aftership/api/")) == 2
         assert not bucket.exists(WATERMARK_KEY)  # the run did not finish: no watermark
         done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

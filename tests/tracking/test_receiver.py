@@ -8,6 +8,7 @@ import signal
 import threading
 
 import httpx
+import pytest
 
 from shopsight.storage import Bucket
 from shopsight.tracking.signature import is_signed, sign
@@ -123,6 +124,26 @@ def test_every_acknowledged_event_survives_sigkill(tmp_path) -> None:
     stored = [r["body"]["event_id"] for r in landed(bucket)]
     assert set(acknowledged) <= set(stored), "an acknowledged event was lost"
     assert len(stored) == len(set(stored)), "an event landed twice"
+
+
+@pytest.mark.parametrize("point", ["spool.before_upload", "spool.after_upload"])
+def test_a_receiver_killed_mid_flush_delivers_every_event_once(tmp_path, point) -> None:
+    bucket = Bucket(f"file://{tmp_path}/bucket")
+    spool = tmp_path / "spool"
+    port = free_port()
+    # No timed flush: the flush on shutdown is the one that reaches the point.
+    process = start(bucket.url, spool, port, flush_seconds=600, failpoint=point)
+    events = [tracking_event(n) for n in range(50)]
+    url = f"http://127.0.0.1:{port}"
+    responses = [post(url, event) for event in events]
+    assert all(r.status_code == 200 for r in responses)
+    process.terminate()
+    assert process.wait(timeout=60) == -signal.SIGKILL
+    with running(bucket.url, spool):  # uploads what the killed one left
+        pass
+    stored = [r["body"]["event_id"] for r in landed(bucket)]
+    assert sorted(stored) == sorted(e["event_id"] for e in events)
+    assert not list(spool.rglob("segment-*")), "a spool segment was left behind"
 
 
 def test_several_workers_deliver_every_event_once(tmp_path) -> None:

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import Contract, load_contract
+from shopsight.failpoints import failpoint
 from shopsight.ingest.batch import FileResult, load_batch, record_files, stage_batch
 from shopsight.ingest.discovery import LandedFile, list_new_files
 from shopsight.ingest.ledger import OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
@@ -162,8 +163,10 @@ def ingest_files(
                 [{"path": result.path, **row} for row in rejected[index]],
             )
     stage_batch(warehouse, contract, table, batch)
+    failpoint("ingest.after_stage")
     with warehouse.transaction():
         load_batch(warehouse, contract, table, list(batch.values()), run_id)
+        failpoint("ingest.before_commit")
     return results
 
 
@@ -232,6 +235,7 @@ def _quarantine_file(
     target = write_rejected_file(
         bucket, result.path, result.checksum, data, rejection.reason, rejection.message
     )
+    failpoint("ingest.quarantine_object_written")
     result.status, result.reason, result.message = (
         "quarantined",
         rejection.reason,
@@ -260,3 +264,4 @@ def _quarantine_file(
             values,
         )
         record_files(warehouse, [result], run_id)
+        failpoint("ingest.before_quarantine_commit")

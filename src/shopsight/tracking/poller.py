@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from shopsight.failpoints import failpoint
 from shopsight.storage import Bucket
 
 WATERMARK_KEY = "state/aftership/api_watermark.json"
@@ -79,6 +80,7 @@ class Poller:
                 trackings = data.get("trackings") or []
                 if trackings:
                     report.objects.append(self._land(trackings))
+                    failpoint("poller.after_page")
                     page_newest = max(t["updated_at"] for t in trackings)
                     newest = max(newest or page_newest, page_newest)
                 report.pages += 1

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shopsight.failpoints import failpoint
 from shopsight.storage import Bucket
 
 PREFIXES = {"event": "raw/aftership/webhooks", "dead_letter": "raw/aftership/dead_letter"}
@@ -74,9 +75,15 @@ class Spool:
             with self._lock:
                 for kind in list(self._open):
                     self._close(kind)
+                # Listed under the lock: a segment an append opens after it is released is
+                # not in this list (listed later, it could be uploaded half-written and then
+                # deleted while the append goes on writing acknowledged events into it).
+                closed = self._segments()
             objects, events = [], 0
-            for segment in self._segments():
+            for segment in closed:
+                failpoint("spool.before_upload")
                 uploaded = self._upload(segment)
+                failpoint("spool.after_upload")
                 if uploaded:
                     objects.append(uploaded[0])
                     events += uploaded[1]
