@@ -142,3 +142,77 @@ def test_bad_input_ends_with_one_clear_line(args: list[str], message: str) -> No
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert message in " ".join(result.stderr.split())
+
+
+def test_an_untrusted_file_keeps_ingest_and_status_red_until_accepted(tmp_path) -> None:
+    where = ["--bucket", f"file://{tmp_path}/bucket"]
+    where += ["--warehouse", f"duckdb:///{tmp_path}/wh.duckdb"]
+    shopsight(
+        "generate", "retail-db", *where[:2], "--days", "6", "--orders", "600", "--faults", "default"
+    )
+    assert shopsight("ingest", *where).returncode == 1
+    again = shopsight("ingest", *where)
+    assert again.returncode == 1  # nothing new, but the truncated file is still untrusted
+    assert "retail_db: nothing new to load" in again.stdout
+    assert "2 open problem(s)" in again.stderr and "truncated_gzip" in again.stderr
+    status = shopsight("status", *where, "--json")
+    assert status.returncode == 1
+    problems = json.loads(status.stdout)["open_problems"]
+    assert {p["kind"] for p in problems} == {"file_quarantined", "over_reject_ratio"}
+    for problem in problems:
+        accepted = shopsight(
+            "quarantine", "accept", problem["problem_id"][:10], *where, "--reason", "lost"
+        )
+        assert accepted.returncode == 0, accepted.stderr
+    assert shopsight("ingest", *where).returncode == 0
+    assert shopsight("status", *where).returncode == 0
+
+
+def test_ingest_without_a_source_loads_every_source_that_landed(tmp_path) -> None:
+    where = ["--bucket", f"file://{tmp_path}/bucket"]
+    generated = shopsight(
+        "generate", "thelook", *where, "--days", "3", "--users", "50", "--faults", "none"
+    )
+    assert generated.returncode == 0, generated.stderr
+    ingested = shopsight(
+        "ingest", *where, "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb", "--json"
+    )
+    assert ingested.returncode == 0, ingested.stderr
+    report = json.loads(ingested.stdout)
+    assert report["sources"] == ["thelook"] and report["rows_loaded"] > 0
+
+
+def test_ingest_with_nothing_landed_fails(tmp_path) -> None:
+    empty = shopsight(
+        "ingest", "--bucket", f"file://{tmp_path}", "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb"
+    )
+    assert empty.returncode == 1 and "no landed files" in empty.stderr
+
+
+def test_an_unknown_source_lists_the_known_ones(tmp_path) -> None:
+    wrong = shopsight(
+        "ingest",
+        "--source",
+        "shopify",
+        "--bucket",
+        f"file://{tmp_path}",
+        "--warehouse",
+        f"duckdb:///{tmp_path}/wh.duckdb",
+    )
+    assert wrong.returncode == 2
+    assert "unknown source 'shopify'; the sources are: aftership, retail_db" in wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--table", "foo"], "any source has no table 'foo'; the tables are: "),
+        (["--source", "thelook", "--table", "departments"], "the tables are: distribution_c"),
+        (["--reason", "foo"], "no quarantined row has reason 'foo'; the reasons are: none"),
+        (["--source", "shopify"], "unknown source 'shopify'; the sources are: "),
+    ],
+)
+def test_quarantine_list_refuses_unknown_filters(tmp_path, args, message) -> None:
+    where = ["--bucket", f"file://{tmp_path}", "--warehouse", f"duckdb:///{tmp_path}/w.duckdb"]
+    refused = shopsight("quarantine", "list", *args, *where)
+    assert refused.returncode == 2 and message in refused.stderr, refused.stderr

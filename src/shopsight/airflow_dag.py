@@ -27,7 +27,15 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 from shopsight.alerts import failure_alert, send
 from shopsight.build import DBT_PROJECT_DIR, dbt_environment
 from shopsight.config import Settings
-from shopsight.pipeline import DAILY_STEPS, Step, StepContext, StepFailed, missing_daily_files
+from shopsight.pipeline import (
+    DAILY_STEPS,
+    Step,
+    StepContext,
+    StepFailed,
+    UntrustedRun,
+    alert_new_problems,
+    missing_daily_files,
+)
 
 DAG_ID = "shopsight_daily"
 WAREHOUSE_POOL = "shopsight_warehouse"
@@ -107,6 +115,9 @@ def task_failed(airflow_context: dict[str, Any]) -> None:
     log_url = f"{settings.airflow_base_url}/dags/{ti.dag_id}/runs/{run_id}/tasks/{ti.task_id}" + (
         f"/mapped/{ti.map_index}" if getattr(ti, "map_index", -1) >= 0 else ""
     )
+    if isinstance(getattr(error, "__cause__", None), UntrustedRun):
+        alert_new_problems(settings, run_id)  # once per new problem, not every red day
+        return
     text = f"{type(error).__name__}: {error}" if error else "no error recorded"
     if isinstance(error, AirflowSensorTimeout):
         missing = missing_daily_files(_context(airflow_context))

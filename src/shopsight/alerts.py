@@ -84,6 +84,22 @@ def success_alert(dag_id: str, run_id: str, results: dict[str, Any], seconds: fl
     )
 
 
+def untrusted_alert(run_id: str, new: list[Any], open_problems: list[Any]) -> Alert:
+    """What the team is told once per newly untrusted file (the run stays red meanwhile)."""
+    lines = [f"- {p.summary}\n  resolve: {p.resolve_command}" for p in new]
+    older = len(open_problems) - len(new)
+    return Alert(
+        subject=f"[ShopSight] UNTRUSTED: {len(new)} new file(s) keep the daily run red",
+        body=(
+            f"Run {run_id} found {len(new)} newly untrusted file(s):\n"
+            + "\n".join(lines)
+            + (f"\n{older} older problem(s) are still open." if older else "")
+            + "\nThe run stays red until each is re-admitted or accepted "
+            "(`shopsight quarantine accept ID --reason ...`); `shopsight status` lists them."
+        ),
+    )
+
+
 def ingest_summaries(results: dict[str, Any]) -> list[dict[str, Any]]:
     """The ingest summaries among a run's step results (per table, and the loyalty feed)."""
     found = []

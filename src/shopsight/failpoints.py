@@ -25,16 +25,15 @@ POINTS = frozenset(
 )
 
 _hits: dict[str, int] = {}
-_armed: tuple[str, int] | None | bool = False  # False: not read yet
+_armed: list[tuple[str, int] | None] = []  # empty until the setting is read, once
 
 
 def _armed_point() -> tuple[str, int] | None:
-    global _armed
-    if _armed is False:
+    if not _armed:
         from shopsight.config import Settings
 
-        _armed = parse_failpoint(Settings().failpoint)
-    return _armed if _armed else None
+        _armed.append(parse_failpoint(Settings().failpoint))
+    return _armed[0]
 
 
 def parse_failpoint(value: str | None) -> tuple[str, int] | None:

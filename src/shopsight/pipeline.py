@@ -37,6 +37,10 @@ class StepFailed(RuntimeError):
     """A step ran but its outcome cannot be trusted (the run must stop and alert)."""
 
 
+class UntrustedRun(StepFailed):
+    """Untrusted files are open: the run is red until each is re-admitted or accepted."""
+
+
 @dataclass
 class StepContext:
     """What every step gets: the settings and the day being run (None: whatever landed)."""
@@ -235,27 +239,52 @@ def _report(context: StepContext, _: str | None) -> dict[str, Any]:
     return report.to_json()
 
 
-def untrusted_files(results: dict[str, Any]) -> list[str]:
-    """Every untrusted file the run's ingest steps reported."""
-    from shopsight.alerts import ingest_summaries
-
-    return [path for s in ingest_summaries(results) for path in s.get("untrusted_files", [])]
-
-
 def _notify(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.alerts import send, success_alert
+    from shopsight.ingest.problems import open_problems
+    from shopsight.ingest.warehouse import connect
 
-    untrusted = untrusted_files(context.results)
-    if untrusted:
-        raise StepFailed(
-            f"the run completed but {len(untrusted)} files are not trusted (quarantined whole "
-            f"or over the reject ratio): {'; '.join(untrusted[:5])}. "
-            "See `shopsight quarantine list`."
-        )
+    warehouse = connect(context.settings.warehouse)
+    try:
+        problems = open_problems(warehouse, context.settings.max_reject_ratio)
+    finally:
+        warehouse.close()
+    if problems:
+        raise UntrustedRun(untrusted_message(problems))
     alert = success_alert(
         "shopsight_daily", context.run_id, context.results, time.time() - context.started
     )
     return {"message": alert.body, "channels": send(alert, context.settings)}
+
+
+def untrusted_message(problems: list[Any]) -> str:
+    """Why the run is red: every open problem, and where to see how to resolve it."""
+    files = "; ".join(p.summary for p in problems)
+    return (
+        f"{len(problems)} untrusted file{'s' if len(problems) != 1 else ''} keep the run red "
+        f"until each is re-admitted or accepted (`shopsight status` shows the command for "
+        f"each): {files}"
+    )
+
+
+def alert_new_problems(settings: Settings, run_id: str) -> dict[str, str]:
+    """Alert once about the open problems not alerted before; returns channel outcomes
+    (empty when every open problem was already alerted)."""
+    from shopsight.alerts import send, untrusted_alert
+    from shopsight.ingest.problems import mark_alerted, open_problems, unalerted
+    from shopsight.ingest.warehouse import connect
+
+    warehouse = connect(settings.warehouse)
+    try:
+        problems = open_problems(warehouse, settings.max_reject_ratio)
+        new = unalerted(warehouse, problems)
+        if not new:
+            return {}
+        outcome = send(untrusted_alert(run_id, new, problems), settings)
+        mark_alerted(warehouse, new)
+    finally:
+        warehouse.close()
+    return outcome
 
 
 def _daily_steps() -> list[Step]:
@@ -329,10 +358,10 @@ def _daily_steps() -> list[Step]:
     steps.append(
         Step(
             "notify",
-            "one message summing up the run (files, quarantined rows, tests, duration)",
+            "red while any file is untrusted (alerting once per new one); else one message "
+            "summing up the run (files, quarantined rows, tests, duration)",
             _notify,
             upstream=("source_freshness", "reconcile", "report"),
-            writes_warehouse=False,
             reads_results=True,
         )
     )
@@ -349,6 +378,7 @@ class StepOutcome:
     seconds: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    untrusted: bool = False  # failed because untrusted files are open (UntrustedRun)
 
 
 def run_daily(
@@ -382,9 +412,9 @@ def _run_step(step: Step, context: StepContext) -> StepOutcome:
         for item in items:
             summaries[item or step.name] = step.run(context, item)
     except Exception as error:  # noqa: BLE001 - a step's failure is reported, not raised
-        return StepOutcome(
-            step.name, "failed", round(time.perf_counter() - started, 2), summaries, str(error)
-        )
+        seconds = round(time.perf_counter() - started, 2)
+        untrusted = isinstance(error, UntrustedRun)
+        return StepOutcome(step.name, "failed", seconds, summaries, str(error), untrusted)
     summary = summaries[step.name] if step.items is None else summaries
     return StepOutcome(step.name, "success", round(time.perf_counter() - started, 2), summary)
 

@@ -9,11 +9,17 @@ import typer
 from shopsight import console
 from shopsight.cli.app import app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
+from shopsight.config import Settings
+from shopsight.contracts.model import known_sources, load_contract
+from shopsight.ingest.discovery import list_landed_files
 from shopsight.ingest.loader import IngestReport, ingest
+from shopsight.ingest.problems import Problem, open_problems
 from shopsight.ingest.status import table_status
+from shopsight.ingest.warehouse import Warehouse
+from shopsight.storage import Bucket
 
 
-def print_ingest(report: IngestReport) -> None:
+def print_ingest(report: IngestReport, source: str = "") -> None:
     rows: dict[str, dict[str, Any]] = {}
     for f in report.files:
         row = rows.setdefault(
@@ -28,7 +34,7 @@ def print_ingest(report: IngestReport) -> None:
         if f.reason:
             row["reasons"][f.reason] = row["reasons"].get(f.reason, 0) + 1
     console.print_table(
-        f"ingest run {report.run_id}",
+        f"{source + ': ' if source else ''}ingest run {report.run_id}",
         [
             "table",
             "files",
@@ -69,15 +75,25 @@ def run_ingest(
     verify: bool,
     json_output: bool,
 ) -> IngestReport:
-    """Ingest with a progress bar; shared by `ingest` and `run`."""
-    with (
-        open_store(bucket, warehouse) as (settings, target, wh),
-        console.progress_bar(f"ingesting {source}", json_output) as bar,
-    ):
+    """Ingest one source with a progress bar (`tracking load` uses it too)."""
+    with open_store(bucket, warehouse) as (settings, target, wh):
+        return _ingest_with_progress(settings, target, wh, source, tables, verify, json_output)
+
+
+def _ingest_with_progress(
+    settings: Settings,
+    bucket: Bucket,
+    warehouse: Warehouse,
+    source: str,
+    tables: list[str] | None,
+    verify: bool,
+    json_output: bool,
+) -> IngestReport:
+    with console.progress_bar(f"ingesting {source}", json_output) as bar:
         task = bar.add_task("files", total=None)
         return ingest(
-            target,
-            wh,
+            bucket,
+            warehouse,
             source,
             tables,
             verify,
@@ -87,9 +103,25 @@ def run_ingest(
         )
 
 
+def _sources_with_files(bucket: Bucket) -> list[str]:
+    """The sources that have at least one landed file in the bucket."""
+    found = []
+    for source in known_sources():
+        contract = load_contract(source)
+        if any(list_landed_files(bucket, contract, [t]) for t in contract.tables):
+            found.append(source)
+    return found
+
+
 @app.command("ingest")
 def ingest_command(
-    source: Annotated[str, typer.Option(help="Source whose landing files to load.")] = "retail_db",
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Only this source ({', '.join(known_sources())}). "
+            "Default: every source with landed files."
+        ),
+    ] = None,
     table: Annotated[list[str] | None, typer.Option(help="Only this table (repeatable).")] = None,
     verify: Annotated[bool, typer.Option(help="Re-read every file and compare checksums.")] = False,
     bucket: BucketOption = None,
@@ -98,31 +130,85 @@ def ingest_command(
 ) -> None:
     """Load new landed files exactly once; quarantine bad rows and files with reasons.
 
-    Exits 1 when a whole file was quarantined or a file rejected more rows than the
-    contract's ratio allows: the warehouse then needs a look before it is trusted.
+    Exits 1 while a file is untrusted (quarantined whole, or more rows rejected than the
+    contract's ratio allows), whichever run found it, until it is re-admitted or accepted;
+    and when no source has landed files at all.
     """
+    if table and source is None:
+        console.fail("--table needs --source (table names repeat across sources)")
     try:
-        report = run_ingest(bucket, warehouse, source, table, verify, json_output)
+        with open_store(bucket, warehouse) as (settings, target, wh):
+            sources = [source] if source else _sources_with_files(target)
+            if not sources:
+                console.fail(f"no landed files in {target.url} for any source", code=1)
+            reports = [
+                _ingest_with_progress(settings, target, wh, s, table, verify, json_output)
+                for s in sources
+            ]
+            problems = open_problems(wh, settings.max_reject_ratio)
     except EXPECTED as error:
         console.fail(str(error))
-    console.print_json(report.to_json()) if json_output else print_ingest(report)
-    if not report.trusted:
+    if json_output:
+        combined = IngestReport(",".join(r.run_id for r in reports))
+        combined.files = [f for r in reports for f in r.files]
+        console.print_json(
+            {
+                **combined.to_json(),
+                "sources": sources,
+                "open_problems": [p.to_json() for p in problems],
+            }
+        )
+    else:
+        for s, report in zip(sources, reports, strict=True):
+            if report.files:
+                print_ingest(report, s)
+            else:
+                console.out.print(f"{s}: nothing new to load", highlight=False)
+        print_problems(problems)
+    if problems or not all(r.trusted for r in reports):
         raise typer.Exit(1)
+
+
+def print_problems(problems: list[Problem]) -> None:
+    """The open problems, each with the command that resolves it (or none: all trusted)."""
+    if not problems:
+        console.out.print("No open problems: every landed file is trusted.")
+        return
+    console.err.print(
+        f"[bold red]{len(problems)} open problem(s)[/]: these files keep every run red until "
+        "each is re-admitted or accepted (`shopsight quarantine accept ID --reason ...`)",
+        highlight=False,
+    )
+    for p in problems:
+        console.err.print(f"  {p.problem_id}  {p.summary}", highlight=False, soft_wrap=True)
+        console.err.print(f"    resolve: {p.resolve_command}", highlight=False, soft_wrap=True)
 
 
 @app.command("status")
 def status_command(
     bucket: BucketOption = None, warehouse: WarehouseOption = None, json_output: JsonOption = False
 ) -> None:
-    """Per table: files and rows loaded, rows quarantined by reason, latest day loaded."""
+    """Open problems first (untrusted files, each with the command that resolves it); then
+    per table: files and rows loaded, rows quarantined by reason, latest day loaded.
+
+    Exits 1 while a problem is open.
+    """
     try:
-        with open_store(bucket, warehouse) as (_, _, wh):
+        with open_store(bucket, warehouse) as (settings, _, wh):
+            problems = open_problems(wh, settings.max_reject_ratio)
             rows = table_status(wh)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
-        console.print_json({"tables": rows})
-        return
+        console.print_json({"open_problems": [p.to_json() for p in problems], "tables": rows})
+    else:
+        print_problems(problems)
+        _print_status_table(rows)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _print_status_table(rows: list[dict[str, Any]]) -> None:
     console.print_table(
         "warehouse status",
         [

@@ -13,6 +13,7 @@ from shopsight.config import Settings
 from shopsight.contracts.model import ContractError
 from shopsight.generate.summary import GenerationError
 from shopsight.ingest.ledger import OPS_DDL
+from shopsight.ingest.problems import ProblemError
 from shopsight.ingest.readmit import ReadmitError
 from shopsight.ingest.warehouse import Warehouse, WarehouseError, connect
 from shopsight.storage import Bucket, StorageError
@@ -31,7 +32,15 @@ WarehouseOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-EXPECTED = (StorageError, WarehouseError, ContractError, GenerationError, ReadmitError, BuildError)
+EXPECTED = (
+    StorageError,
+    WarehouseError,
+    ContractError,
+    GenerationError,
+    ReadmitError,
+    ProblemError,
+    BuildError,
+)
 
 
 @contextmanager

@@ -10,12 +10,14 @@ import typer
 from shopsight import console
 from shopsight.cli.app import quarantine_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
+from shopsight.ingest.problems import accept_problem
 from shopsight.ingest.readmit import find_quarantined, readmit
-from shopsight.ingest.status import list_quarantine
+from shopsight.ingest.status import check_filters, check_reason, list_quarantine
 
 
 @quarantine_app.command("list")
 def quarantine_list(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
     table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
     reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Include re-admitted rows.")] = False,
@@ -25,8 +27,11 @@ def quarantine_list(
 ) -> None:
     """List quarantined rows and files with file, line, column and reason."""
     try:
+        check_filters(source, table)
         with open_store(bucket, warehouse) as (_, _, wh):
-            rows = list_quarantine(wh, all_rows, table, reason)
+            if reason:
+                check_reason(wh, reason)
+            rows = list_quarantine(wh, all_rows, table, reason, source)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
@@ -103,3 +108,29 @@ def quarantine_readmit(
             )
     if any(r.rows_rejected or r.status == "quarantined" for r in results):
         raise typer.Exit(1)
+
+
+@quarantine_app.command("accept")
+def quarantine_accept(
+    problem_id: Annotated[
+        str, typer.Argument(help="The untrusted file's id (from `shopsight status`).")
+    ],
+    reason: Annotated[str, typer.Option(help="Why the file is accepted as it is.")],
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Accept an untrusted file as it is, so it no longer keeps the run red.
+
+    Recorded with who accepted it, when and why. Prefer re-admitting a fixed file; accept
+    when the data is known to be lost or wrong at the source.
+    """
+    try:
+        with open_store(bucket, warehouse) as (_, _, wh):
+            problem = accept_problem(wh, problem_id, reason)
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"accepted": problem.to_json(), "reason": reason})
+    else:
+        console.out.print(f"accepted {problem.path}: {reason}", highlight=False)

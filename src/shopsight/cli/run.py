@@ -13,7 +13,13 @@ from shopsight.alerts import failure_alert, send
 from shopsight.cli.app import app
 from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption
 from shopsight.config import Settings
-from shopsight.pipeline import DAILY_STEPS, StepContext, StepOutcome, run_daily
+from shopsight.pipeline import (
+    DAILY_STEPS,
+    StepContext,
+    StepOutcome,
+    alert_new_problems,
+    run_daily,
+)
 
 
 def _run_date(value: str | None) -> date | None:
@@ -75,7 +81,9 @@ def run_command(
 
         def on_step(outcome: StepOutcome) -> None:
             bar.advance(task)
-            if outcome.status == "failed":
+            if outcome.untrusted:
+                alert_new_problems(settings, context.run_id)
+            elif outcome.status == "failed":
                 alert = failure_alert(
                     "shopsight_daily", context.run_id, outcome.name, 1, outcome.error or "", "-"
                 )

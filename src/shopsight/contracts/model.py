@@ -169,7 +169,9 @@ def load_contract(source: str) -> Contract:
     """
     path = resources.files("shopsight.contracts").joinpath(f"{source}.yaml")
     if not path.is_file():
-        raise ContractError(f"no contract for source {source!r} (expected {path})")
+        raise ContractError(
+            f"unknown source {source!r}; the sources are: {', '.join(known_sources())}"
+        )
     try:
         return Contract.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValueError, KeyError) as error:

@@ -45,6 +45,17 @@ create table if not exists {OPS_SCHEMA}.quarantine (
     quarantined_at timestamp not null,
     readmitted_in varchar(1024)
 );
+create table if not exists {OPS_SCHEMA}.accepted_problems (
+    ingest_id varchar(64) primary key,
+    path varchar(1024) not null,
+    reason varchar(2048) not null,
+    accepted_by varchar(128) not null,
+    accepted_at timestamp not null
+);
+create table if not exists {OPS_SCHEMA}.problem_alerts (
+    ingest_id varchar(64) primary key,
+    alerted_at timestamp not null
+);
 """
 
 LEDGER_COLUMNS = [

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from shopsight.contracts.model import ContractError, known_sources, load_contract
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
 
@@ -53,9 +54,13 @@ def list_quarantine(
     include_readmitted: bool = False,
     table: str | None = None,
     reason: str | None = None,
+    source: str | None = None,
 ) -> list[dict[str, Any]]:
     """Quarantined rows and files, oldest file first."""
     clauses, params = [], []
+    if source:
+        clauses.append("source = ?")
+        params.append(source)
     if not include_readmitted:
         clauses.append("readmitted_in is null")
     if table:
@@ -84,3 +89,34 @@ def list_quarantine(
         "readmitted_in",
     ]
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def check_filters(source: str | None, table: str | None) -> None:
+    """Refuse a source or table no contract declares, naming the ones that exist.
+
+    Raises:
+        ContractError: the source or table is unknown.
+    """
+    sources = [source] if source else known_sources()
+    contracts = [load_contract(s) for s in sources]  # raises for an unknown source
+    tables = sorted({t for c in contracts for t in c.tables})
+    if table and table not in tables:
+        where = f"source {source!r}" if source else "any source"
+        raise ContractError(f"{where} has no table {table!r}; the tables are: {', '.join(tables)}")
+
+
+def check_reason(warehouse: Warehouse, reason: str) -> None:
+    """Refuse a reason no quarantined row carries, naming the reasons that do.
+
+    Raises:
+        ContractError: no row or file in the quarantine has that reason.
+    """
+    reasons = [
+        r
+        for (r,) in warehouse.query(
+            f"select distinct reason from {OPS_SCHEMA}.quarantine order by 1"
+        )
+    ]
+    if reason not in reasons:
+        known = ", ".join(reasons) if reasons else "none (the quarantine is empty)"
+        raise ContractError(f"no quarantined row has reason {reason!r}; the reasons are: {known}")

@@ -1,0 +1,176 @@
+"""Open problems: untrusted files that keep every run red until a person resolves them.
+
+A file is untrusted when it was quarantined whole, or when more of its rows are still in the
+quarantine than its source's reject ratio allows. It stays an open problem, whatever run
+found it, until it is re-admitted (its quarantined rows or file load through the normal path)
+or a person accepts it with a reason (``shopsight quarantine accept``), which is recorded
+with who and when. Only then can a run be green again.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shopsight.contracts.model import load_contract
+from shopsight.ingest.ledger import OPS_SCHEMA
+from shopsight.ingest.warehouse import Warehouse
+
+
+class ProblemError(ValueError):
+    """A problem id that does not name an open problem."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One untrusted file: why, and the command that resolves it."""
+
+    problem_id: str  # the file's ingest id
+    source: str
+    table: str
+    path: str
+    file_dt: str | None
+    kind: str  # file_quarantined | over_reject_ratio
+    reason: str
+    detail: str
+    first_seen_at: str | None
+
+    @property
+    def resolve_command(self) -> str:
+        if self.kind == "file_quarantined":
+            return f"shopsight quarantine readmit {self.problem_id}:file --file FIXED"
+        return f"shopsight quarantine list --source {self.source} --table {self.table}"
+
+    @property
+    def summary(self) -> str:
+        """One line a person can act on."""
+        return f"{self.path}: {self.detail}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "resolve": self.resolve_command}
+
+
+def open_problems(warehouse: Warehouse, max_reject_ratio: float | None = None) -> list[Problem]:
+    """Every untrusted file not yet re-admitted or accepted, oldest first.
+
+    ``max_reject_ratio`` overrides each source's contract ratio (as the ingest step does).
+    """
+    accepted = f"select ingest_id from {OPS_SCHEMA}.accepted_problems"
+    whole = warehouse.query(f"""
+        select l.ingest_id, l.source, l.table_name, l.path, l.file_dt, l.reason, l.message,
+            l.finished_at
+        from {OPS_SCHEMA}.ingest_ledger l
+        inner join {OPS_SCHEMA}.quarantine q on q.quarantine_id = l.ingest_id || ':file'
+        where l.status = 'quarantined' and q.readmitted_in is null
+            and l.ingest_id not in ({accepted})""")
+    partial = warehouse.query(f"""
+        select l.ingest_id, l.source, l.table_name, l.path, l.file_dt, l.rows_read,
+            count(*) as still_rejected, l.finished_at
+        from {OPS_SCHEMA}.ingest_ledger l
+        inner join {OPS_SCHEMA}.quarantine q on q.ingest_id = l.ingest_id
+        where l.status = 'loaded' and q.line_number is not null and q.readmitted_in is null
+            and l.ingest_id not in ({accepted})
+        group by l.ingest_id, l.source, l.table_name, l.path, l.file_dt, l.rows_read,
+            l.finished_at""")
+    problems = [
+        Problem(
+            ingest_id,
+            source,
+            table,
+            path,
+            _text(dt),
+            "file_quarantined",
+            reason,
+            f"quarantined whole ({reason}): {message}",
+            _text(at),
+        )
+        for ingest_id, source, table, path, dt, reason, message, at in whole
+    ]
+    ratios: dict[str, float] = {}
+    for ingest_id, source, table, path, dt, read, rejected, at in partial:
+        if source not in ratios:
+            ratios[source] = (
+                load_contract(source).max_reject_ratio
+                if max_reject_ratio is None
+                else max_reject_ratio
+            )
+        if read and rejected / read > ratios[source]:
+            problems.append(
+                Problem(
+                    ingest_id,
+                    source,
+                    table,
+                    path,
+                    _text(dt),
+                    "over_reject_ratio",
+                    "over_reject_ratio",
+                    f"{rejected} of {read} rows still quarantined "
+                    f"(over the {ratios[source]:.0%} reject ratio)",
+                    _text(at),
+                )
+            )
+    return sorted(problems, key=lambda p: (p.first_seen_at, p.path))
+
+
+def accept_problem(warehouse: Warehouse, problem_id: str, reason: str) -> Problem:
+    """Record that a person accepts an open problem as it is (with who, when and why).
+
+    ``problem_id`` is the file's ingest id, a unique prefix of it, or its ``<id>:file``
+    quarantine id.
+
+    Raises:
+        ProblemError: the id names no open problem, or more than one; the reason is empty.
+    """
+    if not reason.strip():
+        raise ProblemError("say why the problem is accepted (--reason)")
+    wanted = problem_id.removesuffix(":file")
+    matches = [p for p in open_problems(warehouse) if p.problem_id.startswith(wanted)]
+    if not matches:
+        raise ProblemError(
+            f"no open problem with id {problem_id!r} (see `shopsight status` for the open ones)"
+        )
+    if len(matches) > 1:
+        raise ProblemError(f"{problem_id!r} matches {len(matches)} problems: give more of the id")
+    problem = matches[0]
+    with warehouse.transaction():
+        warehouse.execute(
+            f"insert into {OPS_SCHEMA}.accepted_problems "
+            "(ingest_id, path, reason, accepted_by, accepted_at) values (?, ?, ?, ?, ?)",
+            [problem.problem_id, problem.path, reason.strip(), _who(), _now()],
+        )
+    return problem
+
+
+def unalerted(warehouse: Warehouse, problems: list[Problem]) -> list[Problem]:
+    """The problems no alert has named yet."""
+    alerted = {
+        row[0] for row in warehouse.query(f"select ingest_id from {OPS_SCHEMA}.problem_alerts")
+    }
+    return [p for p in problems if p.problem_id not in alerted]
+
+
+def mark_alerted(warehouse: Warehouse, problems: list[Problem]) -> None:
+    """Record that an alert named these problems (so the next run does not repeat it)."""
+    with warehouse.transaction():
+        warehouse.insert_rows(
+            f"{OPS_SCHEMA}.problem_alerts",
+            ["ingest_id", "alerted_at"],
+            [[p.problem_id, _now()] for p in problems],
+        )
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment (a container)
+        return "unknown"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
