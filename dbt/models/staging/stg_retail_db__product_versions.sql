@@ -11,7 +11,8 @@ renamed as (
         {{ to_money('product_price') }} as list_price,
         cast(_file_dt as date) as delivered_on,
         _file_path as delivered_in,
-        _line_number as delivered_at_line
+        _line_number as delivered_at_line,
+        _loaded_at as loaded_at
     from source
 )
 
