@@ -7,8 +7,9 @@ later step, and sometimes a first build before anything landed. After every step
 warehouse built incrementally must equal, row for row, a warehouse that received the same
 files and was rebuilt with ``--full-refresh``.
 
-Both builds of a schedule run in one warehouse file (dbt reparses when the path changes): the incremental table is set aside before the full refresh and put back
-after it, so the next step goes on incrementally from exactly where it was.
+Both builds of a schedule run in one warehouse file (dbt reparses when the path changes):
+the incremental table is set aside before the full refresh and put back after it, so the
+next step goes on incrementally from exactly where it was.
 """
 
 from __future__ import annotations

@@ -12,9 +12,11 @@ from decimal import Decimal
 
 import duckdb
 
-from shopsight.build import run_dbt
+from shopsight.build import build, run_dbt
+from shopsight.ingest.warehouse import connect
+from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
-from built_store import BuiltStore
+from built_store import BuiltStore, build_web_store
 
 
 def _query(store: BuiltStore, sql: str) -> list[tuple]:
@@ -146,3 +148,25 @@ def test_web_shop_is_fresh_and_an_empty_source_is_not(web_store: BuiltStore) -> 
         web_store.warehouse_url, ["source", "freshness", "--select", "source:retail_db"]
     )
     assert not stale.success
+
+
+def test_a_negative_loyalty_score_is_legal_end_to_end(tmp_path) -> None:
+    store = build_web_store(tmp_path, "none", days=2, users=80)
+    refund = {
+        "transaction_id": 999_999,
+        "user_id": 1,
+        "transaction_amount": -5000.25,
+        "is_repeat_purchase": False,
+        "transacted_at": "2024-01-02T12:00:00Z",
+    }
+    store.bucket.write_bytes(
+        "landing/transactions/transactions/dt=2024-01-02/refunds.jsonl",
+        (json.dumps(refund) + "\n").encode(),
+    )
+    warehouse = connect(store.warehouse_url)
+    refresh_loyalty_scores(store.bucket, warehouse)
+    warehouse.close()
+    rebuilt = build(store.warehouse_url, ["dim_users"])
+    assert rebuilt.success, rebuilt.failures
+    [(score,)] = _query(store, "select loyalty_score from web.dim_users where user_id = 1")
+    assert score < 0
