@@ -48,3 +48,14 @@ def build_web_store(folder: Path, faults: str, days: int, users: int) -> BuiltSt
     refresh_loyalty_scores(bucket, warehouse)
     warehouse.close()
     return BuiltStore(bucket, url, generation, build(url))
+
+
+def query(store: BuiltStore, sql: str) -> list[tuple]:
+    """Rows of ``sql`` in the store's DuckDB warehouse."""
+    import duckdb
+
+    connection = duckdb.connect(store.warehouse_url[len("duckdb:///") :])
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()

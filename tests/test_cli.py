@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 
@@ -86,7 +87,11 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
         (["ingest", "--warehouse", "mysql://x"], "must be duckdb:///path or postgresql://"),
         (["ingest", "--bucket", "ftp://x"], "must start with file://, s3:// or memory://"),
         (
-            ["ingest", "--bucket", "memory://b", "--warehouse", "duckdb://", "--table", "invoices"],
+            [
+                "ingest",
+                *("--bucket", "memory://b", "--warehouse", "duckdb://"),
+                *("--source", "retail_db", "--table", "invoices"),
+            ],
             "source 'retail_db' has no table 'invoices'",
         ),
         (
@@ -214,5 +219,62 @@ def test_an_unknown_source_lists_the_known_ones(tmp_path) -> None:
 )
 def test_quarantine_list_refuses_unknown_filters(tmp_path, args, message) -> None:
     where = ["--bucket", f"file://{tmp_path}", "--warehouse", f"duckdb:///{tmp_path}/w.duckdb"]
+    duckdb.connect(str(tmp_path / "w.duckdb")).close()  # an empty warehouse
     refused = shopsight("quarantine", "list", *args, *where)
     assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["quarantine", "list"],
+        ["reconcile", "--from", "2024-01-01", "--to", "2024-01-02"],
+        ["report"],
+    ],
+)
+def test_a_read_command_refuses_a_warehouse_or_bucket_that_does_not_exist(
+    tmp_path, command
+) -> None:
+    (tmp_path / "bucket").mkdir()
+    typo = shopsight(
+        *command,
+        "--bucket",
+        f"file://{tmp_path}/bucket",
+        "--warehouse",
+        f"duckdb:///{tmp_path}/typo.duckdb",
+    )
+    assert typo.returncode == 2 and "does not exist" in typo.stderr, typo.stderr
+    assert not (tmp_path / "typo.duckdb").exists()
+    duckdb.connect(str(tmp_path / "real.duckdb")).close()
+    missing = shopsight(
+        *command,
+        *("--bucket", f"file://{tmp_path}/a/typo"),
+        *("--warehouse", f"duckdb:///{tmp_path}/real.duckdb"),
+    )
+    assert missing.returncode == 2 and "bucket file://" in missing.stderr, missing.stderr
+    assert not (tmp_path / "a").exists()
+
+
+def test_build_on_a_warehouse_without_data_says_so(tmp_path) -> None:
+    wh = tmp_path / "empty.duckdb"
+    duckdb.connect(str(wh)).close()
+    empty = shopsight("build", "--warehouse", f"duckdb:///{wh}")
+    assert empty.returncode == 1 and "holds no loaded data" in empty.stderr
+
+
+def test_report_and_reconcile_refuse_days_without_data(tmp_path) -> None:
+    where = [
+        "--bucket",
+        f"file://{tmp_path}/bucket",
+        "--warehouse",
+        f"duckdb:///{tmp_path}/wh.duckdb",
+    ]
+    shopsight("generate", "retail-db", *where[:2], "--days", "2", "--orders", "100")
+    shopsight("ingest", *where)
+    assert shopsight("build", "--warehouse", where[3]).returncode == 0
+    report = shopsight("report", "--date", "2030-01-01", *where)
+    assert report.returncode == 1 and "no orders or web sessions on 2030-01-01" in report.stderr
+    assert not list((tmp_path / "bucket").glob("reports/dt=2030-01-01/*"))
+    empty = shopsight("reconcile", "--from", "2030-01-01", "--to", "2030-01-02", *where)
+    assert empty.returncode == 1 and "nothing to reconcile" in empty.stderr

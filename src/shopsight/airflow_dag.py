@@ -21,7 +21,7 @@ from typing import Any
 import pendulum
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.providers.standard.sensors.python import PythonSensor
-from airflow.sdk import DAG
+from airflow.sdk import DAG, CronTriggerTimetable
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 
 from shopsight.alerts import failure_alert, send
@@ -197,9 +197,10 @@ def _task(step: Step, settings: Settings, steps: list[Step]) -> Any:
 def build_daily_dag(
     settings: Settings | None = None, steps: list[Step] | None = None, dag_id: str = DAG_ID
 ) -> DAG:
-    """The DAG: 06:00 daily in ``SHOPSIGHT_TIMEZONE``, catchup from
-    ``SHOPSIGHT_SCHEDULE_START``, one run at a time. ``steps`` replaces the daily steps (the
-    failure drills in the tests use it)."""
+    """The DAG: 06:00 daily in ``SHOPSIGHT_TIMEZONE`` (a cron trigger timetable: the run
+    at 06:00 on day D+1 is data day D), one run at a time; catchup from
+    ``SHOPSIGHT_SCHEDULE_START`` only when ``SHOPSIGHT_CATCHUP`` turns it on. ``steps``
+    replaces the daily steps (the failure drills in the tests use it)."""
     settings = settings or Settings()
     steps = steps or DAILY_STEPS
     zone = pendulum.timezone(settings.timezone)
@@ -216,7 +217,7 @@ def build_daily_dag(
     with DAG(
         dag_id,
         description="ShopSight daily run: land, score, build, test, check freshness, report",
-        schedule=SCHEDULE,
+        schedule=CronTriggerTimetable(SCHEDULE, timezone=zone),
         start_date=start,
         catchup=settings.catchup,
         max_active_runs=1,

@@ -34,7 +34,11 @@ class Settings(BaseSettings):
     schedule_start: date = Field(
         date(2024, 1, 1), description="first day the DAG runs for (catchup backfills from it)"
     )
-    catchup: bool = Field(True, description="run missed days when the scheduler catches up")
+    catchup: bool = Field(
+        False,
+        description="run every missed day since SHOPSIGHT_SCHEDULE_START when the DAG is "
+        "turned on (opt-in: each waits for its files)",
+    )
     landing_deadline_minutes: float = Field(
         180, description="how long the daily run waits for the day's files before alerting"
     )

@@ -38,7 +38,8 @@ class StepFailed(RuntimeError):
 
 
 class UntrustedRun(StepFailed):
-    """Untrusted files are open: the run is red until each is re-admitted or accepted."""
+    """Every step ran, but the data is not whole: untrusted files are open (red until each
+    is re-admitted or accepted) or the run's day has orders of unknown revenue."""
 
 
 @dataclass
@@ -115,6 +116,7 @@ def _ingest(source: str) -> Callable[[StepContext, str | None], dict[str, Any]]:
                 source,
                 [table] if table else None,
                 max_reject_ratio=context.settings.max_reject_ratio,
+                until=context.run_date,
             )
         finally:
             warehouse.close()
@@ -133,7 +135,7 @@ def _loyalty(context: StepContext, _: str | None) -> dict[str, Any]:
 
     warehouse = connect(context.settings.warehouse)
     try:
-        report = refresh_loyalty_scores(context.bucket, warehouse)
+        report = refresh_loyalty_scores(context.bucket, warehouse, until=context.run_date)
     finally:
         warehouse.close()
     summary = report.to_json()
@@ -235,7 +237,7 @@ def _report(context: StepContext, _: str | None) -> dict[str, Any]:
         if name.startswith("dbt_") and isinstance(summary, dict):
             for status, count in summary.get("tests", {}).items():
                 tests[status] = tests.get(status, 0) + count
-    report = publish_report(context.settings, context.run_date, tests or None)
+    report = publish_report(context.settings, context.run_date, tests)
     return report.to_json()
 
 
@@ -243,14 +245,20 @@ def _notify(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.alerts import send, success_alert
     from shopsight.ingest.problems import open_problems
     from shopsight.ingest.warehouse import connect
+    from shopsight.report.data import incomplete_days, latest_order_day
 
     warehouse = connect(context.settings.warehouse)
     try:
         problems = open_problems(warehouse, context.settings.max_reject_ratio)
+        day = context.run_date or latest_order_day(warehouse)
+        incomplete = incomplete_days(warehouse, day, day).get(day, []) if day else []
     finally:
         warehouse.close()
+    gaps = f" {day} is incomplete: {'; '.join(incomplete)}." if incomplete else ""
     if problems:
-        raise UntrustedRun(untrusted_message(problems))
+        raise UntrustedRun(untrusted_message(problems) + gaps)
+    if incomplete:
+        raise UntrustedRun(f"the run completed but{gaps}")
     alert = success_alert(
         "shopsight_daily", context.run_id, context.results, time.time() - context.started
     )

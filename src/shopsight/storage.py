@@ -32,7 +32,9 @@ class ObjectInfo:
 class Bucket:
     """A bucket (or a prefix inside one) addressed by URL."""
 
-    def __init__(self, url: str, settings: Settings | None = None) -> None:
+    def __init__(self, url: str, settings: Settings | None = None, create: bool = True) -> None:
+        """Address the bucket at ``url``. With ``create=False`` (commands that only read), a
+        local bucket folder is not created; :meth:`require` then says whether it exists."""
         settings = settings or Settings()
         self.url = url.rstrip("/")
         protocol, _, rest = self.url.partition("://")
@@ -41,10 +43,21 @@ class Bucket:
         self.protocol = protocol
         if protocol == "file":
             self.root = str(Path(rest).resolve())
-            Path(self.root).mkdir(parents=True, exist_ok=True)
+            if create:
+                Path(self.root).mkdir(parents=True, exist_ok=True)
         else:
             self.root = rest if protocol == "s3" else "/" + rest.lstrip("/")
         self.fs: Any = fsspec.filesystem(protocol, **_options(protocol, settings))
+
+    def require(self) -> None:
+        """Raise StorageError if the bucket does not exist (a typo in --bucket)."""
+        if self.protocol == "memory":
+            return
+        root = self.root if self.protocol == "file" else self.root.split("/")[0]
+        if not self.fs.exists(root):
+            raise StorageError(
+                f"bucket {self.url} does not exist: check --bucket or SHOPSIGHT_BUCKET"
+            )
 
     def _path(self, key: str) -> str:
         return f"{self.root}/{key.lstrip('/')}"

@@ -119,5 +119,7 @@ def test_unknown_table_names_the_known_ones() -> None:
 
 
 def test_unknown_source_is_a_contract_error() -> None:
-    with pytest.raises(ContractError, match="no contract for source 'nosuch'"):
+    with pytest.raises(
+        ContractError, match="unknown source 'nosuch'; the sources are: aftership, retail_db"
+    ):
         load_contract("nosuch")

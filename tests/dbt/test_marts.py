@@ -133,19 +133,24 @@ def test_stalled_analysis_agrees_with_the_mart(faulty_store: BuiltStore) -> None
         assert from_lines == from_mart and from_mart
 
 
-def test_price_changes_count_units_at_each_price(faulty_store: BuiltStore) -> None:
+def test_price_changes_count_units_sold_in_each_price_period(faulty_store: BuiltStore) -> None:
     changes = _query(
         faulty_store,
         """
-        select c.product_id, c.changed_on, c.old_price, c.new_price, c.units_sold_at_new_price,
+        with bounded as (
+            select *, lead(changed_on) over (partition by product_id order by changed_on)
+                as next_change
+            from marts.fct_product_price_changes
+        )
+        select c.product_id, c.old_price, c.new_price, c.units_sold_at_new_price,
             (select coalesce(sum(f.quantity), 0) from marts.fct_order_items f
-             where f.product_id = c.product_id and f.order_date >= c.changed_on
-               and f.order_date < coalesce(p.valid_to, date '9999-12-31'))
-        from marts.fct_product_price_changes c
-        inner join marts.dim_products p on c.product_key = p.product_key""",
+             where f.product_id = c.product_id and f.is_net_revenue
+               and f.order_date >= c.changed_on
+               and f.order_date < coalesce(c.next_change, date '9999-12-31'))
+        from bounded c""",
     )
     assert changes
-    for _, _, old, new, units_new, independent in changes:
+    for _, old, new, units_new, independent in changes:
         assert old != new and units_new == independent
 
 

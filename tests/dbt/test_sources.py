@@ -19,7 +19,8 @@ def test_dbt_sources_match_the_contract() -> None:
     for name, table in contract.tables.items():
         assert tables[name] == table.column_names, name
     assert tables["products_history"] == contract.table("products").column_names
-    assert set(tables) - set(contract.tables) == {"products_history"}
+    assert tables["orders_history"] == contract.table("orders").column_names
+    assert set(tables) - set(contract.tables) == {"products_history", "orders_history"}
     assert source["loaded_at_field"] == "_loaded_at"
 
 

@@ -109,3 +109,24 @@ def test_reject_ratio_over_threshold_fails_the_run(bucket, duckdb_warehouse) -> 
     [result] = report.files
     assert (result.rows_loaded, result.rows_rejected) == (2, 1)
     assert result.over_reject_ratio and not report.trusted
+
+
+def test_ingest_until_a_day_loads_only_files_up_to_it(tmp_path) -> None:
+    from datetime import timedelta
+
+    from shopsight.ingest.loader import ingest as load
+    from shopsight.ingest.warehouse import connect as open_warehouse
+
+    from support import START, fresh_bucket, generate_small_store
+
+    bucket = fresh_bucket()
+    generate_small_store(bucket, faults="none", days=4, orders=200)
+    warehouse = open_warehouse(f"duckdb:///{tmp_path}/until.duckdb")
+    second_day = START + timedelta(days=1)
+    load(bucket, warehouse, until=second_day)
+    days = {row[0] for row in warehouse.query("select file_dt from shopsight_ops.ingest_ledger")}
+    assert days == {START, second_day}
+    load(bucket, warehouse)  # the later days load when their run comes
+    (count,) = warehouse.query("select count(distinct file_dt) from shopsight_ops.ingest_ledger")[0]
+    warehouse.close()
+    assert count == 4

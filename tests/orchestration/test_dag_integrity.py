@@ -27,12 +27,22 @@ def test_dag_file_imports_and_matches_the_pipeline(airflow_db) -> None:
     assert set(dag.task_dict) == {step.name for step in DAILY_STEPS}
     for step in DAILY_STEPS:
         assert dag.task_dict[step.name].upstream_task_ids == set(step.upstream), step.name
-    assert dag.max_active_runs == 1 and dag.catchup
+    assert dag.max_active_runs == 1
+    assert not dag.catchup  # turning the DAG on does not queue years of doomed runs
+
     # No cycles: a topological order exists.
     order = graphlib.TopologicalSorter(
         {task_id: task.upstream_task_ids for task_id, task in dag.task_dict.items()}
     )
     assert list(order.static_order())[0] == "wait_for_landing"
+
+
+def test_catchup_is_opt_in_and_the_timetable_is_declared() -> None:
+    from airflow.sdk import CronTriggerTimetable
+
+    assert build_daily_dag(Settings(catchup=True)).catchup
+    timetable = build_daily_dag(Settings()).timetable
+    assert isinstance(timetable, CronTriggerTimetable) and timetable.expression == "0 6 * * *"
 
 
 def test_every_task_has_retries_backoff_timeout_and_the_alert() -> None:

@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -125,7 +125,9 @@ def test_the_page_stands_alone_and_stays_small(published) -> None:
 
 
 def test_the_page_shows_the_figures_of_the_warehouse(published) -> None:
-    settings, report = published
+    settings, latest = published
+    # The store's last day lost its order lines (a truncated file): the day before is whole.
+    report = publish_report(settings, latest.run_date - timedelta(days=1), {"pass": 1})
     connection = duckdb.connect(settings.warehouse[len("duckdb:///") :])
     (last_day_revenue,) = connection.execute(
         "select sum(net_revenue) from marts.fct_orders where order_date = ?", [report.run_date]
@@ -158,3 +160,27 @@ def test_report_command_prints_where_it_wrote(published, tmp_path) -> None:
         [*command[:4], "--date", "2024-13-01"], capture_output=True, text=True, timeout=300
     )
     assert bad.returncode == 2 and "--date '2024-13-01'" in bad.stderr
+
+
+def test_a_day_with_lost_order_lines_is_red_and_incomplete_never_zero(published) -> None:
+    settings, _ = published
+    bucket = Bucket(settings.bucket)
+    (lost,) = [
+        info.key
+        for info in bucket.list("quarantine/retail_db/order_items/")
+        if info.key.endswith(".reason.json")
+    ]
+    day = date.fromisoformat(lost.split("dt=", 1)[1][:10])
+    report = publish_report(settings, day, {"pass": 7})
+    banner = re.search(r"<div class='status status-(\w+)'[^>]*>(.*?)</div>", report.html)
+    assert banner and banner.group(1) == "red"
+    assert f"{day} is incomplete" in banner.group(2) and "truncated_gzip" in banner.group(2)
+    assert "untrusted file: landing/retail_db/order_items/" in banner.group(2)
+    kpi = re.search(r"net revenue, report day<b>(.*?)</b>", report.html)
+    assert kpi and "incomplete" in kpi.group(1)
+    assert "Data tests in this run's build: 7 pass." in report.html
+
+
+def test_a_report_outside_a_run_does_not_borrow_test_counts(published) -> None:
+    _, report = published
+    assert "not run by this command" in report.html

@@ -25,6 +25,7 @@ known as (
         versions.list_price,
         versions.valid_from,
         versions.valid_to,
+        versions.first_delivered_on,
         versions.is_current,
         categories.category_id is null as has_unknown_category,
         false as is_unknown
@@ -46,6 +47,7 @@ unknown_member as (
         cast(null as decimal(18, 2)) as list_price,
         cast('1900-01-01' as date) as valid_from,
         cast(null as date) as valid_to,
+        cast(null as date) as first_delivered_on,
         true as is_current,
         true as has_unknown_category,
         true as is_unknown

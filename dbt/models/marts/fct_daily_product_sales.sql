@@ -20,6 +20,13 @@ daily as (
     group by order_date, product_id
 ),
 
+incomplete_days as (
+    select order_date, count(*) as incomplete_orders
+    from {{ ref('fct_orders') }}
+    where not is_complete
+    group by order_date
+),
+
 run_bounds as (
     {% if var('run_date') -%}
     select cast('{{ var("run_date") }}' as date) as run_date
@@ -91,8 +98,12 @@ final as (
         selling_days_in_lookback,
         {{ dbt.datediff('last_sale_date', 'sales_date', 'day') }} as days_since_last_sale,
         selling_days_in_lookback > {{ var('stalled_min_selling_days') }}
-            and selling_days_in_quiet_window = 0 as is_stalled
+            and selling_days_in_quiet_window = 0 as is_stalled,
+        -- False when some order of the day has unknown revenue (its lines are not whole):
+        -- the day's units and revenue are then a lower bound, not the day's figures.
+        incomplete_days.order_date is null as is_complete_day
     from windowed
+    left join incomplete_days on windowed.sales_date = incomplete_days.order_date
 )
 
 select * from final

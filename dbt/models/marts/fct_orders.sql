@@ -1,6 +1,8 @@
 {#- Grain: one order. Gross order value counts every line; net revenue only orders whose
-    status is not in `revenue_excluded_statuses`. Orders whose lines never arrived are kept
-    with zero lines. -#}
+    status is not in `revenue_excluded_statuses`. An order whose lines are not whole (one is
+    quarantined, or its day's order lines file is quarantined or has not loaded) is
+    incomplete: its units and revenue are unknown (null), never zero, and
+    `incomplete_reason` says why. -#}
 {{ config(indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']])) }}
 
 with orders as (
@@ -21,6 +23,10 @@ customers as (
     select * from {{ ref('dim_customers') }} where not is_unknown
 ),
 
+completeness as (
+    select * from {{ ref('int_order_completeness') }}
+),
+
 final as (
     select
         orders.order_id,
@@ -32,9 +38,17 @@ final as (
         orders.order_status,
         {{ is_net_revenue('orders.order_status') }} as is_net_revenue,
         coalesce(lines.line_count, 0) as line_count,
-        coalesce(lines.units, 0) as units,
-        coalesce(lines.gross_order_value, {{ to_money(0) }}) as gross_order_value,
+        -- What the lines loaded so far add up to, whole or not (the reconciliation's view).
+        coalesce(lines.gross_order_value, {{ to_money(0) }}) as loaded_line_value,
+        completeness.is_complete,
+        completeness.incomplete_reason,
+        case when completeness.is_complete then coalesce(lines.units, 0) end as units,
         case
+            when completeness.is_complete
+                then coalesce(lines.gross_order_value, {{ to_money(0) }})
+        end as gross_order_value,
+        case
+            when not completeness.is_complete then null
             when {{ is_net_revenue('orders.order_status') }}
                 then coalesce(lines.gross_order_value, {{ to_money(0) }})
             else {{ to_money(0) }}
@@ -42,6 +56,7 @@ final as (
     from orders
     left join lines on orders.order_id = lines.order_id
     left join customers on orders.customer_id = customers.customer_id
+    inner join completeness on orders.order_id = completeness.order_id
 )
 
 select * from final

@@ -1,45 +1,119 @@
-{#- Grain: one list-price change of one product. Units are counted on the order lines
-    placed while each price was the list price (the version each fact row points at). -#}
+{#- Grain: one list-price change of one product, between two price periods. A price period
+    is a run of consecutive product versions at the same list price (a rename or a category
+    move is a new version, not a new price). Units count the order lines sold while each
+    price was the list price, with the daily mart's definition of sold (net-revenue lines).
+    Days run from the period's first day (its first delivery, or an earlier first sale) to
+    the next change, or to the run date for the current price. -#}
 with versions as (
     select * from {{ ref('dim_products') }} where not is_unknown
 ),
 
-units_per_version as (
-    select product_key, sum(quantity) as units
+sold as (
+    select
+        product_key,
+        sum(quantity) as units,
+        min(order_date) as first_sale_date
     from {{ ref('fct_order_items') }}
+    where is_net_revenue and order_date is not null
     group by product_key
 ),
 
-paired as (
+run_bounds as (
+    {% if var('run_date') -%}
+    select cast('{{ var("run_date") }}' as date) as run_date
+    {%- else -%}
+    select max(order_date) as run_date from {{ ref('fct_order_items') }}
+    {%- endif %}
+),
+
+marked as (
     select
-        versions.product_id,
-        versions.product_key,
-        lag(versions.product_key) over by_version as previous_product_key,
-        versions.valid_from as changed_on,
-        lag(versions.list_price) over by_version as old_price,
-        versions.list_price as new_price
+        versions.*,
+        case
+            when lag(versions.list_price) over by_version = versions.list_price then 0
+            else 1
+        end as starts_period
     from versions
     window by_version as (partition by versions.product_id order by versions.valid_from)
 ),
 
+numbered as (
+    select
+        *,
+        sum(starts_period) over (
+            partition by product_id order by valid_from rows unbounded preceding
+        ) as period_number
+    from marked
+),
+
+periods as (
+    select
+        numbered.product_id,
+        numbered.period_number,
+        min(numbered.list_price) as price,
+        -- The period's first version: the product as it was when the price arrived.
+        min(case when numbered.starts_period = 1 then numbered.product_key end) as product_key,
+        min(numbered.valid_from) as valid_from,
+        min(numbered.first_delivered_on) as first_delivered_on,
+        min(sold.first_sale_date) as first_sale_date,
+        coalesce(sum(sold.units), 0) as units
+    from numbered
+    left join sold on numbered.product_key = sold.product_key
+    group by numbered.product_id, numbered.period_number
+),
+
+bounded as (
+    select
+        periods.*,
+        case
+            when periods.first_sale_date < periods.first_delivered_on
+                then periods.first_sale_date
+            else periods.first_delivered_on
+        end as started_on,
+        coalesce(
+            lead(periods.valid_from) over by_period,
+            {{ dbt.dateadd('day', 1, 'run_bounds.run_date') }}
+        ) as ended_before
+    from periods
+    cross join run_bounds
+    window by_period as (partition by periods.product_id order by periods.period_number)
+),
+
+measured as (
+    select
+        *,
+        case
+            when ended_before > started_on
+                then {{ dbt.datediff('started_on', 'ended_before', 'day') }}
+            else 0
+        end as days_at_price
+    from bounded
+),
+
 final as (
     select
-        paired.product_id,
-        paired.product_key,
-        paired.changed_on,
-        paired.old_price,
-        paired.new_price,
-        paired.new_price - paired.old_price as price_change,
-        cast(round(100.0 * (paired.new_price - paired.old_price) / paired.old_price, 2)
+        new_period.product_id,
+        new_period.product_key,
+        new_period.valid_from as changed_on,
+        {{ to_money('old_period.price') }} as old_price,
+        {{ to_money('new_period.price') }} as new_price,
+        {{ to_money('new_period.price - old_period.price') }} as price_change,
+        cast(round(100.0 * (new_period.price - old_period.price) / old_period.price, 2)
             as decimal(9, 2)) as change_pct,
-        coalesce(before_change.units, 0) as units_sold_at_old_price,
-        coalesce(after_change.units, 0) as units_sold_at_new_price
-    from paired
-    left join units_per_version as before_change
-        on paired.previous_product_key = before_change.product_key
-    left join units_per_version as after_change
-        on paired.product_key = after_change.product_key
-    where paired.old_price is not null and paired.old_price <> paired.new_price
+        old_period.days_at_price as days_at_old_price,
+        new_period.days_at_price as days_at_new_price,
+        old_period.units as units_sold_at_old_price,
+        new_period.units as units_sold_at_new_price,
+        cast(case when old_period.days_at_price > 0
+            then 1.0 * old_period.units / old_period.days_at_price end as decimal(18, 4))
+            as units_per_day_at_old_price,
+        cast(case when new_period.days_at_price > 0
+            then 1.0 * new_period.units / new_period.days_at_price end as decimal(18, 4))
+            as units_per_day_at_new_price
+    from measured as new_period
+    inner join measured as old_period
+        on new_period.product_id = old_period.product_id
+        and new_period.period_number = old_period.period_number + 1
 )
 
 select * from final

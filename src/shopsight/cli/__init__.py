@@ -6,6 +6,7 @@ Each module registers one command group on the app; importing them is what assem
 from shopsight.cli import (  # noqa: F401
     build,
     contracts,
+    demo,
     docs,
     generate,
     ingest,

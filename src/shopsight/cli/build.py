@@ -11,6 +11,7 @@ from shopsight.build import BuildSummary, build
 from shopsight.cli.app import app
 from shopsight.cli.options import EXPECTED, JsonOption, WarehouseOption
 from shopsight.config import Settings
+from shopsight.ingest.warehouse import connect
 
 
 def run_build(
@@ -41,6 +42,25 @@ def print_build(summary: BuildSummary) -> None:
         )
 
 
+def loaded_files(warehouse_url: str) -> int:
+    """How many files the warehouse's ledger records as loaded (0: none, or no ledger)."""
+    warehouse = connect(warehouse_url, create=False)
+    try:
+        rows = warehouse.query(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'shopsight_ops' and table_name = 'ingest_ledger'"
+        )
+        if not rows[0][0]:
+            return 0
+        return int(
+            warehouse.query(
+                "select count(*) from shopsight_ops.ingest_ledger where status = 'loaded'"
+            )[0][0]
+        )
+    finally:
+        warehouse.close()
+
+
 @app.command("build")
 def build_command(
     select: Annotated[list[str] | None, typer.Option(help="dbt selector (repeatable).")] = None,
@@ -50,10 +70,17 @@ def build_command(
 ) -> None:
     """Build and test the warehouse's star schemas with dbt (`dbt build`).
 
-    Exits 1 if a model fails or a test of severity error fails.
+    Exits 1 if a model fails or a test of severity error fails, and when the warehouse holds
+    no loaded data (a build of empty tables proves nothing).
     """
     settings = Settings().with_overrides(warehouse=warehouse)
     try:
+        if not loaded_files(settings.warehouse):
+            console.fail(
+                f"the warehouse {settings.warehouse} holds no loaded data yet: nothing to "
+                "build (run `shopsight ingest` first)",
+                code=1,
+            )
         summary = run_build(settings.warehouse, select, full_refresh, json_output)
     except EXPECTED as error:
         console.fail(str(error))

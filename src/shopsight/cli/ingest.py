@@ -194,7 +194,7 @@ def status_command(
     Exits 1 while a problem is open.
     """
     try:
-        with open_store(bucket, warehouse) as (settings, _, wh):
+        with open_store(bucket, warehouse, must_exist=True) as (settings, _, wh):
             problems = open_problems(wh, settings.max_reject_ratio)
             rows = table_status(wh)
     except EXPECTED as error:

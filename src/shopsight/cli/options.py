@@ -16,6 +16,7 @@ from shopsight.ingest.ledger import OPS_DDL
 from shopsight.ingest.problems import ProblemError
 from shopsight.ingest.readmit import ReadmitError
 from shopsight.ingest.warehouse import Warehouse, WarehouseError, connect
+from shopsight.report.data import NoReportData
 from shopsight.storage import Bucket, StorageError
 
 BucketOption = Annotated[
@@ -40,17 +41,23 @@ EXPECTED = (
     ReadmitError,
     ProblemError,
     BuildError,
+    NoReportData,
 )
 
 
 @contextmanager
 def open_store(
-    bucket: str | None, warehouse: str | None
+    bucket: str | None, warehouse: str | None, must_exist: bool = False
 ) -> Iterator[tuple[Settings, Bucket, Warehouse]]:
     """Settings with the flags applied, the bucket, and the warehouse (ops tables ready);
-    the warehouse is closed on the way out, whatever happens."""
+    the warehouse is closed on the way out, whatever happens. ``must_exist`` (commands that
+    only read) refuses a warehouse, or a --bucket given, that does not exist instead of
+    creating it (the default bucket is then not created either)."""
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
-    target, wh = Bucket(settings.bucket, settings), connect(settings.warehouse)
+    target = Bucket(settings.bucket, settings, create=not must_exist)
+    if must_exist and bucket is not None:
+        target.require()
+    wh = connect(settings.warehouse, create=not must_exist)
     try:
         wh.execute_script(OPS_DDL)
         yield settings, target, wh

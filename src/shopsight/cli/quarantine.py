@@ -28,7 +28,7 @@ def quarantine_list(
     """List quarantined rows and files with file, line, column and reason."""
     try:
         check_filters(source, table)
-        with open_store(bucket, warehouse) as (_, _, wh):
+        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             if reason:
                 check_reason(wh, reason)
             rows = list_quarantine(wh, all_rows, table, reason, source)
@@ -53,7 +53,7 @@ def quarantine_show(
 ) -> None:
     """Show quarantined rows in full, with the raw line as delivered."""
     try:
-        with open_store(bucket, warehouse) as (_, _, wh):
+        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             rows = find_quarantined(wh, ids)
     except EXPECTED as error:
         console.fail(str(error))
@@ -126,7 +126,7 @@ def quarantine_accept(
     when the data is known to be lost or wrong at the source.
     """
     try:
-        with open_store(bucket, warehouse) as (_, _, wh):
+        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             problem = accept_problem(wh, problem_id, reason)
     except EXPECTED as error:
         console.fail(str(error))

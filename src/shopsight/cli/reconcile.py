@@ -94,14 +94,16 @@ def reconcile_command(
     time zone; the warehouse (marts.fct_orders) counts net revenue by UTC day. Every order's
     difference is classified (excluded statuses, day boundary, not arrived, file not loaded,
     quarantined, duplicates, rounding, unexplained); the causes add up exactly to the gap.
-    Exits 1 when the unexplained remainder exceeds --tolerance: a daily control.
+    Exits 1 when the unexplained remainder exceeds --tolerance (a daily control), when a
+    day of the period is incomplete in the warehouse (orders of unknown revenue: each is
+    named), and when neither side has an order in the period.
     """
     start, end = _day(from_day, "--from"), _day(to_day, "--to")
     if end < start:
         console.fail(f"--to {end} is before --from {start}")
     limit = _tolerance(tolerance) if tolerance is not None else None
     try:
-        with open_store(bucket, warehouse) as (settings, store, wh):
+        with open_store(bucket, warehouse, must_exist=True) as (settings, store, wh):
             limit = settings.reconcile_tolerance if limit is None else limit
             zone = business_timezone or settings.business_timezone
             result = reconcile(wh, start, end, zone, source, store)
@@ -127,7 +129,15 @@ def reconcile_command(
             ["cause", "amount", "orders"],
             summary_rows(result),
         )
-    if abs(result.unexplained) > limit:
+    if result.source_orders == 0 and result.warehouse_orders == 0:
+        console.fail(
+            f"no orders from {start} to {end} in the sales system or the warehouse: "
+            "nothing to reconcile",
+            code=1,
+        )
+    for line in result.incomplete_days():
+        console.err.print(f"incomplete day {line}", highlight=False, soft_wrap=True)
+    if abs(result.unexplained) > limit or result.incomplete:
         raise typer.Exit(1)
 
 

@@ -13,6 +13,7 @@ from shopsight.cli.app import app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption
 from shopsight.config import Settings
 from shopsight.report import publish_report
+from shopsight.report.data import NoReportData
 
 
 @app.command("report")
@@ -40,6 +41,8 @@ def report_command(
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     try:
         report = publish_report(settings, run_date)
+    except NoReportData as error:
+        console.fail(str(error), code=1)
     except EXPECTED as error:
         console.fail(str(error))
     summary = report.to_json()

@@ -141,7 +141,8 @@ def simulate_command(
     Reads the shipped lines from web.fct_order_items (run `shopsight run` first); each gets
     a tag progression with failed attempts, pickups, exceptions and expiries now and then,
     delivered with duplicates and out of order as AfterShip's retries would. Signs with the
-    first secret of SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET.
+    first secret of SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET. Exits 1 when there is nothing to
+    send or an event was not acknowledged.
     """
     from shopsight.tracking.simulate import (
         delivery_order,
@@ -163,6 +164,8 @@ def simulate_command(
     except EXPECTED as error:
         console.fail(str(error))
     events = delivery_order(tracking_events(shipped_lines(rows), seed), seed)
+    if not events:
+        console.fail("no shipped order lines in web.fct_order_items: nothing to send", code=1)
     with console.progress_bar("sending webhooks", json_output) as bar:
         task = bar.add_task("events", total=len(events))
         report = send_events(
@@ -170,11 +173,13 @@ def simulate_command(
         )
     if json_output:
         console.print_json(report.__dict__)
-        return
-    console.out.print(
-        f"sent {report.sent} events in {report.seconds} s: {report.acknowledged} acknowledged, "
-        f"{report.failed} failed"
-    )
+    else:
+        console.out.print(
+            f"sent {report.sent} events in {report.seconds} s: {report.acknowledged} "
+            f"acknowledged, {report.failed} failed"
+        )
+    if report.failed:
+        raise typer.Exit(1)  # an event the receiver did not acknowledge was not delivered
 
 
 @tracking_app.command("load")

@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -81,8 +81,10 @@ def ingest(
     max_reject_ratio: float | None = None,
     on_plan: Callable[[int], None] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    until: date | None = None,
 ) -> IngestReport:
-    """Load every new landed file of ``source`` (optionally only ``tables``).
+    """Load every new landed file of ``source`` (optionally only ``tables``; with ``until``,
+    only files of days up to that one, so a backfill of a day loads what that day had).
 
     Returns the report; it is not ``trusted`` when a file was quarantined whole or went over
     the reject ratio (the contract's, unless ``max_reject_ratio`` is given).
@@ -92,6 +94,9 @@ def ingest(
     ratio = contract.max_reject_ratio if max_reject_ratio is None else max_reject_ratio
     report = IngestReport(run_id=uuid.uuid4().hex[:16])
     pending = list_new_files(bucket, warehouse, contract, tables, verify)
+    if until is not None:
+        last = until.isoformat()
+        pending = [f for f in pending if f.file_dt is None or f.file_dt <= last]
     if on_plan:
         on_plan(len(pending))
     for batch in _batches(pending, list(contract.tables)):

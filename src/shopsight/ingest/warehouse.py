@@ -170,15 +170,24 @@ class PostgresWarehouse(Warehouse):
         os.rmdir(self._spool)
 
 
-def connect(url: str) -> Warehouse:
+def connect(url: str, create: bool = True) -> Warehouse:
     """Open the warehouse at ``duckdb:///path`` or ``postgresql://user@host:port/db``.
+
+    With ``create=False`` (commands that only read), a DuckDB file that does not exist is an
+    error instead of a new empty warehouse.
 
     Raises:
         WarehouseError: the URL has another scheme or the warehouse cannot be opened.
     """
     if url.startswith("duckdb://"):
         path = url[len("duckdb://") :]
-        return DuckDBWarehouse(path[1:] if path.startswith("/./") else path or ":memory:")
+        path = path[1:] if path.startswith("/./") else path or ":memory:"
+        if not create and path != ":memory:" and not Path(path).exists():
+            raise WarehouseError(
+                f"warehouse {url} does not exist: check --warehouse or SHOPSIGHT_WAREHOUSE "
+                "(`shopsight ingest` creates it)"
+            )
+        return DuckDBWarehouse(path)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresWarehouse(url)
     raise WarehouseError(

@@ -157,7 +157,17 @@ def draft_email(result: Reconciliation, today: date, sender: str = "The data tea
         f"through every order, and the difference comes from these reasons:",
     ]
     reasons = [text for _, text in _explanations(result)]
+    incomplete = result.incomplete_days()
     closing = [
+        *(
+            [
+                "Some days are not complete on our side yet, so their revenue is shown as "
+                "unknown rather than as zero: " + "; ".join(incomplete) + ". We will send "
+                "the corrected figures as soon as the missing data is loaded."
+            ]
+            if incomplete
+            else []
+        ),
         remainder,
         "Both figures are correct for what they measure; they measure different things. "
         "Here is what we propose:",

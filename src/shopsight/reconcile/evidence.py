@@ -42,6 +42,8 @@ class Evidence:
     quarantined_days: dict[date, str] = field(default_factory=dict)  # file day → reason
     waiting: dict[int, set[date]] = field(default_factory=dict)  # order id → unloaded file days
     last_delivered: date | None = None  # latest day with a loaded orders file
+    # Orders in the marts whose lines are not whole: order id → (ordered_at, reason).
+    incomplete: dict[int, tuple[datetime, str]] = field(default_factory=dict)
 
 
 def gather_evidence(warehouse: Warehouse, bucket: Bucket | None) -> Evidence:
@@ -56,13 +58,22 @@ def gather_evidence(warehouse: Warehouse, bucket: Bucket | None) -> Evidence:
 
 def read_orders(warehouse: Warehouse, evidence: Evidence, low: datetime, high: datetime) -> None:
     """Replace the evidence's marts and landed orders with those placed in ``[low, high)``."""
+    # An incomplete order's revenue is unknown in the marts; the reconciliation compares what
+    # its loaded lines add up to, and the causes (the quarantine, the file) explain the rest.
+    rows = warehouse.query(
+        "select order_id, ordered_at, loaded_line_value, "
+        "case when is_net_revenue then loaded_line_value else 0 end, order_status, "
+        "incomplete_reason from marts.fct_orders where ordered_at >= ? and ordered_at < ?",
+        [low, high],
+    )
     evidence.marts = {
         int(order_id): MartOrder(ordered_at, Decimal(gross), Decimal(net), str(status))
-        for order_id, ordered_at, gross, net, status in warehouse.query(
-            "select order_id, ordered_at, gross_order_value, net_revenue, order_status "
-            "from marts.fct_orders where ordered_at >= ? and ordered_at < ?",
-            [low, high],
-        )
+        for order_id, ordered_at, gross, net, status, _ in rows
+    }
+    evidence.incomplete = {
+        int(order_id): (ordered_at, str(reason))
+        for order_id, ordered_at, _, _, _, reason in rows
+        if reason is not None
     }
     evidence.landed = {
         int(order_id)

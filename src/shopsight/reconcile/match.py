@@ -73,8 +73,19 @@ def reconcile(
         high = datetime.combine(last + timedelta(days=3), datetime.min.time())
         read_orders(warehouse, evidence, low, high)
         _match_chunk(result, sales.orders(low, high), evidence, first, last, zone)
+        _note_incomplete(result, evidence, first, last, zone)
         first = last + timedelta(days=1)
     return result
+
+
+def _note_incomplete(
+    result: Reconciliation, evidence: Evidence, first: date, last: date, zone: ZoneInfo
+) -> None:
+    """Name the business days of this chunk that hold orders of unknown revenue."""
+    for ordered_at, reason in evidence.incomplete.values():
+        day = ordered_at.replace(tzinfo=UTC).astimezone(zone).date()
+        if first <= day <= last:
+            result.note_incomplete(day, reason)
 
 
 def _match_chunk(

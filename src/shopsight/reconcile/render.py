@@ -76,6 +76,13 @@ def to_markdown(result: Reconciliation) -> str:
         f"Days are {result.business_timezone} days for the sales system and UTC days for the "
         f"warehouse. Unexplained: {money(result.unexplained)}.",
         "",
+        *(
+            ["## Incomplete days (revenue unknown, not zero)", ""]
+            + [f"- {line}" for line in result.incomplete_days()]
+            + [""]
+            if result.incomplete
+            else []
+        ),
         "## By cause",
         "",
         *table(["cause", "amount", "orders"], summary_rows(result)),
@@ -113,7 +120,14 @@ def to_html(result: Reconciliation) -> str:
         f"<h1>{escape(title(result))}</h1>"
         f"<p>Days are {escape(result.business_timezone)} days for the sales system and UTC days "
         f"for the warehouse. Unexplained: <b>{money(result.unexplained)}</b>.</p>"
-        f"<h2>By cause</h2>{table(['cause', 'amount', 'orders'], summary_rows(result))}"
+        + (
+            "<h2>Incomplete days (revenue unknown, not zero)</h2><ul>"
+            + "".join(f"<li>{escape(line)}</li>" for line in result.incomplete_days())
+            + "</ul>"
+            if result.incomplete
+            else ""
+        )
+        + f"<h2>By cause</h2>{table(['cause', 'amount', 'orders'], summary_rows(result))}"
         f"<h2>By day</h2>{table(*day_rows(result))}"
         f"<h2>Orders per cause</h2>{drill}</body></html>\n"
     )

@@ -61,6 +61,22 @@ class Reconciliation:
     daily_warehouse: dict[date, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     causes: dict[tuple[date, str], Decimal] = field(default_factory=dict)
     orders: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    # Days whose warehouse numbers are not whole: day → reason → orders of unknown revenue.
+    incomplete: dict[date, dict[str, int]] = field(default_factory=dict)
+
+    def note_incomplete(self, day: date, reason: str) -> None:
+        """Count one order of ``day`` whose revenue the warehouse cannot know yet."""
+        reasons = self.incomplete.setdefault(day, {})
+        reasons[reason] = reasons.get(reason, 0) + 1
+
+    def incomplete_days(self) -> list[str]:
+        """One line per incomplete day: how many orders, and why."""
+        return [
+            f"{day.isoformat()}: {sum(reasons.values()):,} orders of unknown revenue ("
+            + "; ".join(f"{n:,} {reason}" for reason, n in sorted(reasons.items()))
+            + ")"
+            for day, reasons in sorted(self.incomplete.items())
+        ]
 
     def add(self, day: date, cause: str, amount: Decimal, order_id: int) -> None:
         """Attribute ``amount`` of the gap on ``day`` to ``cause`` (zero amounts are dropped)."""
@@ -106,6 +122,9 @@ class Reconciliation:
             "warehouse_orders": self.warehouse_orders,
             "gap": str(self.gap),
             "unexplained": str(self.unexplained),
+            "incomplete_days": {
+                day.isoformat(): reasons for day, reasons in sorted(self.incomplete.items())
+            },
             "causes": {
                 cause: {"amount": str(amount), "orders": len(self.orders[cause])}
                 for cause, amount in self.by_cause().items()

@@ -33,7 +33,34 @@ class ReportData:
     quarantined: dict[date, dict[str, int]] = field(default_factory=dict)  # day → reason → rows
     delivery_states: list[tuple[str, int]] = field(default_factory=list)
     tracking_latest: datetime | None = None
-    tests: dict[str, int] = field(default_factory=dict)
+    # This run's dbt test outcomes by status; None when this run built nothing.
+    tests: dict[str, int] | None = None
+    # Days whose orders are not whole: day → "N orders: reason" lines.
+    incomplete: dict[date, list[str]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # untrusted files, one line each
+
+    @property
+    def status(self) -> tuple[str, list[str]]:
+        """green / amber / red, and why: red while a file is untrusted, the report day is
+        incomplete or a test failed; amber for warnings and earlier incomplete days."""
+        tests = self.tests or {}
+        red = [f"untrusted file: {p}" for p in self.problems]
+        red += [
+            f"{self.run_date} is incomplete: {r}" for r in self.incomplete.get(self.run_date, [])
+        ]
+        if tests.get("fail", 0) + tests.get("error", 0):
+            red.append(f"{tests.get('fail', 0) + tests.get('error', 0)} data tests failed")
+        amber = [
+            f"{day} is incomplete: {r}"
+            for day, reasons in sorted(self.incomplete.items())
+            if day != self.run_date
+            for r in reasons
+        ]
+        if tests.get("warn", 0):
+            amber.append(f"{tests['warn']} data tests warn")
+        if red:
+            return "red", red + amber
+        return ("amber", amber) if amber else ("green", [])
 
 
 def latest_order_day(warehouse: Warehouse) -> date | None:
@@ -42,10 +69,45 @@ def latest_order_day(warehouse: Warehouse) -> date | None:
     return rows[0][0] if rows and rows[0][0] else None
 
 
-def gather_report_data(warehouse: Warehouse, run_date: date, tests: dict[str, int]) -> ReportData:
+class NoReportData(ValueError):
+    """The report day has neither orders nor web sessions in the warehouse."""
+
+
+def has_data(warehouse: Warehouse, day: date) -> bool:
+    """Whether ``day`` has orders or web sessions in the marts."""
+    for sql in (
+        "select count(*) from marts.fct_orders where order_date = ?",
+        "select count(*) from web.fct_funnel_daily where session_date = ?",
+    ):
+        rows = _query(warehouse, sql, [day])
+        if rows and rows[0][0]:
+            return True
+    return False
+
+
+def incomplete_days(warehouse: Warehouse, first: date, last: date) -> dict[date, list[str]]:
+    """Days from ``first`` to ``last`` with orders of unknown revenue: day → one line per
+    reason ("278 orders of unknown revenue (order lines file quarantined: truncated_gzip)")."""
+    days: dict[date, list[str]] = defaultdict(list)
+    for day, reason, orders in _query(
+        warehouse,
+        "select order_date, incomplete_reason, count(*) from marts.fct_orders "
+        "where not is_complete and order_date between ? and ? group by 1, 2 order by 1, 2",
+        [first, last],
+    ):
+        days[day].append(f"{int(orders):,} orders of unknown revenue ({reason})")
+    return dict(days)
+
+
+def gather_report_data(
+    warehouse: Warehouse,
+    run_date: date,
+    tests: dict[str, int] | None,
+    problems: list[str] | None = None,
+) -> ReportData:
     """The report's figures for the ``HISTORY_DAYS`` days up to ``run_date``."""
     first = run_date - timedelta(days=HISTORY_DAYS - 1)
-    data = ReportData(run_date, tests=tests)
+    data = ReportData(run_date, tests=tests, problems=problems or [])
     data.revenue = [
         (day, Decimal(net or 0), int(units or 0))
         for day, net, units in _query(
@@ -56,6 +118,7 @@ def gather_report_data(warehouse: Warehouse, run_date: date, tests: dict[str, in
             [first, run_date],
         )
     ]
+    data.incomplete = incomplete_days(warehouse, first, run_date)
     data.funnel = [
         (str(source), int(a), int(b), int(c), int(d))
         for source, a, b, c, d in _query(

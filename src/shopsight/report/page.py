@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from html import escape
 
@@ -42,7 +42,15 @@ STYLE = (
     "padding:.25em .7em;text-align:right;vertical-align:middle}td:first-child,th:first-child"
     "{text-align:left}.bad{color:#b00020;font-weight:bold}.good{color:#1b7f3b;font-weight:bold}"
     ".empty{color:#777;font-style:italic}"
+    ".status{padding:.8em 2em;font-weight:bold}.status ul{margin:.3em 0;font-weight:normal}"
+    ".status-green{background:#e3f4e8;color:#1b5e2f}.status-amber{background:#fff4d6;"
+    "color:#7a5200}.status-red{background:#fde2e4;color:#8a0016}"
 )
+STATUS_WORDS = {
+    "green": "Green: every file is trusted, every day complete, every test passed.",
+    "amber": "Amber: the numbers stand, with warnings.",
+    "red": "Red: do not trust these numbers as they stand.",
+}
 
 
 def render_page(
@@ -64,7 +72,17 @@ def render_page(
         f"<title>ShopSight daily report {data.run_date}</title><style>{STYLE}</style></head>"
         f"<body><header><h1>ShopSight daily report: {data.run_date:%A %-d %B %Y}</h1>"
         f"<div>generated {generated_at:%Y-%m-%d %H:%M} UTC</div></header>"
-        f"<main>{''.join(sections)}</main></body></html>\n"
+        f"{_status(data)}<main>{''.join(sections)}</main></body></html>\n"
+    )
+
+
+def _status(data: ReportData) -> str:
+    """The banner: green, amber or red, naming each untrusted file and incomplete day."""
+    colour, reasons = data.status
+    items = "".join(f"<li>{escape(reason)}</li>" for reason in reasons)
+    return (
+        f"<div class='status status-{colour}' data-status='{colour}'>"
+        f"{escape(STATUS_WORDS[colour])}{f'<ul>{items}</ul>' if items else ''}</div>"
     )
 
 
@@ -79,16 +97,32 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def _kpis(data: ReportData, reconciliation: Reconciliation | None) -> str:
-    last = data.revenue[-1] if data.revenue else None
-    week = sum((net for _, net, _ in data.revenue[-7:]), Decimal(0))
-    failed = data.tests.get("fail", 0) + data.tests.get("error", 0)
+    last = next((row for row in data.revenue if row[0] == data.run_date), None)
+    week_days = {data.run_date - timedelta(days=i) for i in range(7)}
+    week = sum((net for day, net, _ in data.revenue if day in week_days), Decimal(0))
+    incomplete = "<span class='bad'>incomplete</span>"
     boxes = [
-        ("net revenue, last day", money(last[1]) if last else "–"),
-        ("net revenue, last 7 days", money(week)),
-        ("units, last day", f"{last[2]:,}" if last else "–"),
-        ("tests passed", f"{data.tests.get('pass', 0):,}"),
-        ("tests failed", f"<span class='{'bad' if failed else 'good'}'>{failed:,}</span>"),
+        (
+            "net revenue, report day",
+            incomplete if data.run_date in data.incomplete else money(last[1]) if last else "–",
+        ),
+        (
+            "net revenue, last 7 days",
+            incomplete if week_days & set(data.incomplete) else money(week),
+        ),
+        (
+            "units, report day",
+            incomplete if data.run_date in data.incomplete else f"{last[2]:,}" if last else "–",
+        ),
     ]
+    if data.tests is None:
+        boxes.append(("data tests", "not run by this command"))
+    else:
+        failed = data.tests.get("fail", 0) + data.tests.get("error", 0)
+        boxes += [
+            ("tests passed", f"{data.tests.get('pass', 0):,}"),
+            ("tests failed", f"<span class='{'bad' if failed else 'good'}'>{failed:,}</span>"),
+        ]
     if reconciliation is not None:
         unexplained = reconciliation.unexplained
         css = "bad" if abs(unexplained) >= Decimal("0.01") else "good"
@@ -198,12 +232,17 @@ def _pipeline(data: ReportData) -> str:
         ],
         "rows quarantined by reason",
     )
-    tests = ", ".join(f"{count:,} {status}" for status, count in sorted(data.tests.items()))
+    tests = (
+        "not run by this command (the daily run reports its own build)"
+        if data.tests is None
+        else ", ".join(f"{count:,} {status}" for status, count in sorted(data.tests.items()))
+        or "none ran"
+    )
     return _section(
         "Pipeline health",
         f"<p>Files per day (by the day they cover):</p>{files}"
         f"<p>Rows kept aside in the quarantine, by reason:</p>{quarantined}"
-        f"<p>Data tests in the latest build: {escape(tests) or 'none recorded'}.</p>",
+        f"<p>Data tests in this run's build: {escape(tests)}.</p>",
     )
 
 

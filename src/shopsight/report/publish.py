@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shopsight.build import DBT_PROJECT_DIR
 from shopsight.config import Settings
+from shopsight.ingest.problems import open_problems
 from shopsight.ingest.warehouse import connect
 from shopsight.reconcile import reconcile
-from shopsight.report.data import gather_report_data, latest_order_day
+from shopsight.report.data import NoReportData, gather_report_data, has_data, latest_order_day
 from shopsight.report.page import render_page
 from shopsight.storage import Bucket
 
@@ -39,32 +38,31 @@ def report_key(run_date: date) -> str:
     return f"reports/dt={run_date.isoformat()}/shopsight-report.html"
 
 
-def last_test_results() -> dict[str, int]:
-    """Test outcomes of the last dbt invocation (its run_results.json), by status."""
-    path = DBT_PROJECT_DIR / "target" / "run_results.json"
-    if not path.exists():
-        return {}
-    counts: dict[str, int] = {}
-    for node in json.loads(path.read_text()).get("results", []):
-        if node["unique_id"].split(".", 1)[0] in ("test", "unit_test"):
-            counts[node["status"]] = counts.get(node["status"], 0) + 1
-    return counts
-
-
 def publish_report(
     settings: Settings, run_date: date | None = None, tests: dict[str, int] | None = None
 ) -> PublishedReport:
     """Render the report for ``run_date`` (default: the last day with orders) and store it.
 
+    ``tests`` are this run's dbt test outcomes (None: this run built nothing, and the page
+    says so rather than showing another build's counts).
+
     Raises:
+        NoReportData: the day has no orders and no web sessions (nothing is written).
         WarehouseError, StorageError: the warehouse or the bucket cannot be used.
     """
-    bucket = Bucket(settings.bucket, settings)
-    warehouse = connect(settings.warehouse)
+    bucket = Bucket(settings.bucket, settings, create=False)
+    bucket.require()  # the report is written into it: a typo must not make a new one
+    warehouse = connect(settings.warehouse, create=False)
     try:
         last_day = latest_order_day(warehouse)  # None: the retail star has no orders yet
         day = run_date or last_day or datetime.now(UTC).date()
-        data = gather_report_data(warehouse, day, last_test_results() if tests is None else tests)
+        if not has_data(warehouse, day):
+            latest = f"the last day with orders is {last_day}" if last_day else "no orders yet"
+            raise NoReportData(
+                f"no orders or web sessions on {day} in the warehouse ({latest}): no report written"
+            )
+        problems = [p.summary for p in open_problems(warehouse, settings.max_reject_ratio)]
+        data = gather_report_data(warehouse, day, tests, problems)
         reconciliation = None
         if last_day is not None:
             first = day - timedelta(days=RECONCILE_DAYS - 1)

@@ -11,6 +11,7 @@ scored: nothing is written, so a rerun changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pyarrow as pa
@@ -55,10 +56,17 @@ class LoyaltyReport:
 
 
 def refresh_loyalty_scores(
-    bucket: Bucket, warehouse: Warehouse, on_plan: Any = None, on_file: Any = None
+    bucket: Bucket,
+    warehouse: Warehouse,
+    on_plan: Any = None,
+    on_file: Any = None,
+    until: date | None = None,
 ) -> LoyaltyReport:
-    """Ingest new transaction files; rescore all users if the accepted transactions changed."""
-    report = ingest(bucket, warehouse, "transactions", on_plan=on_plan, on_file=on_file)
+    """Ingest new transaction files (of days up to ``until``, when given); rescore all users
+    if the accepted transactions changed."""
+    report = ingest(
+        bucket, warehouse, "transactions", on_plan=on_plan, on_file=on_file, until=until
+    )
     ensure_scores_table(warehouse)
     state = warehouse.query(FINGERPRINT_SQL)[0]
     fingerprint, transactions = repr(state), int(state[0])

@@ -1,0 +1,62 @@
+"""`shopsight generate check-demo`: did ShopSight catch every injected fault as predicted?"""
+
+from __future__ import annotations
+
+import typer
+
+from shopsight import console
+from shopsight.cli.app import generate_app
+from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
+from shopsight.demo import check_demo
+
+
+@generate_app.command("check-demo")
+def check_demo_command(
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Check the demo's story after a run: each fault the generator injected (its
+    manifests) was caught exactly as predicted. Lists the untrusted files left open, each
+    with the command that resolves it, and the reports written.
+
+    Exits 0 when every fault was caught as predicted (the daily run itself stays red while
+    files are untrusted, as it should), 1 otherwise.
+    """
+    try:
+        with open_store(bucket, warehouse, must_exist=True) as (_, target, wh):
+            check = check_demo(target, wh)
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json(check.to_json())
+    else:
+        _print(check, target.url)
+    if not check.caught:
+        raise typer.Exit(1)
+
+
+def _print(check, bucket_url: str) -> None:  # noqa: ANN001 - a DemoCheck
+    say = console.out.print
+    if check.caught:
+        say(f"The demo caught all {check.faults} injected faults exactly as its manifests say.")
+    else:
+        say(f"{len(check.missed)} of {check.faults} injected faults were not caught as predicted:")
+        for line in check.missed:
+            say(f"  {line}", highlight=False, soft_wrap=True)
+    if check.problems:
+        say(
+            f"{len(check.problems)} files stay untrusted, so `shopsight run` stays red until "
+            "each is resolved:"
+        )
+        for problem in check.problems:
+            say(f"  {problem.summary}", highlight=False, soft_wrap=True)
+            say(f"    resolve: {problem.resolve_command}", highlight=False, soft_wrap=True)
+            say(
+                f"    or accept: shopsight quarantine accept {problem.problem_id[:12]} "
+                '--reason "..."',
+                highlight=False,
+                soft_wrap=True,
+            )
+    for key in check.reports[-1:]:
+        say(f"Latest report: {bucket_url}/{key}", highlight=False, soft_wrap=True)
