@@ -178,6 +178,8 @@ def test_a_day_with_lost_order_lines_is_red_and_incomplete_never_zero(published)
     assert "untrusted file: landing/retail_db/order_items/" in banner.group(2)
     kpi = re.search(r"net revenue, report day<b>(.*?)</b>", report.html)
     assert kpi and "incomplete" in kpi.group(1)
+    # The revenue line breaks at that day with a mark, instead of dropping to zero.
+    assert f"data-incomplete='{day:%d %b}'" in report.html
     assert "Data tests in this run's build: 7 pass." in report.html
 
 

@@ -44,10 +44,14 @@ def _brief(outcome: StepOutcome) -> str:
     if outcome.name == "loyalty":
         return f"{summary['users']:,} users scored, rescored={summary['rescored']}"
     if outcome.name == "reconcile" and "gap" in summary:
+        incomplete = "; ".join(
+            f"{day} incomplete: {', '.join(f'{n} {why}' for why, n in reasons.items())}"
+            for day, reasons in summary.get("incomplete_days", {}).items()
+        )
         return (
             f"{summary['from']}: gap {Decimal(summary['gap']):,.2f} in "
             f"{len(summary['causes'])} causes, unexplained {Decimal(summary['unexplained']):,.2f}"
-        )
+        ) + (f"; {incomplete}" if incomplete else "")
     if outcome.name == "report":
         return f"{summary['url']} ({summary['size_bytes']:,} bytes)"
     return str(summary.get("message") or summary.get("sources") or summary.get("day") or "")

@@ -31,17 +31,19 @@ def _svg(width: int, height: int, body: str, label: str) -> str:
 
 def line_chart(
     labels: Sequence[str],
-    series: Sequence[tuple[str, str, Sequence[float]]],
+    series: Sequence[tuple[str, str, Sequence[float | None]]],
     label: str,
 ) -> str:
     """One or more lines over shared x labels; each series ``(name, colour, values)`` gets its
-    own scale (left axis: the first series), so revenue and units share one chart."""
+    own scale (left axis: the first series), so revenue and units share one chart. A value
+    of None is unknown: the line breaks there and a dashed mark says "incomplete", so an
+    unknown day never reads as a zero."""
     if not labels:
         return _empty(label)
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
     step = plot_w / max(len(labels) - 1, 1)
     parts = []
-    first_top = max(max(series[0][2], default=0), 1e-9)
+    first_top = max(max((v for v in series[0][2] if v is not None), default=0), 1e-9)
     for tick in range(5):
         y = PAD_TOP + plot_h * tick / 4
         parts.append(
@@ -55,16 +57,25 @@ def line_chart(
             f"<text x='{x:.1f}' y='{HEIGHT - 8}' text-anchor='middle' fill='{TEXT}'>"
             f"{escape(labels[index])}</text>"
         )
-    for position, (name, colour, values) in enumerate(series):
-        top = max(max(values, default=0), 1e-9)
-        points = " ".join(
-            f"{PAD_LEFT + i * step:.1f},{PAD_TOP + plot_h * (1 - v / top):.1f}"
-            for i, v in enumerate(values)
-        )
+    unknown = sorted({i for _, _, values in series for i, v in enumerate(values) if v is None})
+    for index in unknown:
+        x = PAD_LEFT + index * step
         parts.append(
-            f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='3' "
-            "stroke-linejoin='round'/>"
+            f"<line x1='{x:.1f}' y1='{PAD_TOP + 14}' x2='{x:.1f}' y2='{HEIGHT - PAD_BOTTOM}' "
+            f"stroke='{TEXT}' stroke-dasharray='4 3' data-incomplete='{escape(labels[index])}'/>"
+            f"<text x='{x - 4:.1f}' y='{PAD_TOP + plot_h / 2:.1f}' text-anchor='end' "
+            f"fill='{TEXT}'>incomplete</text>"
         )
+    for position, (name, colour, values) in enumerate(series):
+        top = max(max((v for v in values if v is not None), default=0), 1e-9)
+        for run in _known_runs(values):
+            points = " ".join(
+                f"{PAD_LEFT + i * step:.1f},{PAD_TOP + plot_h * (1 - v / top):.1f}" for i, v in run
+            )
+            parts.append(
+                f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='3' "
+                "stroke-linejoin='round'/>"
+            )
         legend_x = PAD_LEFT + 10 + position * 190
         parts.append(
             f"<rect x='{legend_x}' y='{PAD_TOP}' width='14' height='10' fill='{colour}'/>"
@@ -72,6 +83,17 @@ def line_chart(
             f"(max {_number(top)})</text>"
         )
     return _svg(WIDTH, HEIGHT, "".join(parts), label)
+
+
+def _known_runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
+    """The stretches of consecutive known values, with their positions."""
+    runs: list[list[tuple[int, float]]] = [[]]
+    for index, value in enumerate(values):
+        if value is None:
+            runs.append([])
+        else:
+            runs[-1].append((index, value))
+    return [run for run in runs if run]
 
 
 def bar_chart(

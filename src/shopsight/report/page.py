@@ -141,12 +141,27 @@ def _revenue(data: ReportData) -> str:
     chart = line_chart(
         labels,
         [
-            ("net revenue", COLOURS["revenue"], [float(net) for _, net, _ in data.revenue]),
-            ("units", COLOURS["units"], [units for _, _, units in data.revenue]),
+            (
+                "net revenue",
+                COLOURS["revenue"],
+                [None if d in data.incomplete else float(net) for d, net, _ in data.revenue],
+            ),
+            (
+                "units",
+                COLOURS["units"],
+                [None if d in data.incomplete else units for d, _, units in data.revenue],
+            ),
         ],
         "net revenue and units per day",
     )
-    return _section("Revenue and units per day (net revenue, UTC days)", chart)
+    gaps = [f"{day:%d %b}" for day, _, _ in data.revenue if day in data.incomplete]
+    note = (
+        f"<p class='bad'>Incomplete, so left out of the lines (not zero): {', '.join(gaps)}. "
+        "The banner above says why.</p>"
+        if gaps
+        else ""
+    )
+    return _section("Revenue and units per day (net revenue, UTC days)", chart + note)
 
 
 def _funnel(data: ReportData) -> str:
