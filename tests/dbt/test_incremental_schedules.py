@@ -103,6 +103,7 @@ def _readmit_corrupted(url: str, bucket: Bucket) -> None:
 store_fix: list[bytes] = []
 
 
+@pytest.mark.timeout(1200)  # a ceiling for slow machines (about 150 s here), not a timing check
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
