@@ -59,3 +59,15 @@ def query(store: BuiltStore, sql: str) -> list[tuple]:
         return connection.execute(sql).fetchall()
     finally:
         connection.close()
+
+
+def copy_warehouse(store: BuiltStore, folder: Path) -> Path:
+    """A copy another process can open (dbt, run in this process, keeps the original open)."""
+    import shutil
+
+    copy = folder / "warehouse.duckdb"
+    original = store.warehouse_url[len("duckdb:///") :]
+    shutil.copy(original, copy)
+    if Path(original + ".wal").exists():  # not checkpointed yet: the WAL holds the marts
+        shutil.copy(original + ".wal", str(copy) + ".wal")
+    return copy

@@ -269,7 +269,7 @@ def untrusted_message(problems: list[Any]) -> str:
     """Why the run is red: every open problem, and where to see how to resolve it."""
     files = "; ".join(p.summary for p in problems)
     return (
-        f"{len(problems)} untrusted file{'s' if len(problems) != 1 else ''} keep the run red "
+        f"{len(problems)} untrusted file{'s keep' if len(problems) != 1 else ' keeps'} the run red "
         f"until each is re-admitted or accepted (`shopsight status` shows the command for "
         f"each): {files}"
     )

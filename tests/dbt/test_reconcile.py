@@ -9,14 +9,12 @@ import gzip
 import io
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -31,7 +29,7 @@ from shopsight.reconcile import reconcile
 from shopsight.reconcile.email import draft_email
 from shopsight.storage import Bucket
 
-from built_store import FIRST_DAY, BuiltStore, build_store
+from built_store import FIRST_DAY, BuiltStore, build_store, copy_warehouse
 
 START, END, ZONE = date(2024, 1, 5), date(2024, 1, 15), "Asia/Singapore"
 EXCLUDED = {"CANCELED", "SUSPECTED_FRAUD"}
@@ -89,18 +87,8 @@ def test_causes_add_up_to_the_gap_and_match_the_files(clean_store: BuiltStore) -
     assert abs(causes.get("rounding", Decimal(0))) < Decimal("0.01")
 
 
-def _copy_warehouse(store: BuiltStore, folder: Path) -> Path:
-    """A copy another process can open (dbt, run in this process, keeps the original open)."""
-    copy = folder / "warehouse.duckdb"
-    original = store.warehouse_url[len("duckdb:///") :]
-    shutil.copy(original, copy)
-    if Path(original + ".wal").exists():  # not checkpointed yet: the WAL holds the marts
-        shutil.copy(original + ".wal", str(copy) + ".wal")
-    return copy
-
-
 def test_an_unexplained_difference_fails_the_control(clean_store: BuiltStore, tmp_path) -> None:
-    copy = _copy_warehouse(clean_store, tmp_path)
+    copy = copy_warehouse(clean_store, tmp_path)
     connection = duckdb.connect(str(copy))
     (order_id,) = connection.execute(
         "select min(order_id) from marts.fct_orders where is_net_revenue "
@@ -316,7 +304,7 @@ def _shopsight(*args: str) -> subprocess.CompletedProcess[str]:
 def test_reports_come_as_markdown_html_json_and_email(late_store, tmp_path) -> None:
     export = tmp_path / "sales.csv"
     generate_sales_report(late_store.bucket, LATE_FROM, LATE_TO, ZONE, export, duplicates=2)
-    warehouse = f"duckdb:///{_copy_warehouse(late_store, tmp_path)}"
+    warehouse = f"duckdb:///{copy_warehouse(late_store, tmp_path)}"
     common = [
         "reconcile", "--from", str(LATE_FROM), "--to", str(LATE_TO), "--source", str(export),
         "--business-timezone", ZONE, "--warehouse", warehouse,
@@ -369,7 +357,7 @@ def test_a_malformed_sales_export_names_file_line_and_column(
     export.write_text("order_id,order_date,order_status,item_count,order_total\n" + rows)
     done = _shopsight(
         "reconcile", "--from", "2024-01-05", "--to", "2024-01-05", "--source", str(export),
-        "--warehouse", f"duckdb:///{_copy_warehouse(late_store, tmp_path)}",
+        "--warehouse", f"duckdb:///{copy_warehouse(late_store, tmp_path)}",
     )  # fmt: skip
     assert done.returncode == 2
     assert expected in " ".join(done.stderr.split())

@@ -16,7 +16,7 @@ from shopsight.build import build, run_dbt
 from shopsight.ingest.warehouse import connect
 from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
-from built_store import BuiltStore, build_web_store
+from built_store import BuiltStore, build_web_store, copy_warehouse
 
 
 def _query(store: BuiltStore, sql: str) -> list[tuple]:
@@ -170,3 +170,31 @@ def test_a_negative_loyalty_score_is_legal_end_to_end(tmp_path) -> None:
     assert rebuilt.success, rebuilt.failures
     [(score,)] = _query(store, "select loyalty_score from web.dim_users where user_id = 1")
     assert score < 0
+
+
+def test_simulating_webhooks_that_all_fail_exits_non_zero(web_store: BuiltStore, tmp_path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "shopsight", "tracking", "simulate", "--json"),
+            *("--url", f"http://127.0.0.1:{port}/webhooks/aftership"),
+            *("--warehouse", f"duckdb:///{copy_warehouse(web_store, tmp_path)}"),
+            *("--duration", "1", "--rate", "20"),
+        ],
+        env={**os.environ, "SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET": "s3cret"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout, done.stderr
+    report = json.loads(done.stdout)
+    assert report["sent"] > 0 and report["failed"] == report["sent"]
+    assert done.returncode == 1
