@@ -57,61 +57,58 @@ def open_problems(warehouse: Warehouse, max_reject_ratio: float | None = None) -
 
     ``max_reject_ratio`` overrides each source's contract ratio (as the ingest step does).
     """
-    accepted = f"select ingest_id from {OPS_SCHEMA}.accepted_problems"
-    whole = warehouse.query(f"""
+    problems = _quarantined_files(warehouse) + _over_ratio_files(warehouse, max_reject_ratio)
+    return sorted(problems, key=lambda p: (p.first_seen_at or "", p.path))
+
+
+_NOT_ACCEPTED = f"l.ingest_id not in (select ingest_id from {OPS_SCHEMA}.accepted_problems)"
+
+
+def _quarantined_files(warehouse: Warehouse) -> list[Problem]:
+    rows = warehouse.query(f"""
         select l.ingest_id, l.source, l.table_name, l.path, l.file_dt, l.reason, l.message,
             l.finished_at
         from {OPS_SCHEMA}.ingest_ledger l
         inner join {OPS_SCHEMA}.quarantine q on q.quarantine_id = l.ingest_id || ':file'
-        where l.status = 'quarantined' and q.readmitted_in is null
-            and l.ingest_id not in ({accepted})""")
-    partial = warehouse.query(f"""
+        where l.status = 'quarantined' and q.readmitted_in is null and {_NOT_ACCEPTED}""")
+    return [
+        Problem(
+            *(ingest_id, source, table, path, _text(dt)),
+            *("file_quarantined", reason, f"quarantined whole ({reason}): {message}"),
+            _text(at),
+        )
+        for ingest_id, source, table, path, dt, reason, message, at in rows
+    ]
+
+
+def _over_ratio_files(warehouse: Warehouse, max_reject_ratio: float | None) -> list[Problem]:
+    rows = warehouse.query(f"""
         select l.ingest_id, l.source, l.table_name, l.path, l.file_dt, l.rows_read,
             count(*) as still_rejected, l.finished_at
         from {OPS_SCHEMA}.ingest_ledger l
         inner join {OPS_SCHEMA}.quarantine q on q.ingest_id = l.ingest_id
         where l.status = 'loaded' and q.line_number is not null and q.readmitted_in is null
-            and l.ingest_id not in ({accepted})
+            and {_NOT_ACCEPTED}
         group by l.ingest_id, l.source, l.table_name, l.path, l.file_dt, l.rows_read,
             l.finished_at""")
-    problems = [
-        Problem(
-            ingest_id,
-            source,
-            table,
-            path,
-            _text(dt),
-            "file_quarantined",
-            reason,
-            f"quarantined whole ({reason}): {message}",
-            _text(at),
-        )
-        for ingest_id, source, table, path, dt, reason, message, at in whole
-    ]
-    ratios: dict[str, float] = {}
-    for ingest_id, source, table, path, dt, read, rejected, at in partial:
+    problems, ratios = [], {}
+    for ingest_id, source, table, path, dt, read, rejected, at in rows:
         if source not in ratios:
-            ratios[source] = (
-                load_contract(source).max_reject_ratio
-                if max_reject_ratio is None
-                else max_reject_ratio
-            )
+            contract_ratio = load_contract(source).max_reject_ratio
+            ratios[source] = contract_ratio if max_reject_ratio is None else max_reject_ratio
         if read and rejected / read > ratios[source]:
+            detail = (
+                f"{rejected} of {read} rows still quarantined "
+                f"(over the {ratios[source]:.0%} reject ratio)"
+            )
             problems.append(
                 Problem(
-                    ingest_id,
-                    source,
-                    table,
-                    path,
-                    _text(dt),
-                    "over_reject_ratio",
-                    "over_reject_ratio",
-                    f"{rejected} of {read} rows still quarantined "
-                    f"(over the {ratios[source]:.0%} reject ratio)",
+                    *(ingest_id, source, table, path, _text(dt)),
+                    *("over_reject_ratio", "over_reject_ratio", detail),
                     _text(at),
                 )
             )
-    return sorted(problems, key=lambda p: (p.first_seen_at, p.path))
+    return problems
 
 
 def accept_problem(warehouse: Warehouse, problem_id: str, reason: str) -> Problem:
