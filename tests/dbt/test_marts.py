@@ -9,21 +9,11 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
 from shopsight.build import DBT_PROJECT_DIR, run_dbt
 
-from built_store import BuiltStore
+from built_store import BuiltStore, query
 
 EXCLUDED = {"CANCELED", "SUSPECTED_FRAUD"}
-
-
-def _query(store: BuiltStore, sql: str) -> list[tuple]:
-    connection = duckdb.connect(store.warehouse_url[len("duckdb:///") :])
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
 
 
 def _latest_rows(store: BuiltStore, table: str) -> dict[str, list[str]]:
@@ -55,7 +45,7 @@ def test_revenue_matches_the_landed_files_to_the_cent(clean_store: BuiltStore) -
         gross[day] += revenue
         if order[3] not in EXCLUDED:
             net[day] += revenue
-    rows = _query(
+    rows = query(
         clean_store,
         """
         select cast(order_date as varchar), sum(gross_order_value), sum(net_revenue)
@@ -67,7 +57,7 @@ def test_revenue_matches_the_landed_files_to_the_cent(clean_store: BuiltStore) -
 
 
 def test_orphans_point_at_unknown_members_and_are_counted(faulty_store: BuiltStore) -> None:
-    unknown_lines = _query(
+    unknown_lines = query(
         faulty_store,
         """
         select f.product_id, count(*) from marts.fct_order_items f
@@ -77,7 +67,7 @@ def test_orphans_point_at_unknown_members_and_are_counted(faulty_store: BuiltSto
     assert (999999, 1) in unknown_lines  # the generator's orphan_product fault
     # Orders whose customer was never delivered (the orphan_customer fault, unless a later
     # status re-delivery of that order fixed it) all point at the unknown customer.
-    missing, pointing = _query(
+    missing, pointing = query(
         faulty_store,
         """
         select
@@ -88,20 +78,20 @@ def test_orphans_point_at_unknown_members_and_are_counted(faulty_store: BuiltSto
         left join retail_db.customers c on o.customer_id = c.customer_id""",
     )[0]
     assert missing == pointing
-    categories = _query(
+    categories = query(
         faulty_store,
         """
         select count(*) from marts.dim_products
         where has_unknown_category and not is_unknown and product_id >= 800000""",
     )
     assert categories == [(1,)]
-    facts = _query(faulty_store, "select count(*) from marts.fct_order_items")
-    items = _query(faulty_store, "select count(*) from retail_db.order_items")
+    facts = query(faulty_store, "select count(*) from marts.fct_order_items")
+    items = query(faulty_store, "select count(*) from retail_db.order_items")
     assert facts == items  # no fact lost to a missing dimension row
 
 
 def test_stalled_analysis_agrees_with_the_mart(faulty_store: BuiltStore) -> None:
-    days = _query(
+    days = query(
         faulty_store,
         """
         select cast(sales_date as varchar) from marts.fct_daily_product_sales
@@ -117,13 +107,13 @@ def test_stalled_analysis_agrees_with_the_mart(faulty_store: BuiltStore) -> None
         sql = (
             Path(DBT_PROJECT_DIR) / "target/compiled/shopsight/analyses/stalled_products.sql"
         ).read_text()
-        from_lines = _query(
+        from_lines = query(
             faulty_store,
             f"""
             select product_id, total_items_sold_to_date, days_with_sales,
                 days_since_sales_ceased from ({sql}) analysis order by product_id""",
         )
-        from_mart = _query(
+        from_mart = query(
             faulty_store,
             f"""
             select product_id, units_to_date, selling_days_in_lookback, days_since_last_sale
@@ -134,7 +124,7 @@ def test_stalled_analysis_agrees_with_the_mart(faulty_store: BuiltStore) -> None
 
 
 def test_price_changes_count_units_sold_in_each_price_period(faulty_store: BuiltStore) -> None:
-    changes = _query(
+    changes = query(
         faulty_store,
         """
         with bounded as (

@@ -10,21 +10,11 @@ import json
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-import duckdb
-
 from shopsight.build import build, run_dbt
 from shopsight.ingest.warehouse import connect
 from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
-from built_store import BuiltStore, build_web_store, copy_warehouse
-
-
-def _query(store: BuiltStore, sql: str) -> list[tuple]:
-    connection = duckdb.connect(store.warehouse_url[len("duckdb:///") :])
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+from built_store import BuiltStore, build_web_store, copy_warehouse, query
 
 
 def _rows(store: BuiltStore, table: str) -> list[dict[str, str]]:
@@ -63,7 +53,7 @@ def test_funnel_totals_equal_an_independent_count_of_the_event_files(
         expected[(day, source, "purchases")] += kinds["purchase"]
         expected[(day, source, "converted")] += kinds["purchase"] > 0
     found: Counter[tuple[str, str, str]] = Counter()
-    for day, source, sessions, views, carts, purchases, converted in _query(
+    for day, source, sessions, views, carts, purchases, converted in query(
         web_store,
         "select cast(session_date as varchar), traffic_source, sum(sessions), "
         "sum(product_views), sum(carts), sum(purchases), sum(sessions_with_purchase) "
@@ -85,7 +75,7 @@ def test_purchase_events_equal_order_items(web_store: BuiltStore) -> None:
     order_items = {row["id"] for row in _rows(web_store, "order_items")}
     purchases = [e for e in _rows(web_store, "events") if e["event_type"] == "purchase"]
     assert len(purchases) == len(order_items)
-    [(events, items)] = _query(
+    [(events, items)] = query(
         web_store,
         "select (select count(*) from web.fct_events where event_type = 'purchase'), "
         "(select count(*) from web.fct_order_items)",
@@ -95,7 +85,7 @@ def test_purchase_events_equal_order_items(web_store: BuiltStore) -> None:
 
 def test_anonymous_events_point_at_the_unknown_user(web_store: BuiltStore) -> None:
     anonymous = sum(1 for e in _rows(web_store, "events") if not e["user_id"])
-    [(found, unknown_name)] = _query(
+    [(found, unknown_name)] = query(
         web_store,
         "select count(*), min(u.first_name) from web.fct_events e "
         "join web.dim_users u on u.user_key = e.user_key where u.is_unknown",
@@ -104,7 +94,7 @@ def test_anonymous_events_point_at_the_unknown_user(web_store: BuiltStore) -> No
 
 
 def test_product_keys_come_from_the_uri(web_store: BuiltStore) -> None:
-    rows = _query(
+    rows = query(
         web_store,
         "select e.uri, p.product_id from web.fct_events e "
         "join web.dim_products p on p.product_key = e.product_key where e.event_type = 'product'",
@@ -115,7 +105,7 @@ def test_product_keys_come_from_the_uri(web_store: BuiltStore) -> None:
 def test_margin_and_revenue_to_the_cent(web_store: BuiltStore) -> None:
     items = {row["id"]: row for row in _rows(web_store, "order_items")}  # latest delivery wins
     expected = sum((Decimal(row["sale_price"]) for row in items.values()), Decimal(0))
-    [(total,)] = _query(web_store, "select sum(sale_price) from web.fct_order_items")
+    [(total,)] = query(web_store, "select sum(sale_price) from web.fct_order_items")
     assert total == expected
 
 
@@ -127,7 +117,7 @@ def test_dim_users_carries_the_loyalty_score(web_store: BuiltStore) -> None:
             bonus = 10 if record["is_repeat_purchase"] else 0
             expected[record["user_id"]] += record["transaction_amount"] + bonus
     scores = dict(
-        _query(web_store, "select user_id, loyalty_score from web.dim_users where not is_unknown")
+        query(web_store, "select user_id, loyalty_score from web.dim_users where not is_unknown")
     )
     assert {u: s for u, s in scores.items() if s} == dict(expected)
     assert all(s == 0 for u, s in scores.items() if u not in expected)
@@ -168,7 +158,7 @@ def test_a_negative_loyalty_score_is_legal_end_to_end(tmp_path) -> None:
     warehouse.close()
     rebuilt = build(store.warehouse_url, ["dim_users"])
     assert rebuilt.success, rebuilt.failures
-    [(score,)] = _query(store, "select loyalty_score from web.dim_users where user_id = 1")
+    [(score,)] = query(store, "select loyalty_score from web.dim_users where user_id = 1")
     assert score < 0
 
 

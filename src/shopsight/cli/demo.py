@@ -7,7 +7,7 @@ import typer
 from shopsight import console
 from shopsight.cli.app import generate_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.demo import check_demo
+from shopsight.demo import DemoCheck, check_demo
 
 
 @generate_app.command("check-demo")
@@ -36,27 +36,33 @@ def check_demo_command(
         raise typer.Exit(1)
 
 
-def _print(check, bucket_url: str) -> None:  # noqa: ANN001 - a DemoCheck
+def _print(check: DemoCheck, bucket_url: str) -> None:
     say = console.out.print
     if check.caught:
         say(f"The demo caught all {check.faults} injected faults exactly as its manifests say.")
     else:
         say(f"{len(check.missed)} of {check.faults} injected faults were not caught as predicted:")
         for line in check.missed:
-            say(f"  {line}", highlight=False, soft_wrap=True)
+            say(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     if check.problems:
         say(
             f"{len(check.problems)} files stay untrusted, so `shopsight run` stays red until "
             "each is resolved:"
         )
         for problem in check.problems:
-            say(f"  {problem.summary}", highlight=False, soft_wrap=True)
-            say(f"    resolve: {problem.resolve_command}", highlight=False, soft_wrap=True)
+            say(f"  {problem.summary}", markup=False, highlight=False, soft_wrap=True)
+            say(
+                f"    resolve: {problem.resolve_command}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
             say(
                 f"    or accept: shopsight quarantine accept {problem.problem_id[:12]} "
                 '--reason "..."',
+                markup=False,
                 highlight=False,
                 soft_wrap=True,
             )
     for key in check.reports[-1:]:
-        say(f"Latest report: {bucket_url}/{key}", highlight=False, soft_wrap=True)
+        say(f"Latest report: {bucket_url}/{key}", markup=False, highlight=False, soft_wrap=True)

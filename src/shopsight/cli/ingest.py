@@ -163,7 +163,7 @@ def ingest_command(
             if report.files:
                 print_ingest(report, s)
             else:
-                console.out.print(f"{s}: nothing new to load", highlight=False)
+                console.out.print(f"{s}: nothing new to load", markup=False, highlight=False)
         print_problems(problems)
     if problems or not all(r.trusted for r in reports):
         raise typer.Exit(1)
@@ -180,8 +180,12 @@ def print_problems(problems: list[Problem]) -> None:
         highlight=False,
     )
     for p in problems:
-        console.err.print(f"  {p.problem_id}  {p.summary}", highlight=False, soft_wrap=True)
-        console.err.print(f"    resolve: {p.resolve_command}", highlight=False, soft_wrap=True)
+        console.err.print(
+            f"  {p.problem_id}  {p.summary}", markup=False, highlight=False, soft_wrap=True
+        )
+        console.err.print(
+            f"    resolve: {p.resolve_command}", markup=False, highlight=False, soft_wrap=True
+        )
 
 
 @app.command("status")

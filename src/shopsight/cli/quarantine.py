@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from shopsight import console
 from shopsight.cli.app import quarantine_app
@@ -62,7 +63,7 @@ def quarantine_show(
         return
     for row in rows:
         for key, value in row.items():
-            console.out.print(f"[bold]{key}[/]: {value}", highlight=False)
+            console.out.print(f"[bold]{key}[/]: {escape(str(value))}", highlight=False)
         console.out.print()
 
 
@@ -133,4 +134,4 @@ def quarantine_accept(
     if json_output:
         console.print_json({"accepted": problem.to_json(), "reason": reason})
     else:
-        console.out.print(f"accepted {problem.path}: {reason}", highlight=False)
+        console.out.print(f"accepted {problem.path}: {reason}", markup=False, highlight=False)

@@ -136,7 +136,7 @@ def reconcile_command(
             code=1,
         )
     for line in result.incomplete_days():
-        console.err.print(f"incomplete day {line}", highlight=False, soft_wrap=True)
+        console.err.print(f"incomplete day {line}", markup=False, highlight=False, soft_wrap=True)
     if abs(result.unexplained) > limit or result.incomplete:
         raise typer.Exit(1)
 
