@@ -1,10 +1,10 @@
 {#- Grain: one order line. Incremental on order_item_id: each run re-reads the lines loaded,
     or whose order was loaded, within `incremental_lookback_days` of the latest load it has
-    seen (late files, status changes, re-admitted rows); the lines of products whose price
-    history changed other than by a repeat at its end (a new version, a late or out-of-order
-    delivery); and the lines that point at the Unknown member or at a product version that
-    no longer exists (a dimension row that arrived after its facts). An empty table (a first
-    build before any order line landed) reads everything. -#}
+    seen (late files, status changes, re-admitted rows), and every built line whose product
+    key is not the product version valid on its order date (a new, late or out-of-order
+    product delivery reshaped the history, or a product arrived after its lines) or whose
+    customer is still the Unknown member. An empty table (a first build before any order
+    line landed) reads everything. -#}
 {{ config(
     materialized='incremental',
     unique_key='order_item_id',
@@ -12,9 +12,6 @@
     on_schema_change='fail',
     indexes=postgres_indexes([['order_item_id'], ['order_date'], ['product_key'], ['customer_key'], ['order_id']]),
 ) }}
-
--- depends_on: {{ ref('int_product_versions') }}
--- depends_on: {{ ref('stg_retail_db__product_versions') }}
 
 with order_items as (
     select * from {{ ref('stg_retail_db__order_items') }}
@@ -33,33 +30,16 @@ since as (
     from {{ this }}
 ),
 
-current_versions as (
-    select * from {{ ref('int_product_versions') }} where is_current
-),
-
-repriced_products as (
-    select distinct deliveries.product_id
-    from {{ ref('stg_retail_db__product_versions') }} as deliveries
-    cross join since
-    left join current_versions
-        on deliveries.product_id = current_versions.product_id
-    where deliveries.loaded_at > since.loaded_after
-        and not (
-            deliveries.delivered_on >= current_versions.first_delivered_on
-            and deliveries.list_price = current_versions.list_price
-            and deliveries.product_name = current_versions.product_name
-            and deliveries.category_id = current_versions.category_id
-        )
-),
-
-unresolved_lines as (
+stale_lines as (
     select built.order_item_id
     from {{ this }} as built
     left join {{ ref('dim_products') }} as products
-        on built.product_key = products.product_key
-    where built.product_key = {{ unknown_key() }}
+        on built.product_id = products.product_id
+        and not products.is_unknown
+        and built.order_date >= products.valid_from
+        and (products.valid_to is null or built.order_date < products.valid_to)
+    where built.product_key <> coalesce(products.product_key, {{ unknown_key() }})
         or built.customer_key = {{ unknown_key() }}
-        or products.product_key is null
 ),
 
 changed_lines as (
@@ -69,8 +49,7 @@ changed_lines as (
     cross join since
     where order_items.loaded_at > since.loaded_after
         or orders.loaded_at > since.loaded_after
-        or order_items.product_id in (select product_id from repriced_products)
-        or order_items.order_item_id in (select order_item_id from unresolved_lines)
+        or order_items.order_item_id in (select order_item_id from stale_lines)
 ),
 {% else %}
 changed_lines as (
