@@ -32,6 +32,18 @@ def _check(table: str, line: bytes) -> dict | None:
         ("order_items", b"1,2,3,2,39.98,19.99,9", "too_many_fields", None),
         ("order_items", b"1,2", "too_few_fields", None),
         ("order_items", b"x1,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
+        # Numbers in the source's own notation only (DuckDB's cast alone takes all four).
+        ("order_items", b"0x1,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
+        ("order_items", b"0b101,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
+        ("order_items", b"1e3,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
+        ("order_items", b"1_000,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
+        ("order_items", b" 1,2,3,1,19.99,19.99", "invalid_integer", "order_item_id"),
+        ("order_items", b"+1,2,3,1,19.99,19.99", None, None),
+        ("order_items", b"1,2,3,1,1_9.99,19.99", "invalid_number", "order_item_subtotal"),
+        ("order_items", b"1,2,3,1,0x13,19.99", "invalid_number", "order_item_subtotal"),
+        ("order_items", b"1,2,3,1,1.999e1,19.99", None, None),
+        # A NUL cannot be stored by PostgreSQL: a reject on every engine.
+        ("orders", b"1,2013-07-25 00:00:00.0,5,COMP\x00LETE", "nul_character", "order_status"),
         ("orders", b'1,2013-07-25 00:00:00.0,5,"COMPLETE', "unterminated_quote", None),
         ("orders", b'1,2013-07-25 00:00:00.0,5,COM"PLETE"', "bad_quote", None),
         ("orders", b"1,2013-02-30 00:00:00.0,5,COMPLETE", "invalid_timestamp", "order_date"),

@@ -28,12 +28,19 @@ def _problem(reason: str, column: str | None, message_sql: str) -> str:
 
 
 def _found(field: str) -> str:
-    return f"'found ''' || left({field}, 60) || ''''"
+    return f"'found ''' || replace(left({field}, 60), chr(0), '\\x00') || ''''"
+
+
+# The source's own notation for numbers: decimal digits with an optional sign (and, for a
+# float, a point and an exponent). DuckDB's casts alone also take 0x1, 0b101 and 1_000.
+_INTEGER = r"[+-]?[0-9]+"
+_FLOAT = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 
 
 def _typed(column: Column, field: str, fmt: FileFormat) -> str:
     if column.base_type == "int":
-        return f"try_cast(trim({field}) as integer)"
+        cast = f"try_cast({field} as integer)"
+        return f"case when regexp_full_match({field}, {_literal(_INTEGER)}) then {cast} end"
     if column.base_type == "decimal":
         digits = _literal(rf"-?[0-9]+(\.[0-9]{{1,{column.scale}}})?")
         cast = f"try_cast({field} as {column.type})"
@@ -41,7 +48,8 @@ def _typed(column: Column, field: str, fmt: FileFormat) -> str:
     if column.base_type == "bool":
         return f"case {field} when 'true' then true when 'false' then false end"
     if column.base_type == "float":
-        return f"try_cast(trim({field}) as double)"
+        cast = f"try_cast({field} as double)"
+        return f"case when regexp_full_match({field}, {_literal(_FLOAT)}) then {cast} end"
     if column.base_type == "timestamp" and fmt.timestamp_with_offset:
         pattern = _literal(fmt.timestamp_pattern)
         utc = f"timezone('UTC', try_cast({field} as timestamptz))"
@@ -63,8 +71,16 @@ def _typed(column: Column, field: str, fmt: FileFormat) -> str:
 def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> list[str]:
     """CASE branches for one column, in the order they are reported."""
     name, rules = column.name, column.rules
-    checks = []
     text = f"nullif({field}, '')" if column.nullable else field
+    checks = [
+        f"when contains({field}, chr(0)) then "
+        + _problem(
+            "nul_character",
+            name,
+            f"'{name}: expected text without NUL characters (PostgreSQL cannot store them), "
+            f"found one at character ' || strpos({field}, chr(0))",
+        )
+    ]
     if column.base_type != "varchar" and not column.nullable:
         checks.append(
             f"when {field} = '' then "
@@ -338,7 +354,7 @@ def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> 
 def _reject_conflicting_keys(con: Any, table: Table) -> None:
     """Rows of one file that share a key but differ: no way to tell which one is right."""
     keys = ", ".join(table.primary_key)
-    row = ", ".join(table.column_names)
+    row = ", ".join(table.content_columns)
     same_key = " and ".join(f"_checked.{k} = conflicts.{k}" for k in table.primary_key)
     con.execute(f"""
         update _checked set problem = {{
@@ -369,7 +385,7 @@ class FileCounts:
 
 def count_checked(con: Any, table: Table, keys_repeat: bool) -> dict[int, FileCounts]:
     """Counts per ``file_index`` over ``_checked``; ``keys_repeat`` as :func:`check_lines`."""
-    row = ", ".join(table.column_names)
+    row = ", ".join(table.content_columns)
     repeats = (
         f"count(*) filter (where problem is null) "
         f"- count(distinct row({row})) filter (where problem is null)"
