@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import smtplib
 import urllib.request
 from dataclasses import dataclass
@@ -17,13 +16,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from shopsight.config import Settings
+from shopsight.redact import redact as redact_text
 
 log = logging.getLogger("shopsight.alerts")
-
-_CREDENTIALS = re.compile(
-    r"(?i)((?:password|passwd|secret|token|api[_-]?key|authorization)[\"']?\s*[:=]\s*)[^\s,;\"']+"
-    r"|(://[^:/@\s]+:)[^@\s]+(@)"
-)
 
 
 @dataclass
@@ -36,10 +31,8 @@ class Alert:
 
 def redact(text: str, settings: Settings) -> str:
     """``text`` without the configured secrets or anything shaped like a credential."""
-    for secret in (settings.slack_webhook_url, settings.smtp_password):
-        if secret is not None and secret.get_secret_value():
-            text = text.replace(secret.get_secret_value(), "***")
-    return _CREDENTIALS.sub(lambda m: (m.group(1) or m.group(2)) + "***" + (m.group(3) or ""), text)
+    secrets = (settings.slack_webhook_url, settings.smtp_password)
+    return redact_text(text, (s.get_secret_value() for s in secrets if s is not None))
 
 
 def failure_alert(

@@ -16,6 +16,9 @@ import fsspec
 
 from shopsight.config import Settings
 
+# A local write goes to ``.<name>.<random>.tmp`` first; one left by a crash is not an object.
+TEMPORARY_SUFFIX = ".tmp"
+
 
 class StorageError(RuntimeError):
     """A bucket URL is malformed or an object cannot be read or written."""
@@ -44,7 +47,12 @@ class Bucket:
         if protocol == "file":
             self.root = str(Path(rest).resolve())
             if create:
-                Path(self.root).mkdir(parents=True, exist_ok=True)
+                try:
+                    Path(self.root).mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise StorageError(
+                        f"cannot create the bucket folder {self.root}: {error.strerror}"
+                    ) from None
         else:
             self.root = rest if protocol == "s3" else "/" + rest.lstrip("/")
         self.fs: Any = fsspec.filesystem(protocol, **_options(protocol, settings))
@@ -84,8 +92,20 @@ class Bucket:
     def exists(self, key: str) -> bool:
         return bool(self.fs.exists(self._path(key)))
 
+    def escapes(self, key: str) -> bool:
+        """Whether a ``file://`` object is a link to somewhere outside the bucket."""
+        if self.protocol != "file":
+            return False
+        target = os.path.realpath(self._path(key))
+        return os.path.commonpath([target, os.path.realpath(self.root)]) != os.path.realpath(
+            self.root
+        )
+
     def read_bytes(self, key: str) -> bytes:
-        """The object's content. Raises StorageError naming the key if it cannot be read."""
+        """The object's content. Raises StorageError naming the key if it cannot be read (or
+        is a link out of a local bucket, which is never followed)."""
+        if self.escapes(key):
+            raise StorageError(f"{self.url}/{key}: a link to outside the bucket, not read")
         try:
             return bytes(self.fs.cat_file(self._path(key)))
         except FileNotFoundError as error:
@@ -95,13 +115,18 @@ class Bucket:
         """Write an object atomically (rename on a local disk, a single PUT on S3)."""
         path = self._path(key)
         if self.protocol == "file":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            temporary = f"{path}.{uuid.uuid4().hex}.tmp"
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
+            folder, name = os.path.split(path)
+            temporary = os.path.join(folder, f".{name}.{uuid.uuid4().hex}{TEMPORARY_SUFFIX}")
+            try:
+                Path(folder).mkdir(parents=True, exist_ok=True)
+                with open(temporary, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(temporary, path)
+            except OSError as error:
+                Path(temporary).unlink(missing_ok=True)
+                raise StorageError(f"{self.url}/{key}: cannot write ({error.strerror})") from None
         else:
             self.fs.pipe_file(path, data)
         self.fs.invalidate_cache()

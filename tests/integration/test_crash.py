@@ -78,9 +78,13 @@ def test_sigkill_at_a_fail_point_then_rerun_loads_everything_once(tmp_path, poin
 
 
 def test_an_unknown_fail_point_is_refused() -> None:
-    from shopsight.failpoints import parse_failpoint
+    from shopsight.failpoints import FailPoint, parse_failpoint
 
     with pytest.raises(ValueError, match="unknown fail point"):
         parse_failpoint("ingest.after_stagee")
-    assert parse_failpoint("ingest.before_commit:2") == ("ingest.before_commit", 2)
+    assert parse_failpoint("ingest.before_commit:2") == FailPoint("ingest.before_commit", 2)
+    assert parse_failpoint("ingest.after_read:raise") == FailPoint("ingest.after_read", 1, True)
+    assert parse_failpoint("ingest.after_read:3:raise") == FailPoint("ingest.after_read", 3, True)
+    with pytest.raises(ValueError, match="positive integer"):
+        parse_failpoint("ingest.after_read:0")
     assert parse_failpoint(None) is None

@@ -102,10 +102,19 @@ class Table(BaseModel):
     location: str | None = None
     foreign_keys: list[ForeignKey] = Field(default_factory=list)
     row_rules: list[RowRule] = Field(default_factory=list)
+    # Columns that say when a copy was delivered, not what it says (a webhook's receive
+    # time): rows of one file with one key that differ only there are redeliveries of one
+    # record (at-least-once delivery), not a conflict. All copies stay in the history.
+    redelivery_columns: list[str] = Field(default_factory=list)
 
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    @property
+    def content_columns(self) -> list[str]:
+        """The columns that make two rows different records (all but redelivery columns)."""
+        return [name for name in self.column_names if name not in self.redelivery_columns]
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -127,6 +136,12 @@ class FileFormat(BaseModel):
     timestamp_example: str
     timestamp_suffix: str | None = None  # e.g. " UTC": stripped before the cast
     timestamp_with_offset: bool = False  # ISO 8601 with Z or ±HH:MM, converted to UTC
+    # A compressed file may inflate to at most this many bytes, and (once past
+    # ``ratio_checked_after_bytes``) to at most this many times its own size; beyond either
+    # it is quarantined whole as ``decompression_limit``, never inflated into memory.
+    max_inflated_bytes: int = Field(2 << 30, gt=0)
+    max_inflation_ratio: float = Field(100.0, gt=1)
+    ratio_checked_after_bytes: int = Field(16 << 20, ge=0)
 
 
 class Contract(BaseModel):
@@ -141,7 +156,7 @@ class Contract(BaseModel):
     def model_post_init(self, __context: object) -> None:
         for name, table in self.tables.items():
             table.name = name
-            for key in table.primary_key:
+            for key in table.primary_key + table.redelivery_columns:
                 table.column(key)
             for foreign_key in table.foreign_keys:
                 self.tables[foreign_key.parent_table].column(foreign_key.parent_column)

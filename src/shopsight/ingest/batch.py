@@ -106,7 +106,8 @@ def stage_batch(
         "column_name": "c.problem.column",
         "reason": "c.problem.reason",
         "message": "c.problem.message",
-        "raw_line": "c.line",
+        # PostgreSQL text cannot hold NUL: shown escaped here, kept verbatim in the bucket.
+        "raw_line": "replace(c.line, chr(0), '\\x00')",
         "quarantine_object": "f.quarantine_object",
         "quarantined_at": "f.loaded_at",
         "readmitted_in": "null::varchar",
@@ -178,7 +179,7 @@ def _settle_contested_keys(
     previous = ", ".join(
         f"lead({c}) over newest_first as _previous_{c}" for c in table.column_names
     )
-    same = " and ".join(f"{c} = _previous_{c}" for c in table.column_names)
+    same = " and ".join(f"{c} = _previous_{c}" for c in table.content_columns)
     warehouse.execute("drop table if exists _versions")
     warehouse.execute(f"""
         create temp table _versions as

@@ -20,15 +20,22 @@ from typing import Any
 import pyarrow as pa
 
 from shopsight.contracts.ddl import render_landing_ddl
-from shopsight.contracts.model import Contract, load_contract
+from shopsight.contracts.model import Contract, Table, load_contract
 from shopsight.failpoints import failpoint
 from shopsight.ingest.batch import FileResult, load_batch, record_files, stage_batch
-from shopsight.ingest.discovery import LandedFile, list_new_files
+from shopsight.ingest.discovery import IgnoredObject, LandedFile, list_new_files
 from shopsight.ingest.ledger import OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.quarantine import write_rejected_file, write_rejected_rows
-from shopsight.ingest.reader import FileRejected, decompress, drop_header, split_lines
+from shopsight.ingest.reader import (
+    FileRejected,
+    InflationLimits,
+    decompress,
+    drop_header,
+    split_lines,
+)
 from shopsight.ingest.validation import check_lines, count_checked, rejected_lines
 from shopsight.ingest.warehouse import Warehouse
+from shopsight.redact import redact
 from shopsight.storage import Bucket
 
 BATCH_BYTES = 64 * 1024 * 1024  # landed bytes validated and committed together
@@ -40,6 +47,7 @@ class IngestReport:
 
     run_id: str
     files: list[FileResult] = field(default_factory=list)
+    ignored: list[IgnoredObject] = field(default_factory=list)  # objects that are not files
 
     @property
     def quarantined_files(self) -> list[FileResult]:
@@ -63,6 +71,7 @@ class IngestReport:
             "rows_loaded": sum(f.rows_loaded for f in self.files),
             "rows_rejected": sum(f.rows_rejected for f in self.files),
             "files": [f.to_json() for f in self.files],
+            "ignored_objects": [{"key": o.key, "reason": o.reason} for o in self.ignored],
         }
 
 
@@ -89,11 +98,28 @@ def ingest(
     Returns the report; it is not ``trusted`` when a file was quarantined whole or went over
     the reject ratio (the contract's, unless ``max_reject_ratio`` is given).
     """
+    with warehouse.exclusive():
+        return _ingest(
+            bucket, warehouse, source, tables, verify, max_reject_ratio, on_plan, on_file, until
+        )
+
+
+def _ingest(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    source: str,
+    tables: list[str] | None,
+    verify: bool,
+    max_reject_ratio: float | None,
+    on_plan: Callable[[int], None] | None,
+    on_file: Callable[[FileResult], None] | None,
+    until: date | None,
+) -> IngestReport:
     contract = load_contract(source)
     ensure_schema(warehouse, contract)
     ratio = contract.max_reject_ratio if max_reject_ratio is None else max_reject_ratio
     report = IngestReport(run_id=uuid.uuid4().hex[:16])
-    pending = list_new_files(bucket, warehouse, contract, tables, verify)
+    pending = list_new_files(bucket, warehouse, contract, tables, verify, report.ignored)
     if until is not None:
         last = until.isoformat()
         pending = [f for f in pending if f.file_dt is None or f.file_dt <= last]
@@ -130,10 +156,16 @@ def ingest_files(
     run_id: str,
     max_reject_ratio: float,
 ) -> list[FileResult]:
-    """Validate and load files of one table exactly once (see the module docstring)."""
+    """Validate and load files of one table exactly once (see the module docstring).
+
+    A file whose processing raises is a poison pill: the batch is retried file by file, and
+    the file that fails on its own is quarantined whole with the error, so the next run
+    moves on (``shopsight quarantine readmit`` brings it back once the cause is fixed).
+    """
     table = contract.table(files[0].table)
     recorded = _ledger_of(warehouse, contract.source, [f.key for f in files])
-    results, parts = [], []
+    results: list[FileResult] = []
+    readable: dict[int, _ReadFile] = {}
     for landed in files:
         data = bucket.read_bytes(landed.key)
         result = _new_result(contract, landed, data)
@@ -143,21 +175,77 @@ def ingest_files(
             continue
         try:
             _refuse_changed_redelivery(recorded, landed.key, result.checksum)
-            lines = split_lines(decompress(landed.key, data), file_index=len(results) - 1)
-            if contract.format.header:
-                header = contract.format.delimiter.join(table.column_names)
-                lines = drop_header(lines, header, landed.key)
-            parts.append(lines)
+            lines = _read_lines(contract, table, landed.key, data, len(results) - 1)
+            readable[len(results) - 1] = _ReadFile(result, data, lines)
         except FileRejected as rejection:
             _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
-    batch = {i: r for i, r in enumerate(results) if r.status == "loaded"}
-    if not batch:
+        except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
+            _quarantine_file(bucket, warehouse, result, data, _failure(error), run_id)
+    if not readable:
         return results
+    try:
+        _load_files(bucket, warehouse, contract, table, readable, run_id, max_reject_ratio)
+    except Exception as error:  # noqa: BLE001 - isolated below, file by file
+        if len(readable) == 1:
+            ((index, read),) = readable.items()
+            results[index] = _fresh(read.result)
+            _quarantine_file(bucket, warehouse, results[index], read.data, _failure(error), run_id)
+            return results
+        for index, read in readable.items():
+            results[index] = read.result = _fresh(read.result)
+            alone = {index: read}
+            try:
+                _load_files(bucket, warehouse, contract, table, alone, run_id, max_reject_ratio)
+            except Exception as error:  # noqa: BLE001
+                results[index] = _fresh(read.result)
+                _quarantine_file(
+                    bucket, warehouse, results[index], read.data, _failure(error), run_id
+                )
+    return results
+
+
+@dataclass
+class _ReadFile:
+    """A landed file read into numbered lines, waiting for validation."""
+
+    result: FileResult
+    data: bytes
+    lines: pa.Table
+
+
+def _read_lines(
+    contract: Contract, table: Table, key: str, data: bytes, file_index: int
+) -> pa.Table:
+    fmt = contract.format
+    limits = InflationLimits(
+        fmt.max_inflated_bytes, fmt.max_inflation_ratio, fmt.ratio_checked_after_bytes
+    )
+    lines = split_lines(decompress(key, data, limits), file_index=file_index)
+    if fmt.header:
+        lines = drop_header(lines, fmt.delimiter.join(table.column_names), key)
+    failpoint("ingest.after_read")
+    return lines
+
+
+def _load_files(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    contract: Contract,
+    table: Table,
+    files: dict[int, _ReadFile],
+    run_id: str,
+    max_reject_ratio: float,
+) -> None:
+    """Validate, stage and write files read together, in one transaction."""
     con = warehouse.validator
-    keys_repeat = check_lines(con, contract, table, pa.concat_tables(parts))
+    keys_repeat = check_lines(
+        con, contract, table, pa.concat_tables(f.lines for f in files.values())
+    )
     counts = count_checked(con, table, keys_repeat)
     rejected = rejected_lines(con)
+    failpoint("ingest.after_validate")
     finished = _now()
+    batch = {index: read.result for index, read in files.items()}
     for index, result in batch.items():
         _apply_counts(result, counts.get(index), max_reject_ratio, finished)
         if index in rejected:
@@ -172,7 +260,26 @@ def ingest_files(
     with warehouse.transaction():
         load_batch(warehouse, contract, table, list(batch.values()), run_id)
         failpoint("ingest.before_commit")
-    return results
+
+
+def _fresh(result: FileResult) -> FileResult:
+    """The file's result as before any attempt to load it."""
+    return FileResult(
+        ingest_id=result.ingest_id,
+        source=result.source,
+        table=result.table,
+        path=result.path,
+        checksum=result.checksum,
+        size_bytes=result.size_bytes,
+        file_dt=result.file_dt,
+        started_at=result.started_at,
+    )
+
+
+def _failure(error: Exception) -> FileRejected:
+    """An unexpected error as the reason a file is kept aside (first line, no secrets)."""
+    text = redact(str(error).strip().splitlines()[0] if str(error).strip() else "")
+    return FileRejected("processing_error", f"{type(error).__name__}: {text}"[:1000])
 
 
 def _new_result(contract: Contract, landed: LandedFile, data: bytes) -> FileResult:

@@ -6,8 +6,8 @@ quote spoils one line and not the rest of the file.
 
 from __future__ import annotations
 
-import gzip
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -22,20 +22,61 @@ class FileRejected(Exception):
         self.message = message
 
 
-def decompress(key: str, data: bytes) -> bytes:
-    """The file's text bytes: gunzipped for ``.gz`` objects.
+def decompress(key: str, data: bytes, limits: InflationLimits | None = None) -> bytes:
+    """The file's text bytes: gunzipped for ``.gz`` objects, as a stream within ``limits``.
 
     Raises:
-        FileRejected: ``truncated_gzip`` or ``unreadable_gzip``.
+        FileRejected: ``truncated_gzip``, ``unreadable_gzip`` or ``decompression_limit`` (the
+            file would inflate beyond the limits; it is refused before it fills memory).
     """
-    if not key.endswith(".gz"):
+    if not key.endswith(".gz") or not data:
         return data
+    limits = limits or InflationLimits()
+    inflated = bytearray()
+    pending = memoryview(data)
     try:
-        return gzip.decompress(data)
-    except EOFError as error:
-        raise FileRejected("truncated_gzip", f"gzip stream ends early ({error})") from error
-    except (OSError, zlib.error) as error:
+        while True:  # one gzip member per pass; members may be concatenated
+            stream = zlib.decompressobj(wbits=31)
+            while pending and not stream.eof:
+                inflated += stream.decompress(pending, _CHUNK)
+                pending = memoryview(stream.unconsumed_tail)
+                limits.check(len(data), len(inflated))
+            if not stream.eof:
+                raise FileRejected("truncated_gzip", "gzip stream ends early")
+            pending = memoryview(stream.unused_data)
+            if bytes(pending[:2]) != _GZIP_MAGIC:
+                break
+    except zlib.error as error:
         raise FileRejected("unreadable_gzip", f"not a gzip stream ({error})") from error
+    if len(pending):
+        raise FileRejected("unreadable_gzip", f"{len(pending)} bytes of trailing garbage")
+    return bytes(inflated)
+
+
+_CHUNK = 8 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class InflationLimits:
+    """How far a compressed file may inflate (the contract's format sets them)."""
+
+    max_bytes: int = 2 << 30
+    max_ratio: float = 100.0
+    ratio_after_bytes: int = 16 << 20
+
+    def check(self, compressed: int, inflated: int) -> None:
+        if inflated > self.max_bytes:
+            raise FileRejected(
+                "decompression_limit",
+                f"inflates to more than {self.max_bytes:,} bytes (max_inflated_bytes)",
+            )
+        if inflated > self.ratio_after_bytes and inflated > self.max_ratio * compressed:
+            raise FileRejected(
+                "decompression_limit",
+                f"inflates more than {self.max_ratio:g} times its {compressed:,} bytes "
+                "(max_inflation_ratio)",
+            )
 
 
 def split_lines(data: bytes, file_index: int = 0) -> pa.Table:

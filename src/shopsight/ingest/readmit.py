@@ -12,11 +12,12 @@ import hashlib
 from pathlib import PurePosixPath
 from typing import Any
 
-from shopsight.contracts.model import load_contract
+from shopsight.contracts.model import Contract, load_contract
 from shopsight.ingest.batch import FileResult
 from shopsight.ingest.discovery import LandedFile
 from shopsight.ingest.ledger import OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.loader import ensure_schema, ingest_files
+from shopsight.ingest.reader import InflationLimits, decompress
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
 
@@ -55,12 +56,22 @@ def readmit(
     ``replacement`` is a fixed line for a single row, or fixed file content for a file.
 
     Raises:
-        ReadmitError: an id is unknown or already re-admitted, or ``replacement`` is given
-            for more than one id.
+        ReadmitError: an id is unknown or already re-admitted, ``replacement`` is given
+            for more than one id, or a replacement line holds several lines.
     """
+    with warehouse.exclusive():
+        return _readmit(bucket, warehouse, ids, replacement, run_id)
+
+
+def _readmit(
+    bucket: Bucket, warehouse: Warehouse, ids: list[str], replacement: bytes | None, run_id: str
+) -> list[FileResult]:
     rows = find_quarantined(warehouse, ids)
     if replacement is not None and len(rows) != 1:
         raise ReadmitError("a replacement line or file fixes exactly one quarantined id")
+    one_line = bool(rows) and rows[0]["line_number"] is not None
+    if replacement is not None and one_line and b"\n" in replacement.rstrip(b"\r\n"):
+        raise ReadmitError("a replacement line must be one line: it contains a newline")
     for row in rows:
         if row["readmitted_in"]:
             raise ReadmitError(
@@ -68,20 +79,23 @@ def readmit(
             )
     results = []
     for (source, table, path), group in _by_file(rows).items():
-        content = _content(bucket, group, replacement)
+        contract = load_contract(source)
+        content = _content(bucket, contract, group, replacement)
         checksum = hashlib.sha256(content).hexdigest()
         parent = PurePosixPath(path)
         name = parent.name if group[0]["line_number"] is None else parent.name.removesuffix(".gz")
         key = str(parent.with_name(f"readmit-{checksum[:12]}-{name}"))
         if not bucket.exists(key):
             bucket.write_bytes(key, content)
-        contract = load_contract(source)
         ensure_schema(warehouse, contract)
         dt = next((p[3:] for p in parent.parts if p.startswith("dt=")), None)
         landed = LandedFile(key, table, dt, len(content))
-        results += ingest_files(
+        outcome = ingest_files(
             bucket, warehouse, contract, [landed], run_id, contract.max_reject_ratio
         )
+        results += outcome
+        if outcome[0].status == "quarantined":
+            continue  # the new file is in the quarantine; the rows stay listed as they were
         marks = [row["quarantine_id"] for row in group]
         warehouse.execute(
             f"update {OPS_SCHEMA}.quarantine set readmitted_in = ? "
@@ -98,13 +112,26 @@ def _by_file(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict
     return groups
 
 
-def _content(bucket: Bucket, group: list[dict[str, Any]], replacement: bytes | None) -> bytes:
+def _content(
+    bucket: Bucket, contract: Contract, group: list[dict[str, Any]], replacement: bytes | None
+) -> bytes:
+    """The bytes of the file to re-admit: a whole file, a fixed line, or the rows' lines
+    exactly as delivered (read from the file they came in, so bytes that were not UTF-8 or
+    a NUL are refused again rather than loaded as their escaped text)."""
     if group[0]["line_number"] is None:  # a whole file
         return (
             replacement
             if replacement is not None
             else bucket.read_bytes(group[0]["quarantine_object"])
         )
+    fmt = contract.format
+    table = contract.table(group[0]["table_name"])
+    header = (fmt.delimiter.join(table.column_names) + "\n").encode() if fmt.header else b""
     if replacement is not None:
-        return replacement.rstrip(b"\n") + b"\n"
-    return b"".join(str(row["raw_line"]).encode("utf-8") + b"\n" for row in group)
+        return header + replacement.rstrip(b"\r\n") + b"\n"
+    path = group[0]["path"]
+    limits = InflationLimits(
+        fmt.max_inflated_bytes, fmt.max_inflation_ratio, fmt.ratio_checked_after_bytes
+    )
+    lines = decompress(path, bucket.read_bytes(path), limits).split(b"\n")
+    return header + b"".join(lines[row["line_number"] - 1] + b"\n" for row in group)

@@ -7,18 +7,19 @@ Ingestion validates every file in DuckDB; a warehouse only has to accept the val
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import duckdb
 import pyarrow as pa
 
 from shopsight.contracts.ddl import Dialect
+from shopsight.redact import redact
 
 
 class WarehouseError(RuntimeError):
@@ -48,6 +49,12 @@ class Warehouse(ABC):
     def stage(self, name: str, select_sql: str, like_table: str) -> None:
         """Make temporary table ``name`` (shaped like ``like_table``) from a validator query."""
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the warehouse's ingest lock: one ingest or readmission at a time (DuckDB's
+        file lock already gives that; PostgreSQL takes an advisory lock)."""
+        yield
+
     def execute_script(self, sql: str) -> None:
         for statement in sql.split(";"):
             if statement.strip():
@@ -64,7 +71,12 @@ class DuckDBWarehouse(Warehouse):
 
     def __init__(self, path: str) -> None:
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise WarehouseError(
+                    f"cannot create the warehouse folder {Path(path).parent}: {error.strerror}"
+                ) from None
         try:
             self.connection = duckdb.connect(path)
         except duckdb.IOException as error:
@@ -117,10 +129,10 @@ class PostgresWarehouse(Warehouse):
 
         try:
             self.connection = psycopg.connect(url, autocommit=True)
-        except psycopg.OperationalError as error:
+        except psycopg.Error as error:  # unreachable, refused, or a malformed URL
             raise WarehouseError(
-                f"cannot connect to PostgreSQL at {_safe(url)}: {error}"
-            ) from error
+                redact(f"cannot connect to PostgreSQL at {_safe(url)}: {error}")
+            ) from None
         self.validator = duckdb.connect()
         self.validator.execute("set enable_progress_bar = false")
         self._spool = tempfile.mkdtemp(prefix="shopsight-copy-")
@@ -148,26 +160,38 @@ class PostgresWarehouse(Warehouse):
         with self.connection.transaction():
             yield
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        self.connection.execute("select pg_advisory_lock(%s)", [_INGEST_LOCK])
+        try:
+            yield
+        finally:
+            self.connection.execute("select pg_advisory_unlock(%s)", [_INGEST_LOCK])
+
     def stage(self, name: str, select_sql: str, like_table: str) -> None:
         path = os.path.join(self._spool, f"{name}.csv")
         self.validator.execute(
             f"copy ({select_sql}) to '{path}' (format csv, header false, force_quote *)"
         )
-        self.connection.execute(f"drop table if exists {name}")
-        self.connection.execute(f"create temp table {name} (like {like_table})")
-        with (
-            open(path, "rb") as handle,
-            self.connection.cursor() as cursor,
-            cursor.copy(f"copy {name} from stdin (format csv)") as copy,
-        ):
-            while block := handle.read(1 << 20):
-                copy.write(block)
-        os.remove(path)
+        try:  # the staged rows are customer data: never left behind, whatever happens
+            self.connection.execute(f"drop table if exists {name}")
+            self.connection.execute(f"create temp table {name} (like {like_table})")
+            with (
+                open(path, "rb") as handle,
+                self.connection.cursor() as cursor,
+                cursor.copy(f"copy {name} from stdin (format csv)") as copy,
+            ):
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+        finally:
+            os.remove(path)
 
     def close(self) -> None:
-        self.connection.close()
-        self.validator.close()
-        os.rmdir(self._spool)
+        try:
+            self.connection.close()
+            self.validator.close()
+        finally:
+            shutil.rmtree(self._spool, ignore_errors=True)
 
 
 def connect(url: str, create: bool = True) -> Warehouse:
@@ -191,13 +215,30 @@ def connect(url: str, create: bool = True) -> Warehouse:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresWarehouse(url)
     raise WarehouseError(
-        f"warehouse URL {url!r} must be duckdb:///path or postgresql://user@host:port/db"
+        f"warehouse URL {_safe(url)!r} must be duckdb:///path or postgresql://user@host:port/db"
     )
 
 
+def require_built(warehouse: Warehouse, *tables: str) -> None:
+    """Raise WarehouseError naming the first of ``tables`` (schema.name) that does not exist
+    yet: a command that reads the marts before the first build gets one clear line."""
+    for table in tables:
+        schema, name = table.split(".")
+        found = warehouse.query(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        )
+        if not found[0][0]:
+            raise WarehouseError(
+                f"the warehouse has no {table} yet: build it first (`shopsight build`, or "
+                "`shopsight run`)"
+            )
+
+
+_INGEST_LOCK = 0x5B0951  # the advisory lock key of "one ingest at a time"
+
+
 def _safe(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlparse(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+    """The URL without its password, for messages (even a URL too malformed to parse)."""
+    return redact(url)
