@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from receiver_process import free_port
 
@@ -30,16 +30,20 @@ class FakeAfterShip:
     fail_every: int = 0  # every Nth request gets a 503
     slow_every: int = 0  # every Nth request takes 1.5 s
     requests: list[dict[str, str]] = field(default_factory=list)
+    # Hostile answers: called with the request number; a response replaces the normal one.
+    respond: Callable[[int], Response | None] | None = None
 
     def app(self) -> FastAPI:
         app = FastAPI()
 
         @app.get("/tracking/{version}/trackings")
-        def trackings(version: str, request: Request) -> JSONResponse:
+        def trackings(version: str, request: Request) -> Response:
             self.requests.append(dict(request.query_params))
             n = len(self.requests)
             if request.headers.get("as-api-key") != API_KEY:
                 return _error(401, 401, "Unauthorized", "Invalid API key.")
+            if self.respond and (scripted := self.respond(n)) is not None:
+                return scripted
             if self.rate_limit_every and n % self.rate_limit_every == 0:
                 reset = str(int(time.time()) + 1)
                 return _error(

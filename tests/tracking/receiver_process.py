@@ -36,11 +36,13 @@ def start(
     flush_seconds: int = 1,
     workers: int = 1,
     failpoint: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     environment = {
         **os.environ,
         "SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET": f"{SECRET},{NEXT_SECRET}",
         "SHOPSIGHT_WEBHOOK_MAX_BODY_BYTES": "65536",
+        **(settings or {}),
     }
     if failpoint:
         environment["SHOPSIGHT_FAILPOINT"] = failpoint
@@ -78,9 +80,15 @@ def start(
 
 
 @contextmanager
-def running(bucket: str, spool: Path, flush_seconds: int = 1, workers: int = 1) -> Iterator[str]:
+def running(
+    bucket: str,
+    spool: Path,
+    flush_seconds: int = 1,
+    workers: int = 1,
+    settings: dict[str, str] | None = None,
+) -> Iterator[str]:
     port = free_port()
-    process = start(bucket, spool, port, flush_seconds, workers)
+    process = start(bucket, spool, port, flush_seconds, workers, settings=settings)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -1,15 +1,17 @@
 """The AfterShip webhook receiver: a FastAPI app that acknowledges an event only once it is
 durable in the spool, and a flusher that moves the spool to the bucket every N seconds.
 
-POST /webhooks/aftership answers 413 for a body over the limit, 415 for a content type other
-than JSON, 401 when the ``aftership-hmac-sha256`` signature does not match a configured
-secret (nothing stored), 200 for a tracking event (spooled) and 202 for a signed body that
-is not a tracking event (kept in the dead-letter spool with the reason: AfterShip would only
-retry it). GET /healthz and GET /metrics (Prometheus text) report on it.
+POST /webhooks/aftership answers 413 for a body over the limit, 408 for a body slower than
+the read timeout, 415 for a content type other than JSON, 401 when the
+``aftership-hmac-sha256`` signature does not match a configured secret (nothing stored), 200
+for a tracking event (spooled) and 202 for a signed body that is not a tracking event (kept
+in the dead-letter spool with the reason: AfterShip would only retry it). GET /healthz and
+GET /metrics (Prometheus text) report on it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -75,9 +77,14 @@ class Flusher(threading.Thread):
 
 
 def create_app(
-    spool: Spool, secrets: list[str], max_body_bytes: int, lifespan: Any = None
+    spool: Spool,
+    secrets: list[str],
+    max_body_bytes: int,
+    lifespan: Any = None,
+    read_timeout: float = 10.0,
 ) -> FastAPI:
-    """The receiver app over ``spool``, accepting signatures by any of ``secrets``."""
+    """The receiver app over ``spool``, accepting signatures by any of ``secrets``; a body
+    not received within ``read_timeout`` seconds gets 408."""
     app = FastAPI(
         title="ShopSight AfterShip webhook receiver",
         docs_url=None,
@@ -101,10 +108,14 @@ def create_app(
         if media_type != "application/json":
             return reject(415, "unsupported_media_type")
         body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_body_bytes:
-                return reject(413, "body_too_large")
+        try:
+            async with asyncio.timeout(read_timeout):
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > max_body_bytes:
+                        return reject(413, "body_too_large")
+        except TimeoutError:
+            return reject(408, "body_read_timeout")
         if not is_signed(body, request.headers.get(HEADER), secrets):
             return reject(401, "bad_signature")
         received_at = datetime.now(UTC).isoformat()
@@ -113,6 +124,8 @@ def create_app(
             problem = event_problem(parsed)
         except ValueError:
             parsed, problem = None, "not valid JSON"
+        except RecursionError:  # nested deeper than the parser's stack
+            parsed, problem = None, "JSON nested too deeply"
         if problem:
             record = {
                 "received_at": received_at,

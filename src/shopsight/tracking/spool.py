@@ -2,7 +2,8 @@
 reach the bucket in batches.
 
 Accepted events are appended, one JSON line each, to the open segment and fsynced before
-the caller answers 2xx. :meth:`Spool.flush` closes the open segment and uploads every closed
+the caller answers 2xx (one fsync covers the records of every caller that wrote meanwhile:
+group commit). :meth:`Spool.flush` closes the open segment and uploads every closed
 segment as one gzip object named after its first event's time and a hash of its content, so
 an upload repeated after a crash writes the same object again instead of a second copy. A
 segment is deleted only after its upload succeeded. On start, whatever a previous process
@@ -44,7 +45,11 @@ class Spool:
         self.max_segment_bytes = max_segment_bytes
         folder.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._synced = threading.Condition(self._lock)
         self._flush_lock = threading.Lock()
+        self._written = self._durable = 0  # records written to the OS, and fsynced
+        self._syncing = False
+        self._dirty: dict[str, Any] = {}  # open segments written since the last fsync
         self._open: dict[str, Any] = {}
         self._sequence = max((int(p.name.split("-")[1]) for p in self._segments()), default=0)
         self.spooled = 0
@@ -52,7 +57,12 @@ class Spool:
         self.oldest_unflushed: float | None = time.time() if self._segments() else None
 
     def append(self, kind: str, record: dict[str, Any]) -> None:
-        """Write one record durably (fsync) to the open segment of ``kind``."""
+        """Write one record and return once it is durable (fsynced) in its segment.
+
+        Group commit: one fsync covers every record written while the previous fsync ran,
+        so concurrent callers share it; each still returns only after the fsync that covers
+        its own record.
+        """
         line = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
         with self._lock:
             handle = self._open.get(kind)
@@ -62,12 +72,44 @@ class Spool:
                 handle = self._open[kind] = open(path, "ab")  # noqa: SIM115 - kept open
             handle.write(line)
             handle.flush()
-            os.fsync(handle.fileno())
+            self._written += 1
+            mine = self._written
+            self._dirty[kind] = handle
             self.spooled += 1
             if self.oldest_unflushed is None:
                 self.oldest_unflushed = time.time()
             if handle.tell() >= self.max_segment_bytes:
                 self._close(kind)
+            while self._durable < mine:
+                if self._syncing:
+                    self._synced.wait()
+                else:
+                    self._sync_written()
+
+    def _sync_written(self) -> None:
+        """Fsync every segment written to since the last fsync (called holding the lock,
+        which is released during the fsync so that other records can be written)."""
+        self._syncing = True
+        target = self._written
+        dirty, self._dirty = self._dirty, {}
+        copies = [os.dup(handle.fileno()) for handle in dirty.values()]
+        self._lock.release()
+        try:
+            for descriptor in copies:
+                os.fsync(descriptor)
+        except BaseException:
+            self._lock.acquire()
+            self._dirty = {**dirty, **self._dirty}  # not durable: the next syncer retries
+            self._syncing = False
+            self._synced.notify_all()
+            raise
+        finally:
+            for descriptor in copies:
+                os.close(descriptor)
+        self._lock.acquire()
+        self._syncing = False
+        self._durable = max(self._durable, target)
+        self._synced.notify_all()
 
     def flush(self) -> FlushResult:
         """Close the open segments, upload every closed one, delete what was uploaded."""
@@ -100,7 +142,11 @@ class Spool:
                 self._close(kind)
 
     def _close(self, kind: str) -> None:
-        self._open.pop(kind).close()
+        handle = self._open.pop(kind)
+        self._dirty.pop(kind, None)
+        handle.flush()
+        os.fsync(handle.fileno())  # whatever it holds is durable once it is closed
+        handle.close()
 
     def _segments(self) -> list[Path]:
         open_paths = {Path(h.name) for h in self._open.values()}
