@@ -96,7 +96,7 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
         ),
         (
             ["generate", "retail-db", "--bucket", "memory://b", "--start", "2024-13-01"],
-            "--start '2024-13-01': expected a date like 2024-01-01",
+            "--start '2024-13-01': expected a date like 2024-03-01",
         ),
         (
             [
@@ -134,7 +134,7 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
                 "--business-timezone",
                 "Mars/Olympus",
             ],
-            "unknown time zone",
+            "expected an IANA time zone",
         ),
         (
             ["quarantine", "readmit", "x", "--line", "1,a", "--file", "pyproject.toml"],

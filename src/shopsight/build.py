@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from shopsight.redact import redact
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
 
@@ -46,13 +48,19 @@ def dbt_environment(warehouse_url: str) -> dict[str, str]:
             "SHOPSIGHT_DBT_TARGET": "duckdb",
             "SHOPSIGHT_DUCKDB_PATH": str(Path(path).resolve()),
         }
-    parts = urlparse(warehouse_url)
+    try:
+        parts = urlparse(warehouse_url)
+        port = parts.port
+    except ValueError as error:
+        raise BuildError(f"warehouse URL {redact(warehouse_url)!r}: {error}") from None
     if parts.scheme not in ("postgresql", "postgres"):
-        raise BuildError(f"warehouse URL {warehouse_url!r} is neither duckdb:// nor postgresql://")
+        raise BuildError(
+            f"warehouse URL {redact(warehouse_url)!r} is neither duckdb:// nor postgresql://"
+        )
     return {
         "SHOPSIGHT_DBT_TARGET": "postgres",
         "SHOPSIGHT_PG_HOST": parts.hostname or "127.0.0.1",
-        "SHOPSIGHT_PG_PORT": str(parts.port or 5432),
+        "SHOPSIGHT_PG_PORT": str(port or 5432),
         "SHOPSIGHT_PG_USER": unquote(parts.username or "postgres"),
         "SHOPSIGHT_PG_PASSWORD": unquote(parts.password or ""),
         "SHOPSIGHT_PG_DATABASE": parts.path.lstrip("/") or "postgres",
@@ -137,6 +145,11 @@ def build(
     if result.result is None:
         raise BuildError(f"dbt build did not run: {result.exception}")
     summary = BuildSummary(seconds=round(time.perf_counter() - started, 2))
+    if select and not result.result.results:
+        raise BuildError(
+            f"--select {' '.join(select)!r} matches no model or test: nothing was built "
+            "(see `dbt ls` in dbt/ for the names)"
+        )
     for node in result.result.results:
         kind = node.node.resource_type
         bucket = summary.tests if kind in ("test", "unit_test") else summary.models

@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     )
     aftership_api_key: SecretStr | None = Field(None, description="as-api-key for the poller")
     webhook_max_body_bytes: int = Field(1 << 20, description="larger webhook bodies get 413")
+    webhook_read_timeout_seconds: float = Field(
+        10.0, gt=0, description="a webhook body slower than this gets 408"
+    )
+    webhook_header_timeout_seconds: float = Field(
+        10.0, gt=0, description="a connection whose request headers are slower is closed"
+    )
+    webhook_max_connections: int = Field(
+        1000, ge=1, description="connections beyond this get 503 (per receiver process)"
+    )
     failpoint: str | None = Field(
         None, description="tests only: the point where the process kills itself (failpoints.py)"
     )

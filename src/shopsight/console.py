@@ -9,23 +9,28 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
+
+from shopsight.redact import redact
 
 err = Console(stderr=True)
 out = Console()
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    """``data`` as JSON on stdout, credentials redacted."""
+    sys.stdout.write(redact(json.dumps(data, indent=2, sort_keys=True, default=str)) + "\n")
 
 
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=Text(title), title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*["" if value is None else str(value) for value in row])
+    for row in rows:  # data is shown as text, never read as markup
+        table.add_row(*[Text("" if value is None else str(value)) for value in row])
     out.print(table)
 
 
@@ -47,5 +52,5 @@ def progress_bar(description: str, quiet: bool) -> Iterator[Progress]:
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """End the command with one clear line on stderr and a non-zero exit code."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, soft_wrap=True)
     raise SystemExit(code)

@@ -3,6 +3,9 @@
 Each module registers one command group on the app; importing them is what assembles it.
 """
 
+import os
+
+from shopsight import console
 from shopsight.cli import (  # noqa: F401
     build,
     contracts,
@@ -21,7 +24,20 @@ from shopsight.cli.app import app
 
 
 def main() -> None:
-    app()
+    """The ``shopsight`` command. An error nobody foresaw still ends in one redacted line
+    (exit 2), never a traceback; ``SHOPSIGHT_DEBUG=1`` shows the traceback for a bug report."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as error:  # noqa: BLE001 - the last line of defence, see above
+        if os.environ.get("SHOPSIGHT_DEBUG"):
+            raise
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        console.fail(
+            f"{type(error).__name__}: {first} (unexpected: run with SHOPSIGHT_DEBUG=1 for "
+            "the traceback and report it)"
+        )
 
 
 __all__ = ["app", "main"]

@@ -11,7 +11,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import generate_app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption
+from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, parse_day, parse_zone
 from shopsight.config import Settings
 from shopsight.generate.export import generate_retail_db
 from shopsight.generate.sales_report import generate_sales_report
@@ -22,10 +22,7 @@ from shopsight.storage import Bucket
 
 
 def _start_day(start: str, option: str = "--start") -> date:
-    try:
-        return date.fromisoformat(start)
-    except ValueError:
-        console.fail(f"{option} {start!r}: expected a date like 2024-01-01")
+    return parse_day(start, option)
 
 
 def _generate(
@@ -207,6 +204,7 @@ def generate_sales_report_command(
     start, end = _start_day(from_day, "--from"), _start_day(to_day, "--to")
     settings = Settings().with_overrides(bucket=bucket)
     zone = business_timezone or settings.business_timezone
+    parse_zone(zone, "--business-timezone")
     try:
         target = Bucket(settings.bucket, settings)
         with console.progress_bar("replaying the sales system", json_output) as bar:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from shopsight import console
 from shopsight.cli.app import app
@@ -57,12 +58,18 @@ def print_ingest(report: IngestReport, source: str = "") -> None:
     )
     for f in report.quarantined_files:
         console.err.print(
-            f"[red]file quarantined[/] {f.path}: {f.reason}: {f.message}", highlight=False
+            f"[red]file quarantined[/] {escape(f'{f.path}: {f.reason}: {f.message}')}",
+            highlight=False,
         )
     for f in report.over_ratio_files:
         console.err.print(
-            f"[red]too many rejects[/] {f.path}: {f.rows_rejected} of "
+            f"[red]too many rejects[/] {escape(f.path)}: {f.rows_rejected} of "
             f"{f.rows_read} rows quarantined",
+            highlight=False,
+        )
+    for ignored in report.ignored:
+        console.err.print(
+            f"[yellow]not a landed file, ignored[/] {escape(f'{ignored.key}: {ignored.reason}')}",
             highlight=False,
         )
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
+from shopsight import console
 from shopsight.build import BuildError
 from shopsight.config import Settings
 from shopsight.contracts.model import ContractError
@@ -43,6 +46,28 @@ EXPECTED = (
     BuildError,
     NoReportData,
 )
+
+
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+
+
+def parse_day(value: str, option: str) -> date:
+    """A command's day option (YYYY-MM-DD within the years a store can have), or one line."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        console.fail(f"{option} {value!r}: expected a date like 2024-03-01")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        console.fail(f"{option} {value!r}: expected a date between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+def parse_zone(value: str, option: str) -> ZoneInfo:
+    """An IANA time zone name such as Europe/Berlin, or one line."""
+    try:
+        return ZoneInfo(value)
+    except (ValueError, KeyError, OSError):  # a path, an unknown name, an unreadable file
+        console.fail(f"{option} {value!r}: expected an IANA time zone such as Europe/Berlin")
 
 
 @contextmanager

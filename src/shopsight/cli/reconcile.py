@@ -19,6 +19,8 @@ from shopsight.cli.options import (
     JsonOption,
     WarehouseOption,
     open_store,
+    parse_day,
+    parse_zone,
 )
 from shopsight.reconcile import SalesSourceError, reconcile
 from shopsight.reconcile.email import draft_email
@@ -29,13 +31,6 @@ class Format(StrEnum):
     text = "text"
     markdown = "markdown"
     html = "html"
-
-
-def _day(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        console.fail(f"{option} {value!r}: expected a date like 2024-03-01")
 
 
 def _tolerance(value: str) -> Decimal:
@@ -98,7 +93,9 @@ def reconcile_command(
     day of the period is incomplete in the warehouse (orders of unknown revenue: each is
     named), and when neither side has an order in the period.
     """
-    start, end = _day(from_day, "--from"), _day(to_day, "--to")
+    start, end = parse_day(from_day, "--from"), parse_day(to_day, "--to")
+    if business_timezone is not None:
+        parse_zone(business_timezone, "--business-timezone")
     if end < start:
         console.fail(f"--to {end} is before --from {start}")
     limit = _tolerance(tolerance) if tolerance is not None else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption
+from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, parse_day
 from shopsight.config import Settings
 from shopsight.report import publish_report
 from shopsight.report.data import NoReportData
@@ -34,10 +33,7 @@ def report_command(
     changes, pipeline health (files, quarantined rows by reason, tests), shipment tracking
     and the week's revenue reconciliation. The daily run writes it after the build.
     """
-    try:
-        run_date = date.fromisoformat(day) if day else None
-    except ValueError:
-        console.fail(f"--date {day!r}: expected a date like 2024-03-01")
+    run_date = parse_day(day, "--date") if day else None
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     try:
         report = publish_report(settings, run_date)

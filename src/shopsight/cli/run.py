@@ -11,7 +11,7 @@ import typer
 from shopsight import console
 from shopsight.alerts import failure_alert, send
 from shopsight.cli.app import app
-from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, parse_day
 from shopsight.config import Settings
 from shopsight.pipeline import (
     DAILY_STEPS,
@@ -20,15 +20,13 @@ from shopsight.pipeline import (
     alert_new_problems,
     run_daily,
 )
+from shopsight.redact import redact
 
 
 def _run_date(value: str | None) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        console.fail(f"--date {value!r}: expected a date like 2024-03-31")
+    return parse_day(value, "--date")
 
 
 def _brief(outcome: StepOutcome) -> str:
@@ -102,7 +100,7 @@ def run_command(
                 "run_date": run_date,
                 "success": all(o.status == "success" for o in outcomes),
                 "steps": [o.__dict__ for o in outcomes],
-                "warehouse": settings.warehouse,
+                "warehouse": redact(settings.warehouse),
             }
         )
     else:
@@ -111,7 +109,11 @@ def run_command(
             ["step", "status", "seconds", "outcome"],
             [[o.name, o.status, f"{o.seconds:.1f}", _brief(o)] for o in outcomes],
         )
-        console.out.print(f"warehouse: {settings.warehouse}   bucket: {settings.bucket}")
+        console.out.print(
+            f"warehouse: {redact(settings.warehouse)}   bucket: {redact(settings.bucket)}",
+            markup=False,
+            highlight=False,
+        )
     failed = [o for o in outcomes if o.status != "success"]
     if failed:
         raise typer.Exit(1 if all(o.untrusted for o in failed) else 3)

@@ -11,6 +11,7 @@ from shopsight import console
 from shopsight.cli.app import app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
 from shopsight.config import Settings
+from shopsight.ingest.warehouse import require_built
 from shopsight.storage import Bucket
 
 tracking_app = typer.Typer(
@@ -48,6 +49,7 @@ def serve_command(
 
     import uvicorn
 
+    from shopsight.tracking.http_protocol import HEADER_TIMEOUT_ENV, GuardedH11Protocol
     from shopsight.tracking.worker import FLUSH_SECONDS_ENV, SPOOL_DIR_ENV
 
     settings = Settings().with_overrides(bucket=bucket)
@@ -59,10 +61,18 @@ def serve_command(
         Bucket(settings.bucket, settings)
     except EXPECTED as error:
         console.fail(str(error))
+    try:
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        probe = spool_dir / ".writable"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        console.fail(f"--spool-dir {spool_dir}: expected a writable folder ({error.strerror})")
     os.environ |= {
         "SHOPSIGHT_BUCKET": settings.bucket,
         SPOOL_DIR_ENV: str(spool_dir.resolve()),
         FLUSH_SECONDS_ENV: str(flush_seconds),
+        HEADER_TIMEOUT_ENV: str(settings.webhook_header_timeout_seconds),
     }
     uvicorn.run(
         "shopsight.tracking.worker:create_worker_app",
@@ -70,6 +80,8 @@ def serve_command(
         host=host,
         port=port,
         workers=workers,
+        http=GuardedH11Protocol,
+        limit_concurrency=settings.webhook_max_connections,
         log_level="warning",
         access_log=False,
     )
@@ -156,7 +168,8 @@ def simulate_command(
     if not secrets:
         console.fail("SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET is not set: nothing could be signed")
     try:
-        with open_store(None, warehouse) as (_, _, wh):
+        with open_store(None, warehouse, must_exist=True) as (_, _, wh):
+            require_built(wh, "web.fct_order_items")
             rows = wh.query(
                 "select order_item_id, order_id, shipped_at, delivered_at "
                 "from web.fct_order_items where shipped_at is not null order by order_item_id"

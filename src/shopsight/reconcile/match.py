@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from shopsight.ingest.warehouse import Warehouse
+from shopsight.ingest.warehouse import Warehouse, require_built
 from shopsight.reconcile.evidence import Evidence, MartOrder, gather_evidence, read_orders
 from shopsight.reconcile.result import (
     DAY_BOUNDARY,
@@ -61,8 +61,10 @@ def reconcile(
     Raises:
         SalesSourceError: the sales export cannot be read.
         KeyError: ``business_timezone`` is not a known time zone.
+        WarehouseError: the marts are not built yet.
     """
     zone = ZoneInfo(business_timezone)
+    require_built(warehouse, "marts.fct_orders")
     sales = SalesSource(source, warehouse, zone)
     evidence = gather_evidence(warehouse, bucket)
     result = Reconciliation(start, end, business_timezone, source)

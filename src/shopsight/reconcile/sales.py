@@ -14,11 +14,12 @@ order may be listed more than once (an order amended while the export ran).
 from __future__ import annotations
 
 import csv
+import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,12 @@ def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+_WHOLE = re.compile(r"[0-9]{1,18}")  # ASCII digits only: int() also reads other scripts'
+# Plain decimal notation; the sales system's float arithmetic leaves long fractions (the
+# reconciliation's "rounding" cause), so only the integer part is bounded.
+_AMOUNT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,20})?")
+
+
 def read_sales_export(path: Path, zone: ZoneInfo) -> Iterator[SalesOrder]:
     """The orders of a sales export file, order times converted from local time to UTC.
 
@@ -120,14 +127,33 @@ def read_sales_export(path: Path, zone: ZoneInfo) -> Iterator[SalesOrder]:
         raise SalesSourceError(f"{path}: cannot read the sales export ({error.strerror})") from None
     with handle:
         reader = csv.reader(handle)
-        header = next(reader, None)
-        if header != EXPORT_COLUMNS:
-            raise SalesSourceError(
-                f"{path}:1: expected the header {','.join(EXPORT_COLUMNS)}, got "
-                f"{','.join(header or []) or 'an empty file'}"
-            )
-        for line, fields in enumerate(reader, start=2):
-            yield _export_order(path, line, fields, zone)
+        try:
+            header = next(reader, None)
+            if header != EXPORT_COLUMNS:
+                raise SalesSourceError(
+                    f"{path}:1: expected the header {','.join(EXPORT_COLUMNS)}, got "
+                    f"{','.join(header or [])[:200] or 'an empty file'}"
+                )
+            for fields in reader:
+                yield _export_order(path, reader.line_num, fields, zone)
+        except UnicodeDecodeError:
+            raise _not_utf8(path) from None
+        except csv.Error as error:  # e.g. a field over the csv module's 128 KiB limit
+            raise SalesSourceError(f"{path}:{reader.line_num}: not valid CSV ({error})") from None
+
+
+def _not_utf8(path: Path) -> SalesSourceError:
+    """The error naming the first line that is not UTF-8 (found again, on error only)."""
+    with path.open("rb") as binary:
+        for number, raw in enumerate(binary, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return SalesSourceError(
+                    f"{path}:{number}: column {error.start + 1}: expected UTF-8 text, found "
+                    f"byte 0x{raw[error.start]:02x} (export the file as UTF-8)"
+                )
+    return SalesSourceError(f"{path}: expected UTF-8 text")
 
 
 def _export_order(path: Path, line: int, fields: list[str], zone: ZoneInfo) -> SalesOrder:
@@ -143,19 +169,16 @@ def _export_order(path: Path, line: int, fields: list[str], zone: ZoneInfo) -> S
             f"{path}:{line}: column {column}: expected {expected}, got {value!r}"
         )
 
-    if not order_id.isdigit():
+    if not _WHOLE.fullmatch(order_id):
         raise bad("order_id", "a whole number")
-    if not items.isdigit():
+    if not _WHOLE.fullmatch(items):
         raise bad("item_count", "a whole number")
     try:
         local = datetime.strptime(ordered, EXPORT_TIME_FORMAT)
     except ValueError:
         raise bad("order_date", "a local time like 2024-03-01 14:05:00") from None
-    try:
-        amount = Decimal(total)
-    except InvalidOperation:
-        raise bad("order_total", "an amount like 59.98") from None
-    if not amount.is_finite():
+    if not _AMOUNT.fullmatch(total):
         raise bad("order_total", "an amount like 59.98")
+    amount = Decimal(total)
     ordered_at = local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
     return SalesOrder(int(order_id), ordered_at, status, amount, int(items))
