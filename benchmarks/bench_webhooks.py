@@ -1,22 +1,26 @@
-"""Benchmark: the AfterShip webhook receiver on loopback.
+"""Benchmark: the AfterShip webhook receiver on loopback, driven by wrk.
 
-    .venv/bin/python benchmarks/bench_webhooks.py [--seconds 10] [--concurrency 32]
+    .venv/bin/python benchmarks/bench_webhooks.py [--seconds 15] [--connections 8 32]
 
-Prints, for `shopsight tracking serve` (uvicorn, one worker and two, each event fsynced
-before its 2xx) and for a no-op FastAPI app on one uvicorn worker in the same run:
-sustained requests/s and p50/p99 latency under --concurrency concurrent senders, and the
-ratio between them;
-then the end-to-end lag from POST to the event's object in the bucket at --flush-seconds 60
-(one event a second for --lag-seconds).
+Needs wrk (Debian: apt-get install wrk). In one run, with the same load generator and the
+same settings (one wrk thread, --connections keep-alive connections, signed POSTs of 200
+different real events): `shopsight tracking serve` (one uvicorn worker, every event
+fsynced before its 2xx) and a no-op FastAPI app (one uvicorn worker, reads the body, answers
+200). Prints requests/s, p50 and p99 latency, non-2xx answers, the CPU wrk itself used (a
+load generator near 100 % of its core would be the bottleneck), the ratio receiver / no-op,
+and a durability check (every 2xx event is in the bucket after the receiver stops). Then
+the end-to-end lag from POST to the bucket at --flush-seconds 60 (--lag-seconds 0 skips it).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gzip
 import json
 import os
+import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -48,47 +52,82 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", a
 """
 
 
-async def load(url: str, seconds: float, concurrency: int) -> tuple[float, list[float], int]:
-    """Requests/s, latencies (s) and non-2xx count for ``seconds`` of concurrent senders."""
-    latencies: list[float] = []
-    failures = 0
-    deadline = time.perf_counter() + seconds
-    bodies = [json.dumps(tracking_event(i)).encode() for i in range(2000)]
-
-    async def sender(worker: int) -> None:
-        nonlocal failures
-        async with httpx.AsyncClient(timeout=30) as client:
-            n = worker
-            while time.perf_counter() < deadline:
-                body = bodies[n % len(bodies)]
-                n += concurrency
-                headers = {
-                    "content-type": "application/json",
-                    "aftership-hmac-sha256": sign(body, SECRET),
-                }
-                started = time.perf_counter()
-                response = await client.post(
-                    f"{url}/webhooks/aftership", content=body, headers=headers
-                )
-                latencies.append(time.perf_counter() - started)
-                failures += not 200 <= response.status_code < 300
-
-    started = time.perf_counter()
-    await asyncio.gather(*(sender(w) for w in range(concurrency)))
-    return len(latencies) / (time.perf_counter() - started), latencies, failures
-
-
-def percentile(values: list[float], share: float) -> float:
-    return statistics.quantiles(values, n=100)[int(share * 100) - 1] * 1000
-
-
-def measure(name: str, url: str, seconds: float, concurrency: int) -> float:
-    rate, latencies, failures = asyncio.run(load(url, seconds, concurrency))
-    print(
-        f"{name}: {rate:,.0f} requests/s, p50 {percentile(latencies, 0.5):.1f} ms, "
-        f"p99 {percentile(latencies, 0.99):.1f} ms, {failures} non-2xx"
+def wrk_script(path: Path, events: int = 200) -> None:
+    """A wrk script cycling through ``events`` signed tracking events."""
+    requests = []
+    for number in range(events):
+        body = json.dumps(tracking_event(number))
+        signature = sign(body.encode(), SECRET)
+        requests.append(
+            "wrk.format('POST', '/webhooks/aftership', "
+            "{['Content-Type'] = 'application/json', "
+            f"['aftership-hmac-sha256'] = '{signature}'}}, [==[{body}]==])"
+        )
+    path.write_text(
+        "local requests = {}\n"
+        "init = function(args)\n"
+        + "".join(f"  requests[{i + 1}] = {r}\n" for i, r in enumerate(requests))
+        + "end\nlocal n = 0\n"
+        "request = function()\n  n = n % #requests + 1\n  return requests[n]\nend\n"
     )
-    return rate
+
+
+def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, float]:
+    """One wrk run: requests/s, p50/p99 in ms, non-2xx, and wrk's CPU share of one core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"\s{label}\s+([\d.]+)(us|ms|s)\b", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency("50%"),
+        "p99_ms": latency("99%"),
+        "requests": requests,
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "wrk_cpu_share": cpu / wall,
+        "socket_errors": errors.group(1) if errors else "none",
+    }
+
+
+def report(name: str, figures: dict[str, float]) -> None:
+    print(
+        f"{name}: {figures['requests_per_second']:,.0f} requests/s, "
+        f"p50 {figures['p50_ms']:.2f} ms, p99 {figures['p99_ms']:.2f} ms, "
+        f"{figures['non_2xx']} non-2xx, socket errors {figures['socket_errors']}, "
+        f"wrk used {figures['wrk_cpu_share']:.0%} of a core"
+    )
+
+
+def landed_events(bucket: Bucket) -> int:
+    return sum(
+        len(gzip.decompress(bucket.read_bytes(info.key)).splitlines())
+        for info in bucket.list("raw/aftership/webhooks/")
+    )
+
+
+def wait_healthy(port: int) -> None:
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
 
 
 def end_to_end_lag(work: Path, seconds: int) -> None:
@@ -134,52 +173,51 @@ def _collect(bucket: Bucket, landed: dict[str, float]) -> None:
             landed.setdefault(json.loads(line)["body"]["event_id"], now)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--lag-seconds", type=int, default=70)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="shopsight-webhooks-"))
-
-    rates = {}
-    for workers in (1, 2):
-        port = free_port()
-        receiver = start(
-            f"file://{work}/bucket-{workers}", work / f"spool-{workers}", port, 60, workers
-        )
-        try:
-            rates[workers] = measure(
-                f"receiver (fsync before 2xx, {workers} worker{'s' if workers > 1 else ''})",
-                f"http://127.0.0.1:{port}",
-                args.seconds,
-                args.concurrency,
-            )
-        finally:
-            receiver.terminate()
-            receiver.wait()
-    durable = rates[1]
+def compare(work: Path, script: Path, seconds: int, connections: int) -> None:
+    """The receiver, then the no-op app, under the same wrk load; prints both and the ratio."""
+    bucket = Bucket(f"file://{work}/bucket-{connections}")
+    port = free_port()
+    receiver = start(bucket.url, work / f"spool-{connections}", port, 60, 1)
+    try:
+        durable = run_wrk(f"http://127.0.0.1:{port}", script, seconds, connections)
+    finally:
+        receiver.terminate()
+        receiver.wait()
+    report("  receiver (fsync before 2xx, group commit, 1 worker)", durable)
+    stored = landed_events(bucket)
+    acknowledged = durable["requests"] - durable["non_2xx"]
+    print(f"  durability: {stored:,} events in the bucket after stop, {acknowledged:,} 2xx answers")
 
     port = free_port()
-    no_op = subprocess.Popen([sys.executable, "-c", NO_OP_APP, str(port)], env=os.environ)
+    no_op = subprocess.Popen([sys.executable, "-c", NO_OP_APP, str(port)])
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        baseline = measure(
-            "no-op FastAPI app (1 worker)",
-            f"http://127.0.0.1:{port}",
-            args.seconds,
-            args.concurrency,
-        )
+        wait_healthy(port)
+        baseline = run_wrk(f"http://127.0.0.1:{port}", script, seconds, connections)
     finally:
         no_op.terminate()
         no_op.wait()
-    print(f"ratio receiver / no-op (1 worker each): {durable / baseline:.2f}")
-    end_to_end_lag(work, args.lag_seconds)
+    report("  no-op FastAPI app (1 worker)", baseline)
+    ratio = durable["requests_per_second"] / baseline["requests_per_second"]
+    print(f"  ratio receiver / no-op: {ratio:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--lag-seconds", type=int, default=70)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    work = Path(tempfile.mkdtemp(prefix="shopsight-webhooks-"))
+    script = work / "post.lua"
+    wrk_script(script)
+    print(f"wrk -t1 -d{args.seconds}s, {os.cpu_count()} CPUs shared by wrk and the server")
+    for connections in args.connections:
+        print(f"\n{connections} connections:")
+        compare(work, script, args.seconds, connections)
+    if args.lag_seconds:
+        end_to_end_lag(work, args.lag_seconds)
 
 
 if __name__ == "__main__":

@@ -99,3 +99,15 @@ def test_a_dead_workers_spool_is_recovered_even_if_its_pid_was_reused(tmp_path) 
     assert not orphan.exists()
     assert [r["body"]["msg"]["id"] for r in landed(bucket)] == ["trk00000001"]
     assert json.dumps(landed(bucket))
+
+
+def test_an_event_is_stored_as_signed_even_when_pretty_printed(tmp_path) -> None:
+    bucket = Bucket(f"file://{tmp_path}/bucket")
+    event = tracking_event(7)
+    body = json.dumps(event, indent=2).encode()  # line breaks between tokens
+    with running(bucket.url, tmp_path / "spool") as url:
+        answer = post(url, body)
+        assert answer.status_code == 200
+        assert answer.json() == {"accepted": True, "event_id": event["event_id"]}
+    [stored] = landed(bucket)
+    assert stored["body"] == event and stored["received_at"].endswith("+00:00")

@@ -49,7 +49,7 @@ def serve_command(
 
     import uvicorn
 
-    from shopsight.tracking.http_protocol import HEADER_TIMEOUT_ENV, GuardedH11Protocol
+    from shopsight.tracking.http_protocol import HEADER_TIMEOUT_ENV, GuardedHttpToolsProtocol
     from shopsight.tracking.worker import FLUSH_SECONDS_ENV, SPOOL_DIR_ENV
 
     settings = Settings().with_overrides(bucket=bucket)
@@ -80,7 +80,7 @@ def serve_command(
         host=host,
         port=port,
         workers=workers,
-        http=GuardedH11Protocol,
+        http=GuardedHttpToolsProtocol,
         limit_concurrency=settings.webhook_max_connections,
         log_level="warning",
         access_log=False,

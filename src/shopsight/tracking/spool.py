@@ -63,7 +63,23 @@ class Spool:
         so concurrent callers share it; each still returns only after the fsync that covers
         its own record.
         """
-        line = (json.dumps(record, separators=(",", ":"), sort_keys=True) + "\n").encode()
+        mine = self.write(kind, record)
+        with self._lock:
+            while self._durable < mine:
+                if self._syncing:
+                    self._synced.wait()
+                else:
+                    self._sync_written()
+
+    def write(self, kind: str, record: dict[str, Any]) -> int:
+        """Write one record to the open segment (not yet durable); returns its sequence
+        number for :meth:`sync`. Cheap enough for an event loop: one buffered write."""
+        line = json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
+        return self.write_line(kind, line)
+
+    def write_line(self, kind: str, line: bytes) -> int:
+        """:meth:`write` for a record already encoded as one line of JSON (no newline)."""
+        line += b"\n"
         with self._lock:
             handle = self._open.get(kind)
             if handle is None:
@@ -73,18 +89,25 @@ class Spool:
             handle.write(line)
             handle.flush()
             self._written += 1
-            mine = self._written
             self._dirty[kind] = handle
             self.spooled += 1
             if self.oldest_unflushed is None:
                 self.oldest_unflushed = time.time()
             if handle.tell() >= self.max_segment_bytes:
                 self._close(kind)
-            while self._durable < mine:
+            return self._written
+
+    def sync(self) -> int:
+        """Fsync what was written (or wait for the fsync under way); returns the sequence
+        number through which every record is durable."""
+        with self._lock:
+            target = self._written
+            while self._durable < target:
                 if self._syncing:
                     self._synced.wait()
                 else:
                     self._sync_written()
+            return self._durable
 
     def _sync_written(self) -> None:
         """Fsync every segment written to since the last fsync (called holding the lock,
