@@ -3,6 +3,9 @@ the ingestion guarantees against it."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import uuid
 from datetime import date
 
@@ -14,8 +17,36 @@ from shopsight.storage import Bucket
 START = date(2024, 3, 1)
 
 
+def shopsight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the ``shopsight`` command in a new process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "shopsight", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
 def fresh_bucket() -> Bucket:
     return Bucket(f"memory://test-{uuid.uuid4().hex[:10]}")
+
+
+def spooled_event(event_id: str, received_at: str, tag: str = "InTransit") -> bytes:
+    """One line of a webhook spool segment as the receiver lands it."""
+    body = {
+        "event_id": event_id,
+        "event": "tracking_update",
+        "ts": 1717236000,
+        "msg": {
+            "id": "t1",
+            "tracking_number": "1Z1",
+            "slug": "ups",
+            "tag": tag,
+            "updated_at": "2024-06-01T10:00:00+00:00",
+        },
+    }
+    return json.dumps({"received_at": received_at, "body": body}).encode() + b"\n"
 
 
 def generate_small_store(

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import duckdb
 import pytest
 
-
-def shopsight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shopsight", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+from support import shopsight
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,8 @@ from shopsight.generate.export import generate_retail_db
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
+
+from support import shopsight
 
 PASSWORD = "s3cr3t-Pa55word"
 MARKUP = "[/]"
@@ -122,13 +123,7 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
         "SHOPSIGHT_AFTERSHIP_API_KEY": "as-key",
         "FORCE_COLOR": "1",  # rich renders markup as it would on a terminal
     }
-    return subprocess.run(
-        [sys.executable, "-m", "shopsight", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+    return shopsight(*args, env=environment)
 
 
 def test_every_command_answers_hostile_values_with_one_clear_line(store) -> None:

@@ -4,7 +4,6 @@ PostgreSQL side of the same guarantees is in tests/integration/test_postgres_and
 from __future__ import annotations
 
 import gzip
-import json
 from datetime import date
 
 import pytest
@@ -16,30 +15,14 @@ from shopsight.ingest.reader import FileRejected, InflationLimits, decompress
 from shopsight.ingest.readmit import ReadmitError, readmit
 from shopsight.ingest.status import list_quarantine
 
-from support import generate_small_store
+from support import generate_small_store, spooled_event
 
 ORDERS_DAY = "landing/retail_db/orders/dt=2024-03-10/part-00000.csv"
 
 
-def _signed_event(event_id: str, received_at: str) -> bytes:
-    body = {
-        "event_id": event_id,
-        "event": "tracking_update",
-        "ts": 1717236000,
-        "msg": {
-            "id": "t1",
-            "tracking_number": "1Z1",
-            "slug": "ups",
-            "tag": "InTransit",
-            "updated_at": "2024-06-01T10:00:00+00:00",
-        },
-    }
-    return json.dumps({"received_at": received_at, "body": body}).encode() + b"\n"
-
-
 def test_a_webhook_retried_within_one_file_loads_once(bucket, duckdb_warehouse) -> None:
     """AfterShip retries: two copies that differ only in their receive time are one event."""
-    lines = _signed_event("e1", "2024-06-01T10:00:01+00:00") + _signed_event(
+    lines = spooled_event("e1", "2024-06-01T10:00:01+00:00") + spooled_event(
         "e1", "2024-06-01T10:00:02+00:00"
     )
     bucket.write_bytes("raw/aftership/webhooks/dt=2024-06-01/seg-1.jsonl.gz", gzip.compress(lines))
@@ -54,8 +37,8 @@ def test_a_webhook_retried_within_one_file_loads_once(bucket, duckdb_warehouse) 
 
 
 def test_events_with_one_id_and_different_content_still_conflict(bucket, duckdb_warehouse) -> None:
-    second = _signed_event("e1", "2024-06-01T10:00:02+00:00").replace(b"InTransit", b"Delivered")
-    lines = _signed_event("e1", "2024-06-01T10:00:01+00:00") + second
+    second = spooled_event("e1", "2024-06-01T10:00:02+00:00", tag="Delivered")
+    lines = spooled_event("e1", "2024-06-01T10:00:01+00:00") + second
     bucket.write_bytes("raw/aftership/webhooks/dt=2024-06-01/seg-1.jsonl.gz", gzip.compress(lines))
     [result] = ingest(bucket, duckdb_warehouse, source="aftership").files
     assert result.rejects_by_reason == {"duplicate_key": 2}

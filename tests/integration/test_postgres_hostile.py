@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import gzip
-import json
 import os
 import tempfile
 import threading
@@ -15,7 +14,7 @@ from shopsight.ingest.loader import ingest
 from shopsight.ingest.status import list_quarantine
 from shopsight.ingest.warehouse import connect
 
-from support import fresh_bucket, generate_small_store
+from support import fresh_bucket, generate_small_store, spooled_event
 
 pytestmark = pytest.mark.integration
 
@@ -36,24 +35,9 @@ def test_a_nul_anywhere_is_a_row_reject_and_clean_files_load(fresh_postgres) -> 
         ORDERS_DAY,
         first.replace(b",", b",\x00", 1) + b"\n" + second + b",extra\x00\n" + rest,
     )
-    event = {
-        "received_at": "2024-06-01T10:00:01+00:00",
-        "body": {
-            "event_id": "e\u00001",
-            "event": "tracking_update",
-            "ts": 1,
-            "msg": {
-                "id": "t1",
-                "tracking_number": "1Z1",
-                "slug": "ups",
-                "tag": "InTransit",
-                "updated_at": "2024-06-01T10:00:00+00:00",
-            },
-        },
-    }
     bucket.write_bytes(
         "raw/aftership/webhooks/dt=2024-06-01/seg-1.jsonl.gz",
-        gzip.compress(json.dumps(event).encode() + b"\n"),
+        gzip.compress(spooled_event("e\u00001", "2024-06-01T10:00:01+00:00")),
     )
     staged_before = _staged_files()
     warehouse = connect(fresh_postgres)

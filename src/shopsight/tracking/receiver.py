@@ -20,8 +20,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 
 from shopsight.tracking.durable import GroupCommit
 from shopsight.tracking.signature import HEADER, is_signed
@@ -89,15 +89,24 @@ class Flusher(threading.Thread):
         self.flush_once()
 
 
+WEBHOOK_PATH = "/webhooks/aftership"
+
+
 def create_app(
     spool: Spool,
     secrets: list[str],
     max_body_bytes: int,
     lifespan: Any = None,
     read_timeout: float = 10.0,
-) -> FastAPI:
-    """The receiver app over ``spool``, accepting signatures by any of ``secrets``; a body
-    not received within ``read_timeout`` seconds gets 408."""
+) -> Any:
+    """The receiver (an ASGI app) over ``spool``, accepting signatures by any of
+    ``secrets``; a body not received within ``read_timeout`` seconds gets 408.
+
+    POST /webhooks/aftership is served as plain ASGI, ahead of FastAPI: the framework's
+    request and response objects, middleware and routing cost more than everything else a
+    webhook does (benchmarks/bench_webhooks.py, docs/decisions/0007). FastAPI serves the
+    rest (health, metrics, the lifespan).
+    """
     app = FastAPI(
         title="ShopSight AfterShip webhook receiver",
         docs_url=None,
@@ -107,29 +116,37 @@ def create_app(
     counts: Counter[str] = Counter()
     rejected: Counter[str] = Counter()
     durable = GroupCommit(spool)
+    signature_header = HEADER.lower().encode()
 
-    def reject(status: int, reason: str) -> Response:
+    def reject(status: int, reason: str) -> tuple[int, bytes]:
         rejected[reason] += 1
-        return JSONResponse({"error": reason}, status_code=status)
+        return status, json.dumps({"error": reason}).encode()
 
-    async def webhook(request: Request) -> Response:
+    async def webhook(scope: dict[str, Any], receive: Any) -> tuple[int, bytes]:
         counts["received"] += 1
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_body_bytes:
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > max_body_bytes:
             return reject(413, "body_too_large")
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != "application/json":
+        media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if media_type != b"application/json":
             return reject(415, "unsupported_media_type")
         body = b""
         try:
             async with asyncio.timeout(read_timeout):
-                async for chunk in request.stream():
-                    body += chunk
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return 400, b""  # nobody is left to answer
+                    body += message.get("body", b"")
                     if len(body) > max_body_bytes:
                         return reject(413, "body_too_large")
+                    if not message.get("more_body"):
+                        break
         except TimeoutError:
             return reject(408, "body_read_timeout")
-        if not is_signed(body, request.headers.get(HEADER), secrets):
+        signature = headers.get(signature_header)
+        if not is_signed(body, signature.decode("latin-1") if signature else None, secrets):
             return reject(401, "bad_signature")
         received_at = datetime.now(UTC).isoformat()
         try:
@@ -147,18 +164,31 @@ def create_app(
             }
             await durable.append("dead_letter", record)
             rejected["dead_letter"] += 1
-            return JSONResponse({"accepted": False, "reason": problem}, status_code=202)
+            return 202, json.dumps({"accepted": False, "reason": problem}).encode()
         # Durable before the 2xx; the fsync runs off the event loop, shared by every request
         # that arrived meanwhile (group commit).
         await durable.append_line("event", event_line(received_at, body, parsed))
-        return Response(
-            b'{"accepted":true,"event_id":' + json.dumps(parsed["event_id"]).encode() + b"}",
-            media_type="application/json",
-        )
+        return 200, b'{"accepted":true,"event_id":' + json.dumps(parsed["event_id"]).encode() + b"}"
 
-    # A plain Starlette route: FastAPI's dependency resolution would cost more than the rest
-    # of the request (measured in benchmarks/bench_webhooks.py).
-    app.add_route("/webhooks/aftership", webhook, methods=["POST"])
+    async def receiver(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != WEBHOOK_PATH:
+            await app(scope, receive, send)
+            return
+        if scope["method"] != "POST":
+            status, payload = 405, b'{"error":"method_not_allowed"}'
+        else:
+            status, payload = await webhook(scope, receive)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -189,4 +219,4 @@ def create_app(
         ]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
-    return app
+    return receiver

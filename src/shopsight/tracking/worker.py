@@ -18,7 +18,7 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from fastapi import FastAPI
 
@@ -91,7 +91,7 @@ def recover_orphans(root: Path, bucket: Bucket) -> int:
     return recovered
 
 
-def create_worker_app() -> FastAPI:
+def create_worker_app() -> Any:
     """uvicorn's factory: this process's spool, flusher and app."""
     settings = Settings()
     root = Path(os.environ[SPOOL_DIR_ENV])
