@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from shopsight.config import Settings, duckdb_config
 from shopsight.redact import redact
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
@@ -44,9 +45,14 @@ def dbt_environment(warehouse_url: str) -> dict[str, str]:
     if warehouse_url.startswith("duckdb://"):
         path = warehouse_url[len("duckdb://") :]
         path = path[1:] if path.startswith("/./") else path
+        resolved = str(Path(path).resolve())
+        resources = duckdb_config(Settings(), resolved)
         return {
             "SHOPSIGHT_DBT_TARGET": "duckdb",
-            "SHOPSIGHT_DUCKDB_PATH": str(Path(path).resolve()),
+            "SHOPSIGHT_DUCKDB_PATH": resolved,
+            "SHOPSIGHT_DBT_MEMORY_LIMIT": str(resources["memory_limit"]),
+            "SHOPSIGHT_DBT_THREADS": str(resources["threads"]),
+            "SHOPSIGHT_DBT_TEMP_DIRECTORY": str(resources["temp_directory"]),
         }
     try:
         parts = urlparse(warehouse_url)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +69,17 @@ class Settings(BaseSettings):
     )
     aftership_api_key: SecretStr | None = Field(None, description="as-api-key for the poller")
     webhook_max_body_bytes: int = Field(1 << 20, description="larger webhook bodies get 413")
+    memory_limit: str = Field(
+        "4GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory limit in ingest, dbt and reconcile (it spills beyond)",
+    )
+    threads: int | None = Field(
+        None, ge=1, description="DuckDB worker threads (default: the machine's cores)"
+    )
+    temp_directory: str | None = Field(
+        None, description="where DuckDB spills (default: <warehouse file>.tmp)"
+    )
     webhook_read_timeout_seconds: float = Field(
         10.0, gt=0, description="a webhook body slower than this gets 408"
     )
@@ -94,3 +107,17 @@ class Settings(BaseSettings):
         """A copy with the given non-None values replaced (used for CLI flags)."""
         changes = {key: value for key, value in values.items() if value is not None}
         return self.model_copy(update=changes)
+
+
+def duckdb_config(settings: Settings, database: str | None = None) -> dict[str, Any]:
+    """DuckDB's resource settings from ours: memory limit, threads, spill folder."""
+    config = {
+        "memory_limit": settings.memory_limit,
+        "threads": str(settings.threads or os.cpu_count() or 1),
+    }
+    if settings.temp_directory:
+        config["temp_directory"] = settings.temp_directory
+    elif database and database != ":memory:":
+        single = "/" + database.lstrip("/") if database.startswith("/") else database
+        config["temp_directory"] = f"{single}.tmp"  # DuckDB's own default, spelled out
+    return config

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from shopsight.config import Settings, duckdb_config
 from shopsight.contracts.ddl import Dialect
 from shopsight.redact import redact
 
@@ -82,6 +83,7 @@ class DuckDBWarehouse(Warehouse):
         except duckdb.IOException as error:
             raise WarehouseError(f"cannot open DuckDB warehouse {path}: {error}") from error
         self.connection.execute("set enable_progress_bar = false")
+        apply_resources(self.connection, path)
         self.validator = self.connection
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -134,6 +136,7 @@ class PostgresWarehouse(Warehouse):
                 redact(f"cannot connect to PostgreSQL at {_safe(url)}: {error}")
             ) from None
         self.validator = duckdb.connect()
+        apply_resources(self.validator)
         self.validator.execute("set enable_progress_bar = false")
         self._spool = tempfile.mkdtemp(prefix="shopsight-copy-")
 
@@ -217,6 +220,15 @@ def connect(url: str, create: bool = True) -> Warehouse:
     raise WarehouseError(
         f"warehouse URL {_safe(url)!r} must be duckdb:///path or postgresql://user@host:port/db"
     )
+
+
+def apply_resources(connection: Any, database: str | None = None) -> None:
+    """Set DuckDB's memory limit, threads and spill folder from the settings. SET, not a
+    connect-time config: the process's other connections to the same file (dbt's, in
+    `shopsight run`) must share one configuration."""
+    for name, value in duckdb_config(Settings(), database).items():
+        text = str(value).replace("'", "''")
+        connection.execute(f"set {name} = '{text}'")
 
 
 def require_built(warehouse: Warehouse, *tables: str) -> None:

@@ -16,6 +16,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from shopsight.ingest.warehouse import apply_resources
+
 REPEAT_BONUS = Decimal(10)
 FIELDS = ("user_id", "transaction_amount", "is_repeat_purchase")
 # The twin's exact money type: 38 digits, 10 of them after the point.
@@ -116,6 +118,7 @@ def compute_loyalty_scores_arrow(transactions: pa.Table) -> pa.Table:
     if missing:
         raise ValueError(f"transactions: column {missing[0]!r} is missing")
     con = duckdb.connect()
+    apply_resources(con)
     # An explicit row index: a parallel scan does not promise input order.
     indexed = transactions.append_column(
         "row_index", pa.array(np.arange(transactions.num_rows, dtype=np.int64))
