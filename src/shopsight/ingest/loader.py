@@ -185,18 +185,13 @@ def ingest_files(
         return results
     try:
         _load_files(bucket, warehouse, contract, table, readable, run_id, max_reject_ratio)
-    except Exception as error:  # noqa: BLE001 - isolated below, file by file
-        if len(readable) == 1:
-            ((index, read),) = readable.items()
-            results[index] = _fresh(read.result)
-            _quarantine_file(bucket, warehouse, results[index], read.data, _failure(error), run_id)
-            return results
+    except Exception:  # noqa: BLE001 - find the file that fails on its own
         for index, read in readable.items():
             results[index] = read.result = _fresh(read.result)
-            alone = {index: read}
             try:
+                alone = {index: read}
                 _load_files(bucket, warehouse, contract, table, alone, run_id, max_reject_ratio)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
                 results[index] = _fresh(read.result)
                 _quarantine_file(
                     bucket, warehouse, results[index], read.data, _failure(error), run_id
@@ -217,9 +212,7 @@ def _read_lines(
     contract: Contract, table: Table, key: str, data: bytes, file_index: int
 ) -> pa.Table:
     fmt = contract.format
-    limits = InflationLimits(
-        fmt.max_inflated_bytes, fmt.max_inflation_ratio, fmt.ratio_checked_after_bytes
-    )
+    limits = InflationLimits.of(fmt)
     lines = split_lines(decompress(key, data, limits), file_index=file_index)
     if fmt.header:
         lines = drop_header(lines, fmt.delimiter.join(table.column_names), key)

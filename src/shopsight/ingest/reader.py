@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -64,6 +65,11 @@ class InflationLimits:
     max_bytes: int = 2 << 30
     max_ratio: float = 100.0
     ratio_after_bytes: int = 16 << 20
+
+    @classmethod
+    def of(cls, fmt: Any) -> InflationLimits:
+        """The limits a contract's file format sets."""
+        return cls(fmt.max_inflated_bytes, fmt.max_inflation_ratio, fmt.ratio_checked_after_bytes)
 
     def check(self, compressed: int, inflated: int) -> None:
         if inflated > self.max_bytes:

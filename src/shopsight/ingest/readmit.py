@@ -130,8 +130,6 @@ def _content(
     if replacement is not None:
         return header + replacement.rstrip(b"\r\n") + b"\n"
     path = group[0]["path"]
-    limits = InflationLimits(
-        fmt.max_inflated_bytes, fmt.max_inflation_ratio, fmt.ratio_checked_after_bytes
-    )
+    limits = InflationLimits.of(fmt)
     lines = decompress(path, bucket.read_bytes(path), limits).split(b"\n")
     return header + b"".join(lines[row["line_number"] - 1] + b"\n" for row in group)

@@ -133,7 +133,7 @@ class PostgresWarehouse(Warehouse):
             self.connection = psycopg.connect(url, autocommit=True)
         except psycopg.Error as error:  # unreachable, refused, or a malformed URL
             raise WarehouseError(
-                redact(f"cannot connect to PostgreSQL at {_safe(url)}: {error}")
+                redact(f"cannot connect to PostgreSQL at {url}: {error}")
             ) from None
         self.validator = duckdb.connect()
         apply_resources(self.validator)
@@ -218,7 +218,7 @@ def connect(url: str, create: bool = True) -> Warehouse:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresWarehouse(url)
     raise WarehouseError(
-        f"warehouse URL {_safe(url)!r} must be duckdb:///path or postgresql://user@host:port/db"
+        f"warehouse URL {redact(url)!r} must be duckdb:///path or postgresql://user@host:port/db"
     )
 
 
@@ -249,8 +249,3 @@ def require_built(warehouse: Warehouse, *tables: str) -> None:
 
 
 _INGEST_LOCK = 0x5B0951  # the advisory lock key of "one ingest at a time"
-
-
-def _safe(url: str) -> str:
-    """The URL without its password, for messages (even a URL too malformed to parse)."""
-    return redact(url)

@@ -63,13 +63,8 @@ class Spool:
         so concurrent callers share it; each still returns only after the fsync that covers
         its own record.
         """
-        mine = self.write(kind, record)
-        with self._lock:
-            while self._durable < mine:
-                if self._syncing:
-                    self._synced.wait()
-                else:
-                    self._sync_written()
+        self.write(kind, record)
+        self.sync()
 
     def write(self, kind: str, record: dict[str, Any]) -> int:
         """Write one record to the open segment (not yet durable); returns its sequence
