@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import numpy as np
+
 DEPARTMENTS = ["Fitness", "Footwear", "Apparel", "Golf", "Outdoors", "Fan Shop"]
 CATEGORY_WORDS = [
     "Cardio Equipment",
@@ -170,11 +172,30 @@ def product(seed: int, product_id: int, n_categories: int = 58) -> Product:
     )
 
 
-def customer_row(seed: int, customer_id: int, version: int) -> list[str]:
-    """The customer record; ``version`` counts the moves (a new address each time)."""
-    rng = random.Random(f"{seed}:customer:{customer_id}")
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    place = random.Random(f"{seed}:address:{customer_id}:{version}")
-    city, state, zipcode = place.choice(CITIES)
-    street = f"{place.randint(1, 9999)} {place.choice(STREETS)}"
-    return [str(customer_id), first, last, "XXXXXXXXX", "XXXXXXXXX", street, city, state, zipcode]
+def customer_rows(seed: int, ids: np.ndarray, versions: np.ndarray) -> list[list[str]]:
+    """Customer records by id; ``versions`` counts each one's moves (a new address each
+    time). A pure function of seed, id and version, drawn for many customers at once."""
+    person = _hash(seed, 1, ids)
+    place = _hash(seed, 2, ids * 1024 + versions)
+    first = np.array(FIRST_NAMES)[person % len(FIRST_NAMES)]
+    last = np.array(LAST_NAMES)[(person >> np.uint64(16)) % len(LAST_NAMES)]
+    city = (place % len(CITIES)).tolist()
+    number = (np.uint64(1) + (place >> np.uint64(16)) % np.uint64(9999)).tolist()
+    street = np.array(STREETS)[(place >> np.uint64(32)) % len(STREETS)].tolist()
+    return [
+        [str(c), f, la, "XXXXXXXXX", "XXXXXXXXX", f"{n} {s}", *CITIES[k]]
+        for c, f, la, n, s, k in zip(
+            ids.tolist(), first.tolist(), last.tolist(), number, street, city, strict=True
+        )
+    ]
+
+
+def _hash(seed: int, salt: int, values: np.ndarray) -> np.ndarray:
+    """splitmix64 of (seed, salt, value): well-spread 64-bit numbers, one per value."""
+    x = values.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    x += np.uint64((seed * 1_000_003 + salt) % 2**64)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))

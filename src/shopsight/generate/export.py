@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
 import random
 from collections.abc import Callable
@@ -62,17 +60,20 @@ def generate_retail_db(
         for table in TABLES:
             if export.day < start:
                 if export.day == start - timedelta(days=1):
-                    previous[table] = _csv_lines(export.rows[table])
+                    previous[table] = export.lines(table) if plan else []
                 continue
-            lines = _csv_lines(export.rows[table])
+            lines = export.lines(table)
             yesterday = previous.get(table, [])
             key = landing_key(table, export.day)
             names = [n for n in plan.get(offset, []) if _fault_table(n) == table]
             if names and len(lines) >= 20:
                 summary.faults += apply_row_faults(rng, table, names, lines, key, yesterday)
-            faulty = {f.line for f in summary.faults if f.path == key and f.outcome == "rejected"}
-            previous[table] = [line for n, line in enumerate(lines, 1) if n not in faulty]
-            content = b"".join(line + b"\n" for line in lines)
+            if plan:  # tomorrow's faults re-deliver some of today's good lines
+                faulty = {
+                    f.line for f in summary.faults if f.path == key and f.outcome == "rejected"
+                }
+                previous[table] = [line for n, line in enumerate(lines, 1) if n not in faulty]
+            content = b"".join(line + b"\n" for line in lines) if names else export.csv(table)
             file_fault = faults == "default" and days >= 2 and export.day == last
             summary.files += _write_day_file(
                 bucket, table, export.day, content, file_fault, summary.faults
@@ -104,14 +105,6 @@ def _store_shape(bucket: Bucket, start: date, days: int, orders: int, seed: int)
     state = {"origin": start.isoformat(), "seed": seed, "orders_per_day": shape.orders_per_day}
     bucket.write_bytes(STATE_KEY, json.dumps(state).encode())
     return shape
-
-
-def _csv_lines(rows: list[list[str]]) -> list[bytes]:
-    """The export's CSV: headerless, quoted only when a field needs it."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerows(rows)
-    text = buffer.getvalue().encode("utf-8")
-    return text.split(b"\n")[:-1] if text else []
 
 
 def _write_day_file(
@@ -146,9 +139,18 @@ def _redeliver_changed_file(bucket: Bucket, day: date) -> FaultRecord:
     key = landing_key("orders", day)
     if not bucket.exists(key):
         key = landing_key("orders", day, "part-00000.csv.gz")
-        content = gzip.decompress(bucket.read_bytes(key))
-        changed = content.replace(b"PENDING_PAYMENT", b"PROCESSING", 1)
-        bucket.write_bytes(key, gzip.compress(changed, mtime=0))
+        original = bucket.read_bytes(key)
+        content = gzip.decompress(original)
+        # Ingestion takes a path it has seen at the same size as seen, so the change must
+        # alter the compressed size too: change statuses one by one until it does.
+        changed = gzip.compress(content, mtime=0)
+        for count in range(1, content.count(b"PENDING_PAYMENT") + 1):
+            changed = gzip.compress(
+                content.replace(b"PENDING_PAYMENT", b"PROCESSING", count), mtime=0
+            )
+            if len(changed) != len(original):
+                break
+        bucket.write_bytes(key, changed)
     else:
         content = bucket.read_bytes(key)
         bucket.write_bytes(key, content.replace(b"PENDING_PAYMENT", b"PROCESSING", 1))

@@ -1,0 +1,312 @@
+"""Benchmark: the whole daily chain at N orders on one store, with the engine's own speed beside it.
+
+    .venv/bin/python benchmarks/bench_scale.py --orders 1000000 [--days 365] [--postgres]
+
+Steps, each in its own process (wall time and that process's peak RSS): generate the
+retail_db export; ingest it into DuckDB, beside a plain DuckDB `read_csv` of the same files
+(explicit columns, `store_rejects`) and the ratio; the full build; one more day landed,
+ingested and built incrementally; the stalled-products query; reconcile a month and the
+year; the daily report. With --postgres, on a throwaway server: a plain `COPY` of the same
+files into tables with a primary key, ShopSight's ingest, the full build, and the next day's
+ingest and incremental build. Ends with a Markdown table of every figure and its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import timed_process  # noqa: E402
+
+START = date(2024, 1, 1)
+TABLES = ["departments", "categories", "products", "customers", "orders", "order_items"]
+
+PLAIN_DUCKDB = """
+import duckdb, json, sys
+database, bucket, columns = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+connection = duckdb.connect(database)
+dialect = "header = false, auto_detect = false, delim = ',', quote = '\\"', escape = '\\"'"
+for table, types in columns.items():
+    spec = ", ".join(f"'{name}': '{type_}'" for name, type_ in types.items())
+    connection.execute(
+        f"create table {table} as select * from read_csv('{bucket}/landing/retail_db/{table}/*/*', "
+        f"{dialect}, columns = {{{spec}}}, store_rejects = true, "
+        f"timestampformat = '%Y-%m-%d %H:%M:%S.%g')"
+    )
+print(connection.execute("select count(*) from reject_errors").fetchone()[0])
+"""
+
+PLAIN_COPY = """
+import glob, json, sys, psycopg
+url, bucket = sys.argv[1], sys.argv[2]
+columns, keys = json.loads(sys.argv[3]), json.loads(sys.argv[4])
+rows = 0
+with psycopg.connect(url, autocommit=True) as connection:
+    connection.execute("create schema plain")
+    for table, types in columns.items():
+        body = ", ".join(f"{name} {type_}" for name, type_ in types.items())
+        # Order lines are never re-delivered: their key is a primary key, as in ours. The
+        # other tables re-deliver rows by key (statuses, prices, moves), so no key there.
+        key = f", primary key ({keys[table]})" if table == "order_items" else ""
+        connection.execute(f"create table plain.{table} ({body}{key})")
+    for table in columns:
+        for path in sorted(glob.glob(f"{bucket}/landing/retail_db/{table}/*/*")):
+            with open(path, "rb") as handle, connection.cursor() as cursor:
+                with cursor.copy(f"copy plain.{table} from stdin (format csv)") as copy:
+                    while chunk := handle.read(1 << 20):
+                        copy.write(chunk)
+        rows += connection.execute(f"select count(*) from plain.{table}").fetchone()[0]
+print(rows)
+"""
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    peak_mb: float | None = None
+    anchor: str = ""
+    ratio: str = ""
+    target: str = ""
+    note: str = ""
+
+
+def shopsight(*args: str) -> list[str]:
+    return [sys.executable, "-m", "shopsight", *args]
+
+
+def contract_columns(dialect: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    from shopsight.contracts.ddl import sql_type
+    from shopsight.contracts.model import load_contract
+
+    contract = load_contract("retail_db")
+    columns = {
+        name: {c.name: sql_type(c, dialect) for c in table.columns}  # type: ignore[arg-type]
+        for name, table in contract.tables.items()
+    }
+    keys = {name: ", ".join(table.primary_key) for name, table in contract.tables.items()}
+    return columns, keys
+
+
+def size_mb(path: Path) -> float:
+    files = [path] + [p for p in path.parent.glob(path.name + ".wal")]
+    return sum(p.stat().st_size for p in files if p.exists()) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--postgres", action="store_true", help="also the PostgreSQL steps")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="shopsight-scale-"))
+    bucket_path = work / "bucket"
+    bucket = f"file://{bucket_path}"
+    database = work / "warehouse.duckdb"
+    warehouse = f"duckdb:///{database}"
+    steps: list[Step] = []
+
+    def run(name: str, command: list[str], target: str = "") -> tuple[Step, dict]:
+        seconds, peak, out = timed_process(command)
+        step = Step(name, seconds, peak, target=target)
+        steps.append(step)
+        print(f"{name}: {seconds:,.1f} s, peak {peak:,.0f} MB", flush=True)
+        try:
+            return step, json.loads(out)
+        except json.JSONDecodeError:
+            return step, {}
+
+    step, summary = run(
+        "generate retail_db",
+        shopsight(
+            "generate",
+            "retail-db",
+            "--bucket",
+            bucket,
+            "--orders",
+            str(args.orders),
+            "--days",
+            str(args.days),
+            "--faults",
+            "none",
+            "--json",
+        ),
+        "<= 180 s at 30 M",
+    )
+    landed = sum(p.stat().st_size for p in (bucket_path / "landing").rglob("*") if p.is_file())
+    rows = sum(summary["rows"].values())
+    step.note = f"{summary['rows']['orders']:,} order rows, {rows:,} rows, {landed / 1e6:,.0f} MB"
+
+    duck_columns, keys = contract_columns("duckdb")
+    plain = work / "plain.duckdb"
+    plain_s, plain_peak, out = timed_process(
+        [sys.executable, "-c", PLAIN_DUCKDB, str(plain), str(bucket_path), json.dumps(duck_columns)]
+    )
+    print(f"plain duckdb read_csv: {plain_s:,.1f} s, {out.strip()} rejects", flush=True)
+    step, report = run(
+        "ingest (DuckDB)",
+        shopsight("ingest", "--bucket", bucket, "--warehouse", warehouse, "--json"),
+        "<= 1.5x plain read_csv",
+    )
+    step.anchor = f"read_csv {plain_s:,.1f} s, {plain_peak:,.0f} MB"
+    step.ratio = f"{step.seconds / plain_s:.2f}x"
+    step.note = (
+        f"{report.get('rows_loaded', 0):,} rows loaded, {report.get('rows_rejected')} rejected"
+    )
+    ingested_mb = size_mb(database)
+
+    step, summary = run(
+        "full build (DuckDB)",
+        shopsight("build", "--warehouse", warehouse, "--json"),
+        "<= 120 s, peak <= 6 GB",
+    )
+    step.note = f"success={summary.get('success')}"
+    steps.append(
+        Step(
+            "warehouse size",
+            0,
+            anchor=f"plain tables {size_mb(plain):,.0f} MB",
+            ratio=f"{ingested_mb / size_mb(plain):.2f}x",
+            target="<= 2x plain",
+            note=f"landing+history {ingested_mb:,.0f} MB; with marts {size_mb(database):,.0f} MB",
+        )
+    )
+
+    if args.postgres:
+        postgres_full(args, bucket, bucket_path, work, steps, run)
+
+    next_day = (START + timedelta(days=args.days)).isoformat()
+    run(
+        "generate one more day",
+        shopsight("generate", "retail-db", "--bucket", bucket, "--start", next_day, "--days", "1")
+        + ["--orders", str(args.orders), "--faults", "none", "--json"],
+    )
+    run(
+        "ingest one more day (DuckDB)",
+        shopsight("ingest", "--bucket", bucket, "--warehouse", warehouse, "--json"),
+    )
+    step, summary = run(
+        "incremental build (DuckDB)",
+        shopsight("build", "--warehouse", warehouse, "--json"),
+        "<= 15 s",
+    )
+    step.note = f"success={summary.get('success')}"
+
+    from bench_warehouse import stalled_query_seconds
+
+    from_lines, from_mart, found = stalled_query_seconds(database, warehouse)
+    steps.append(
+        Step(
+            "stalled-products query",
+            from_mart,
+            target="<= 0.5 s",
+            note=f"mart lookup; from the order lines {from_lines:.2f} s ({found} products)",
+        )
+    )
+
+    last = START + timedelta(days=args.days - 1)
+    month = (last.replace(day=1), last)
+    for label, (first, end), target in [
+        ("reconcile a month", month, ""),
+        ("reconcile the year", (START, last), "<= 60 s"),
+    ]:
+        step, result = run(
+            label,
+            shopsight("reconcile", "--from", first.isoformat(), "--to", end.isoformat())
+            + ["--source", "landing", "--business-timezone", "Asia/Singapore"]
+            + ["--bucket", bucket, "--warehouse", warehouse, "--json"],
+            target,
+        )
+        step.note = (
+            f"{result.get('source_orders', 0):,} orders, gap {result.get('gap')}, "
+            f"unexplained {result.get('unexplained')}"
+        )
+    run("daily report", shopsight("report", "--bucket", bucket, "--warehouse", warehouse, "--json"))
+
+    if args.postgres:
+        postgres_next_day(steps, run)
+
+    print_table(args, steps)
+    if args.keep:
+        print(f"kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+_postgres: dict[str, object] = {}
+
+
+def postgres_full(args, bucket: str, bucket_path: Path, work: Path, steps: list[Step], run) -> None:
+    """Plain COPY, ShopSight's ingest and the full build on a throwaway server."""
+    from servers import running_postgres
+
+    server = running_postgres()
+    url = server.__enter__()
+    _postgres.update(server=server, url=url, bucket=bucket)
+    columns, keys = contract_columns("postgres")
+    copy_s, copy_peak, out = timed_process(
+        [
+            sys.executable,
+            "-c",
+            PLAIN_COPY,
+            url,
+            str(bucket_path),
+            json.dumps(columns),
+            json.dumps(keys),
+        ]
+    )
+    print(f"plain COPY: {copy_s:,.1f} s ({out.strip()} rows)", flush=True)
+    step, report = run(
+        "ingest (PostgreSQL)",
+        shopsight("ingest", "--bucket", bucket, "--warehouse", url, "--json"),
+        ">= 0.5x plain COPY",
+    )
+    loaded = report.get("rows_loaded", 0) + report.get("rows_rejected", 0)
+    step.anchor = f"COPY {copy_s:,.1f} s"
+    step.ratio = f"{copy_s / step.seconds:.2f}x"
+    step.note = f"{loaded / step.seconds:,.0f} rows/s"
+    step, summary = run(
+        "full build (PostgreSQL)", shopsight("build", "--warehouse", url, "--json"), "<= 10 min"
+    )
+    step.note = f"success={summary.get('success')}"
+
+
+def postgres_next_day(steps: list[Step], run) -> None:
+    url, bucket = str(_postgres["url"]), str(_postgres["bucket"])
+    run(
+        "ingest one more day (PostgreSQL)",
+        shopsight("ingest", "--bucket", bucket, "--warehouse", url, "--json"),
+    )
+    step, summary = run(
+        "incremental build (PostgreSQL)",
+        shopsight("build", "--warehouse", url, "--json"),
+        "<= 60 s",
+    )
+    step.note = f"success={summary.get('success')}"
+    _postgres["server"].__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+def print_table(args, steps: list[Step]) -> None:
+    print(f"\n{args.orders:,} orders over {args.days} days\n")
+    print("| step | wall | peak RSS | anchor | ratio | target | notes |")
+    print("|---|---|---|---|---|---|---|")
+    for s in steps:
+        wall = (
+            f"{s.seconds:,.1f} s" if s.seconds >= 1 else (f"{s.seconds:.3f} s" if s.seconds else "")
+        )
+        peak = f"{s.peak_mb:,.0f} MB" if s.peak_mb is not None else ""
+        print(f"| {s.name} | {wall} | {peak} | {s.anchor} | {s.ratio} | {s.target} | {s.note} |")
+
+
+if __name__ == "__main__":
+    main()
