@@ -33,7 +33,7 @@ def test_incremental_after_new_days_equals_full_refresh(tmp_path) -> None:
     warehouse.close()
     # No lookback: only lines (or orders) loaded after the last build are re-read, so the
     # status changes of earlier orders must come in through their re-delivered order rows.
-    incremental = build(store.warehouse_url, dbt_vars={"incremental_lookback_days": 0})
+    incremental = build(store.warehouse_url, dbt_vars={"incremental_lookback_minutes": 0})
     assert incremental.success, incremental.failures
     after_incremental = _rows(store.warehouse_url, FACTS)
     assert len(after_incremental) > before[0][0]

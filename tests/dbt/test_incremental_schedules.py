@@ -81,7 +81,7 @@ def _execute(url: str, sql: str) -> None:
 def _build(url: str, full_refresh: bool) -> None:
     result = run_dbt(
         url,
-        ["run", "--select", "+fct_orders", "--vars", '{"incremental_lookback_days": 0}']
+        ["run", "--select", "+fct_orders", "--vars", '{"incremental_lookback_minutes": 0}']
         + (["--full-refresh"] if full_refresh else []),
     )
     assert result.success, result.exception
