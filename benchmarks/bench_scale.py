@@ -34,6 +34,7 @@ PLAIN_DUCKDB = """
 import duckdb, json, sys
 database, bucket, columns = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 connection = duckdb.connect(database)
+connection.execute("set enable_progress_bar = false")
 dialect = "header = false, auto_detect = false, delim = ',', quote = '\\"', escape = '\\"'"
 for table, types in columns.items():
     spec = ", ".join(f"'{name}': '{type_}'" for name, type_ in types.items())
