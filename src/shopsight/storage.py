@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,11 @@ class StorageError(RuntimeError):
 
 @dataclass(frozen=True)
 class ObjectInfo:
-    """An object in a bucket."""
+    """An object in a bucket; ``modified`` is when it was last written (UTC), if known."""
 
     key: str
     size: int
+    modified: datetime | None = None
 
 
 class Bucket:
@@ -83,7 +85,7 @@ class Bucket:
         except FileNotFoundError:
             return []
         infos = [
-            ObjectInfo(self._key(path), int(info.get("size") or 0))
+            ObjectInfo(self._key(path), int(info.get("size") or 0), _modified(info))
             for path, info in found.items()
             if info.get("type") != "directory"
         ]
@@ -149,3 +151,14 @@ def _options(protocol: str, settings: Settings) -> dict[str, Any]:
         options["key"] = settings.aws_access_key_id.get_secret_value()
         options["secret"] = settings.aws_secret_access_key.get_secret_value()
     return options
+
+
+def _modified(info: dict[str, Any]) -> datetime | None:
+    """When a listed object was last written, in UTC: a local file's mtime, S3's
+    LastModified, or the time memory:// stored it."""
+    value = info.get("mtime") or info.get("LastModified") or info.get("created")
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return None

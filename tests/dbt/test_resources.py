@@ -59,3 +59,35 @@ def test_a_store_built_under_1gb_equals_one_built_without(
         names = ", ".join(name for (name,) in columns)  # load times differ, nothing else may
         sql = f"select {names} from marts.{table} order by {key}"
         assert query(limited, sql) == query(clean_store, sql), table
+
+
+def test_dbt_keeps_working_after_duckdb_spilled_to_disk(tmp_path, monkeypatch) -> None:
+    """At 30 M orders a build spills; dbt set the spill folder again on every cursor it
+    opened, which DuckDB refuses once the folder is in use ("Cannot switch temporary
+    directory"), so the next model failed. Under a tiny limit a sort spills here too."""
+    monkeypatch.setenv("SHOPSIGHT_MEMORY_LIMIT", "64MB")
+    monkeypatch.setenv("SHOPSIGHT_THREADS", "1")
+    url = f"duckdb:///{tmp_path}/warehouse.duckdb"
+    prepare_sources(url)
+    spilled = run_dbt(
+        url,
+        [
+            "show",
+            "--inline",
+            "select count(*) from (select i, random() as r from range(6000000) as t(i) "
+            "order by r limit 3000000)",
+        ],
+    )
+    assert spilled.success, spilled.exception
+    again = run_dbt(url, ["show", "--inline", "select current_setting('temp_directory')"])
+    assert again.success, again.exception
+    assert again.result.results[0].agate_table.rows[0][0] == f"{tmp_path}/warehouse.duckdb.tmp"
+    hooked = run_dbt(url, ["run", "--select", "stg_retail_db__orders"])  # runs on-run-start
+    assert hooked.success, hooked.exception
+    warehouse = connect(url)  # and ingestion's connection after it
+    try:
+        assert warehouse.query("select current_setting('temp_directory')") == [
+            (f"{tmp_path}/warehouse.duckdb.tmp",)
+        ]
+    finally:
+        warehouse.close()

@@ -14,8 +14,9 @@ from shopsight.ingest.loader import ingest
 from shopsight.ingest.reader import FileRejected, InflationLimits, decompress
 from shopsight.ingest.readmit import ReadmitError, readmit
 from shopsight.ingest.status import list_quarantine
+from shopsight.storage import Bucket
 
-from support import generate_small_store, spooled_event
+from support import fresh_bucket, generate_small_store, spooled_event
 
 ORDERS_DAY = "landing/retail_db/orders/dt=2024-03-10/part-00000.csv"
 
@@ -42,6 +43,34 @@ def test_events_with_one_id_and_different_content_still_conflict(bucket, duckdb_
     bucket.write_bytes("raw/aftership/webhooks/dt=2024-06-01/seg-1.jsonl.gz", gzip.compress(lines))
     [result] = ingest(bucket, duckdb_warehouse, source="aftership").files
     assert result.rejects_by_reason == {"duplicate_key": 2}
+
+
+@pytest.mark.parametrize("scheme", ["memory", "file"])
+def test_a_changed_redelivery_of_the_same_size_is_noticed(scheme, tmp_path, duckdb_warehouse):
+    """A re-export that turns COMPLETE into CANCELED keeps the file's size: it must still be
+    read again and kept aside, and a file rewritten with the same bytes is not loaded twice."""
+    bucket = Bucket(f"file://{tmp_path}/bucket") if scheme == "file" else fresh_bucket()
+    generate_small_store(bucket, faults="none")
+    ingest(bucket, duckdb_warehouse)
+    assert ingest(bucket, duckdb_warehouse).files == []  # nothing new: nothing read again
+    original = bucket.read_bytes(ORDERS_DAY)
+    changed = original.replace(b"COMPLETE", b"CANCELED", 1)
+    assert changed != original and len(changed) == len(original)
+    key = ORDERS_DAY.replace("dt=2024-03-10", "dt=2024-03-11")
+    bucket.write_bytes(key, bucket.read_bytes(key))  # rewritten, same bytes
+    bucket.write_bytes(ORDERS_DAY, changed)
+    report = ingest(bucket, duckdb_warehouse)
+    [kept] = report.files
+    assert (kept.path, kept.status, kept.reason) == (
+        ORDERS_DAY,
+        "quarantined",
+        "redelivered_with_new_content",
+    )
+    assert not report.trusted
+    rows = duckdb_warehouse.query(
+        "select count(*) from shopsight_ops.ingest_ledger where path = ?", [key]
+    )
+    assert rows == [(1,)]  # the same bytes again are skipped, not loaded twice
 
 
 def test_a_nul_byte_is_a_row_reject_and_the_rest_loads(bucket, duckdb_warehouse) -> None:

@@ -139,18 +139,9 @@ def _redeliver_changed_file(bucket: Bucket, day: date) -> FaultRecord:
     key = landing_key("orders", day)
     if not bucket.exists(key):
         key = landing_key("orders", day, "part-00000.csv.gz")
-        original = bucket.read_bytes(key)
-        content = gzip.decompress(original)
-        # Ingestion takes a path it has seen at the same size as seen, so the change must
-        # alter the compressed size too: change statuses one by one until it does.
-        changed = gzip.compress(content, mtime=0)
-        for count in range(1, content.count(b"PENDING_PAYMENT") + 1):
-            changed = gzip.compress(
-                content.replace(b"PENDING_PAYMENT", b"PROCESSING", count), mtime=0
-            )
-            if len(changed) != len(original):
-                break
-        bucket.write_bytes(key, changed)
+        content = gzip.decompress(bucket.read_bytes(key))
+        changed = content.replace(b"PENDING_PAYMENT", b"PROCESSING", 1)
+        bucket.write_bytes(key, gzip.compress(changed, mtime=0))
     else:
         content = bucket.read_bytes(key)
         bucket.write_bytes(key, content.replace(b"PENDING_PAYMENT", b"PROCESSING", 1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from shopsight.contracts.model import Contract
 from shopsight.ingest.ledger import OPS_SCHEMA
@@ -21,6 +22,7 @@ class LandedFile:
     table: str
     file_dt: str | None
     size: int
+    modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ def list_landed_files(
                     ignored.append(IgnoredObject(info.key, reason))
                 continue
             match = _DT.search(info.key)
-            found.append(LandedFile(info.key, name, match.group(1) if match else None, info.size))
+            day = match.group(1) if match else None
+            found.append(LandedFile(info.key, name, day, info.size, info.modified))
     return sorted(found, key=lambda f: (f.file_dt or "", order.index(f.table), f.key))
 
 
@@ -84,16 +87,25 @@ def list_new_files(
 ) -> list[LandedFile]:
     """Landed files the ledger does not hold yet (``ignored`` as :func:`list_landed_files`).
 
-    A path already in the ledger with the same size is taken as seen (no download); with
-    ``verify`` every file is read and compared by checksum instead.
+    A path the ledger holds at the same size, last written before that load began, is taken
+    as seen (no download). One written since is read again: the same bytes are skipped, a
+    change of content is quarantined as ``redelivered_with_new_content`` even when its size
+    did not change. With ``verify`` every file is read and compared by checksum instead.
     """
-    seen: dict[str, set[int]] = {}
-    for path, size in warehouse.query(
-        f"select path, size_bytes from {OPS_SCHEMA}.ingest_ledger where source = ?",
+    loads: dict[str, list[tuple[int, datetime]]] = {}
+    for path, size, started_at in warehouse.query(
+        f"select path, size_bytes, started_at from {OPS_SCHEMA}.ingest_ledger where source = ?",
         [contract.source],
     ):
-        seen.setdefault(path, set()).add(int(size))
+        loads.setdefault(path, []).append((int(size), started_at))
     files = list_landed_files(bucket, contract, tables, ignored)
     if verify:
         return files
-    return [f for f in files if f.size not in seen.get(f.key, set())]
+    return [f for f in files if not _seen(f, loads.get(f.key, []))]
+
+
+def _seen(landed: LandedFile, loads: list[tuple[int, datetime]]) -> bool:
+    return any(
+        size == landed.size and (landed.modified is None or landed.modified < started_at)
+        for size, started_at in loads
+    )

@@ -167,8 +167,10 @@ def ingest_files(
     results: list[FileResult] = []
     readable: dict[int, _ReadFile] = {}
     for landed in files:
+        # Stamped before the read: an object written after this instant is read again.
+        started = datetime.now(UTC).replace(tzinfo=None)
         data = bucket.read_bytes(landed.key)
-        result = _new_result(contract, landed, data)
+        result = _new_result(contract, landed, data, started)
         results.append(result)
         if (landed.key, result.checksum) in recorded:
             result.status = "skipped"
@@ -275,7 +277,9 @@ def _failure(error: Exception) -> FileRejected:
     return FileRejected("processing_error", f"{type(error).__name__}: {text}"[:1000])
 
 
-def _new_result(contract: Contract, landed: LandedFile, data: bytes) -> FileResult:
+def _new_result(
+    contract: Contract, landed: LandedFile, data: bytes, started: datetime
+) -> FileResult:
     checksum = hashlib.sha256(data).hexdigest()
     return FileResult(
         ingest_id=hashlib.sha256(f"{landed.key}\n{checksum}".encode()).hexdigest()[:32],
@@ -285,7 +289,7 @@ def _new_result(contract: Contract, landed: LandedFile, data: bytes) -> FileResu
         checksum=checksum,
         size_bytes=len(data),
         file_dt=landed.file_dt,
-        started_at=_now(),
+        started_at=started,
     )
 
 

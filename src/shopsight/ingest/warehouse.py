@@ -227,8 +227,14 @@ def apply_resources(connection: Any, database: str | None = None) -> None:
     connect-time config: the process's other connections to the same file (dbt's, in
     `shopsight run`) must share one configuration."""
     for name, value in duckdb_config(Settings(), database).items():
+        if name == "temp_directory" and _current_setting(connection, name) == str(value):
+            continue  # DuckDB refuses to set it again once something has spilled there
         text = str(value).replace("'", "''")
         connection.execute(f"set {name} = '{text}'")
+
+
+def _current_setting(connection: Any, name: str) -> str:
+    return str(connection.execute(f"select current_setting('{name}')").fetchone()[0])
 
 
 def require_built(warehouse: Warehouse, *tables: str) -> None:
