@@ -118,8 +118,14 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--postgres", action="store_true", help="also the PostgreSQL steps")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--after-incremental",
+        type=Path,
+        metavar="FOLDER",
+        help="only the steps after the incremental build, in a kept work folder",
+    )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="shopsight-scale-"))
+    work = args.after_incremental or Path(tempfile.mkdtemp(prefix="shopsight-scale-"))
     bucket_path = work / "bucket"
     bucket = f"file://{bucket_path}"
     database = work / "warehouse.duckdb"
@@ -136,6 +142,56 @@ def main() -> None:
         except json.JSONDecodeError:
             return step, {}
 
+    if not args.after_incremental:
+        chain_until_incremental(args, work, steps, run)
+
+    # In its own process: dbt (which compiles the analysis) keeps the warehouse open.
+    _, _, out = timed_process([sys.executable, "-c", STALLED, str(database), warehouse])
+    from_lines, from_mart, found = json.loads(out.strip().splitlines()[-1])
+    steps.append(
+        Step(
+            "stalled-products query",
+            from_mart,
+            target="<= 0.5 s",
+            note=f"mart lookup; from the order lines {from_lines:.2f} s ({found} products)",
+        )
+    )
+
+    last = START + timedelta(days=args.days - 1)
+    month = (last.replace(day=1), last)
+    for label, (first, end), target in [
+        ("reconcile a month", month, ""),
+        ("reconcile the year", (START, last), "<= 60 s"),
+    ]:
+        step, result = run(
+            label,
+            shopsight("reconcile", "--from", first.isoformat(), "--to", end.isoformat())
+            + ["--source", "landing", "--business-timezone", "Asia/Singapore"]
+            + ["--bucket", bucket, "--warehouse", warehouse, "--json"],
+            target,
+        )
+        step.note = (
+            f"{result.get('source_orders', 0):,} orders, gap {result.get('gap')}, "
+            f"unexplained {result.get('unexplained')}"
+        )
+    run("daily report", shopsight("report", "--bucket", bucket, "--warehouse", warehouse, "--json"))
+
+    if args.postgres:
+        postgres_next_day(steps, run)
+
+    print_table(args, steps)
+    if args.keep:
+        print(f"kept: {work}")
+    elif not args.after_incremental:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def chain_until_incremental(args, work: Path, steps: list[Step], run) -> None:
+    """Generate, ingest, build, then one more day ingested and built incrementally."""
+    bucket_path = work / "bucket"
+    bucket = f"file://{bucket_path}"
+    database = work / "warehouse.duckdb"
+    warehouse = f"duckdb:///{database}"
     step, summary = run(
         "generate retail_db",
         shopsight(
@@ -211,46 +267,6 @@ def main() -> None:
         "<= 15 s",
     )
     step.note = f"success={summary.get('success')}"
-
-    # In its own process: dbt (which compiles the analysis) keeps the warehouse open.
-    _, _, out = timed_process([sys.executable, "-c", STALLED, str(database), warehouse])
-    from_lines, from_mart, found = json.loads(out)
-    steps.append(
-        Step(
-            "stalled-products query",
-            from_mart,
-            target="<= 0.5 s",
-            note=f"mart lookup; from the order lines {from_lines:.2f} s ({found} products)",
-        )
-    )
-
-    last = START + timedelta(days=args.days - 1)
-    month = (last.replace(day=1), last)
-    for label, (first, end), target in [
-        ("reconcile a month", month, ""),
-        ("reconcile the year", (START, last), "<= 60 s"),
-    ]:
-        step, result = run(
-            label,
-            shopsight("reconcile", "--from", first.isoformat(), "--to", end.isoformat())
-            + ["--source", "landing", "--business-timezone", "Asia/Singapore"]
-            + ["--bucket", bucket, "--warehouse", warehouse, "--json"],
-            target,
-        )
-        step.note = (
-            f"{result.get('source_orders', 0):,} orders, gap {result.get('gap')}, "
-            f"unexplained {result.get('unexplained')}"
-        )
-    run("daily report", shopsight("report", "--bucket", bucket, "--warehouse", warehouse, "--json"))
-
-    if args.postgres:
-        postgres_next_day(steps, run)
-
-    print_table(args, steps)
-    if args.keep:
-        print(f"kept: {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 _postgres: dict[str, object] = {}
