@@ -14,6 +14,7 @@ ingest and incremental build. Ends with a Markdown table of every figure and its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sys
@@ -26,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import timed_process  # noqa: E402
+
+from servers import running_postgres  # noqa: E402
 
 START = date(2024, 1, 1)
 TABLES = ["departments", "categories", "products", "customers", "orders", "order_items"]
@@ -142,9 +145,27 @@ def main() -> None:
         except json.JSONDecodeError:
             return step, {}
 
-    if not args.after_incremental:
-        chain_until_incremental(args, work, steps, run)
+    if args.postgres and args.after_incremental:
+        parser.error("--postgres needs the whole chain (not --after-incremental)")
+    with contextlib.ExitStack() as stack:
+        postgres_url = stack.enter_context(running_postgres()) if args.postgres else ""
+        if not args.after_incremental:
+            chain_until_incremental(args, work, steps, run, postgres_url)
+        after_the_builds(args, database, bucket, warehouse, steps, run)
+        if postgres_url:
+            next_day_ingest_and_build(run, "PostgreSQL", bucket, postgres_url, "<= 60 s")
 
+    print_table(args, steps)
+    if args.keep:
+        print(f"kept: {work}")
+    elif not args.after_incremental:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def after_the_builds(
+    args, database: Path, bucket: str, warehouse: str, steps: list[Step], run
+) -> None:
+    """The stalled-products query, reconciling a month and the year, the report."""
     # In its own process: dbt (which compiles the analysis) keeps the warehouse open.
     _, _, out = timed_process([sys.executable, "-c", STALLED, str(database), warehouse])
     from_lines, from_mart, found = json.loads(out.strip().splitlines()[-1])
@@ -176,17 +197,8 @@ def main() -> None:
         )
     run("daily report", shopsight("report", "--bucket", bucket, "--warehouse", warehouse, "--json"))
 
-    if args.postgres:
-        postgres_next_day(steps, run)
 
-    print_table(args, steps)
-    if args.keep:
-        print(f"kept: {work}")
-    elif not args.after_incremental:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def chain_until_incremental(args, work: Path, steps: list[Step], run) -> None:
+def chain_until_incremental(args, work: Path, steps: list[Step], run, postgres_url: str) -> None:
     """Generate, ingest, build, then one more day ingested and built incrementally."""
     bucket_path = work / "bucket"
     bucket = f"file://{bucket_path}"
@@ -248,8 +260,8 @@ def chain_until_incremental(args, work: Path, steps: list[Step], run) -> None:
         )
     )
 
-    if args.postgres:
-        postgres_full(args, bucket, bucket_path, work, steps, run)
+    if postgres_url:
+        postgres_full(run, bucket, bucket_path, postgres_url)
 
     next_day = (START + timedelta(days=args.days)).isoformat()
     run(
@@ -257,28 +269,22 @@ def chain_until_incremental(args, work: Path, steps: list[Step], run) -> None:
         shopsight("generate", "retail-db", "--bucket", bucket, "--start", next_day, "--days", "1")
         + ["--orders", str(args.orders), "--faults", "none", "--json"],
     )
+    next_day_ingest_and_build(run, "DuckDB", bucket, warehouse, "<= 15 s")
+
+
+def next_day_ingest_and_build(run, engine: str, bucket: str, url: str, target: str) -> None:
     run(
-        "ingest one more day (DuckDB)",
-        shopsight("ingest", "--bucket", bucket, "--warehouse", warehouse, "--json"),
+        f"ingest one more day ({engine})",
+        shopsight("ingest", "--bucket", bucket, "--warehouse", url, "--json"),
     )
     step, summary = run(
-        "incremental build (DuckDB)",
-        shopsight("build", "--warehouse", warehouse, "--json"),
-        "<= 15 s",
+        f"incremental build ({engine})", shopsight("build", "--warehouse", url, "--json"), target
     )
     step.note = f"success={summary.get('success')}"
 
 
-_postgres: dict[str, object] = {}
-
-
-def postgres_full(args, bucket: str, bucket_path: Path, work: Path, steps: list[Step], run) -> None:
+def postgres_full(run, bucket: str, bucket_path: Path, url: str) -> None:
     """Plain COPY, ShopSight's ingest and the full build on a throwaway server."""
-    from servers import running_postgres
-
-    server = running_postgres()
-    url = server.__enter__()
-    _postgres.update(server=server, url=url, bucket=bucket)
     columns, keys = contract_columns("postgres")
     copy_s, copy_peak, out = timed_process(
         [
@@ -305,21 +311,6 @@ def postgres_full(args, bucket: str, bucket_path: Path, work: Path, steps: list[
         "full build (PostgreSQL)", shopsight("build", "--warehouse", url, "--json"), "<= 10 min"
     )
     step.note = f"success={summary.get('success')}"
-
-
-def postgres_next_day(steps: list[Step], run) -> None:
-    url, bucket = str(_postgres["url"]), str(_postgres["bucket"])
-    run(
-        "ingest one more day (PostgreSQL)",
-        shopsight("ingest", "--bucket", bucket, "--warehouse", url, "--json"),
-    )
-    step, summary = run(
-        "incremental build (PostgreSQL)",
-        shopsight("build", "--warehouse", url, "--json"),
-        "<= 60 s",
-    )
-    step.note = f"success={summary.get('success')}"
-    _postgres["server"].__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
 def print_table(args, steps: list[Step]) -> None:

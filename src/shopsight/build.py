@@ -158,8 +158,6 @@ def build(
         )
     for node in result.result.results:
         kind = node.node.resource_type
-        if kind == "operation" and str(node.status) == "success":
-            continue  # the project's on-run-start hook (the spill folder): not a model
         bucket = summary.tests if kind in ("test", "unit_test") else summary.models
         status = str(node.status)
         bucket[status] = bucket.get(status, 0) + 1

@@ -82,7 +82,7 @@ def test_dbt_keeps_working_after_duckdb_spilled_to_disk(tmp_path, monkeypatch) -
     again = run_dbt(url, ["show", "--inline", "select current_setting('temp_directory')"])
     assert again.success, again.exception
     assert again.result.results[0].agate_table.rows[0][0] == f"{tmp_path}/warehouse.duckdb.tmp"
-    hooked = run_dbt(url, ["run", "--select", "stg_retail_db__orders"])  # runs on-run-start
+    hooked = run_dbt(url, ["run", "--select", "stg_retail_db__orders"])  # the model's pre-hook
     assert hooked.success, hooked.exception
     warehouse = connect(url)  # and ingestion's connection after it
     try:
