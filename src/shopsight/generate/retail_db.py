@@ -23,17 +23,6 @@ import pyarrow.csv as pacsv
 from shopsight.generate.catalog import DEPARTMENTS, Product, categories, customer_rows, product
 
 TABLES = ["departments", "categories", "products", "customers", "orders", "order_items"]
-STATUSES = [
-    "COMPLETE",
-    "PENDING_PAYMENT",
-    "PROCESSING",
-    "PENDING",
-    "CLOSED",
-    "ON_HOLD",
-    "SUSPECTED_FRAUD",
-    "CANCELED",
-    "PAYMENT_REVIEW",
-]
 FINAL_STATUSES = ["COMPLETE", "CLOSED", "CANCELED"]
 OPEN_STATUSES = ["PENDING_PAYMENT", "PROCESSING", "PENDING"]
 # The public export's status mix (share of orders by the status they end in).
@@ -48,6 +37,10 @@ STATUS_MIX = {
     "CANCELED": 0.021,
     "PAYMENT_REVIEW": 0.011,
 }
+STATUSES = list(STATUS_MIX)  # a status's code is its place here
+_MIX = np.array(list(STATUS_MIX.values())) / sum(STATUS_MIX.values())
+_OPEN_CODES = np.array([STATUSES.index(s) for s in OPEN_STATUSES])
+_FINAL_CODES = np.array([STATUSES.index(s) for s in FINAL_STATUSES])
 QUANTITY_MIX = [0.6, 0.2, 0.1, 0.06, 0.04]  # 1 to 5 units per line
 WEEKDAY_FACTOR = [0.95, 0.9, 0.95, 1.0, 1.1, 1.25, 0.85]
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.0"
@@ -226,12 +219,9 @@ class RetailDbSimulation:
         midnight = np.datetime64(day.isoformat(), "s")
         ordered_at = midnight + np.sort(rng.integers(0, 86400, n))
         customer_id = rng.integers(1, self.shape.customers_signed_up(day_index) + 1, n)
-        weights = np.array(list(STATUS_MIX.values()))
-        final = np.array([STATUSES.index(s) for s in STATUS_MIX])[
-            rng.choice(len(weights), n, p=weights / weights.sum())
-        ]
-        opening = np.array([STATUSES.index(s) for s in OPEN_STATUSES])[rng.integers(0, 3, n)]
-        ends_later = np.isin(final, [STATUSES.index(s) for s in FINAL_STATUSES])
+        final = rng.choice(len(STATUSES), n, p=_MIX)
+        opening = _OPEN_CODES[rng.integers(0, 3, n)]
+        ends_later = np.isin(final, _FINAL_CODES)
         status = np.where(ends_later, opening, final)
         order_id = np.arange(self._next_order_id, self._next_order_id + n, dtype=np.int64)
         self._next_order_id += n
