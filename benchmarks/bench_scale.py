@@ -1,14 +1,19 @@
 """Benchmark: the whole daily chain at N orders on one store, with the engine's own speed beside it.
 
-    .venv/bin/python benchmarks/bench_scale.py --orders 1000000 [--days 365] [--postgres]
+    .venv/bin/python benchmarks/bench_scale.py --orders 1000000 [--days 365]
+        [--parts duckdb postgres events] [--events-users 1000000]
 
-Steps, each in its own process (wall time and that process's peak RSS): generate the
-retail_db export; ingest it into DuckDB, beside a plain DuckDB `read_csv` of the same files
-(explicit columns, `store_rejects`) and the ratio; the full build; one more day landed,
-ingested and built incrementally; the stalled-products query; reconcile a month and the
-year; the daily report. With --postgres, on a throwaway server: a plain `COPY` of the same
-files into tables with a primary key, ShopSight's ingest, the full build, and the next day's
-ingest and incremental build. Ends with a Markdown table of every figure and its target.
+Steps, each in its own process (wall time and that process's peak RSS). Part `duckdb` (the
+default): generate the retail_db export; ingest it into DuckDB, beside a plain DuckDB
+`read_csv` of the same files (explicit columns, `store_rejects`) and the ratio; the full
+build; one more day landed, ingested and built incrementally; the stalled-products query;
+reconcile a month and the year; the daily report. Part `postgres`, on a throwaway server: a
+plain `COPY` of the same files into tables with a primary key, ShopSight's ingest, the full
+build, and the next day's ingest and incremental build. Part `events`: the web shop at
+--events-users users over 90 days (its last day held back), ingested, scored and built (a
+warehouse holding only the web shop, so the build is the events star's), then the held-back
+day ingested and built incrementally. Ends with a Markdown table of every figure and its
+target.
 """
 
 from __future__ import annotations
@@ -119,7 +124,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--postgres", action="store_true", help="also the PostgreSQL steps")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=["duckdb", "postgres", "events"],
+        default=["duckdb"],
+        help="which chains to run (default: duckdb)",
+    )
+    parser.add_argument("--events-users", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument(
         "--after-incremental",
@@ -145,15 +157,19 @@ def main() -> None:
         except json.JSONDecodeError:
             return step, {}
 
-    if args.postgres and args.after_incremental:
-        parser.error("--postgres needs the whole chain (not --after-incremental)")
+    if args.after_incremental and args.parts != ["duckdb"]:
+        parser.error("--after-incremental finishes the duckdb part only")
+    retail = {"duckdb", "postgres"} & set(args.parts)
     with contextlib.ExitStack() as stack:
-        postgres_url = stack.enter_context(running_postgres()) if args.postgres else ""
-        if not args.after_incremental:
+        postgres_url = stack.enter_context(running_postgres()) if "postgres" in retail else ""
+        if retail and not args.after_incremental:
             chain_until_incremental(args, work, steps, run, postgres_url)
-        after_the_builds(args, database, bucket, warehouse, steps, run)
+        if "duckdb" in retail:
+            after_the_builds(args, database, bucket, warehouse, steps, run)
         if postgres_url:
             next_day_ingest_and_build(run, "PostgreSQL", bucket, postgres_url, "<= 60 s")
+    if "events" in args.parts:
+        events_star(args.events_users, work / "web", run)
 
     print_table(args, steps)
     if args.keep:
@@ -225,7 +241,27 @@ def chain_until_incremental(args, work: Path, steps: list[Step], run, postgres_u
     rows = sum(summary["rows"].values())
     step.note = f"{summary['rows']['orders']:,} order rows, {rows:,} rows, {landed / 1e6:,.0f} MB"
 
-    duck_columns, keys = contract_columns("duckdb")
+    if "duckdb" in args.parts:
+        duckdb_full(bucket_path, work, steps, run)
+    if postgres_url:
+        postgres_full(run, bucket, bucket_path, postgres_url)
+
+    next_day = (START + timedelta(days=args.days)).isoformat()
+    run(
+        "generate one more day",
+        shopsight("generate", "retail-db", "--bucket", bucket, "--start", next_day, "--days", "1")
+        + ["--orders", str(args.orders), "--faults", "none", "--json"],
+    )
+    if "duckdb" in args.parts:
+        next_day_ingest_and_build(run, "DuckDB", bucket, warehouse, "<= 15 s")
+
+
+def duckdb_full(bucket_path: Path, work: Path, steps: list[Step], run) -> None:
+    """Plain DuckDB read_csv, ShopSight's ingest, the full build and the warehouse's size."""
+    bucket = f"file://{bucket_path}"
+    database = work / "warehouse.duckdb"
+    warehouse = f"duckdb:///{database}"
+    duck_columns, _ = contract_columns("duckdb")
     plain = work / "plain.duckdb"
     plain_s, plain_peak, out = timed_process(
         [sys.executable, "-c", PLAIN_DUCKDB, str(plain), str(bucket_path), json.dumps(duck_columns)]
@@ -259,17 +295,6 @@ def chain_until_incremental(args, work: Path, steps: list[Step], run, postgres_u
             note=f"landing+history {ingested_mb:,.0f} MB; with marts {size_mb(database):,.0f} MB",
         )
     )
-
-    if postgres_url:
-        postgres_full(run, bucket, bucket_path, postgres_url)
-
-    next_day = (START + timedelta(days=args.days)).isoformat()
-    run(
-        "generate one more day",
-        shopsight("generate", "retail-db", "--bucket", bucket, "--start", next_day, "--days", "1")
-        + ["--orders", str(args.orders), "--faults", "none", "--json"],
-    )
-    next_day_ingest_and_build(run, "DuckDB", bucket, warehouse, "<= 15 s")
 
 
 def next_day_ingest_and_build(run, engine: str, bucket: str, url: str, target: str) -> None:
@@ -313,8 +338,56 @@ def postgres_full(run, bucket: str, bucket_path: Path, url: str) -> None:
     step.note = f"success={summary.get('success')}"
 
 
+EVENT_DAYS = 90
+
+
+def events_star(users: int, work: Path, run) -> None:
+    """The web shop at ``users`` users: its first 89 days ingested, scored and built in a
+    warehouse of its own, then the held-back 90th day ingested and built incrementally."""
+    bucket_path, held = work / "bucket", work / "held-back"
+    bucket = f"file://{bucket_path}"
+    warehouse = f"duckdb:///{work / 'warehouse.duckdb'}"
+    store = ["--bucket", bucket, "--warehouse", warehouse, "--json"]
+    step, summary = run(
+        "generate the web shop",
+        shopsight("generate", "thelook", "--bucket", bucket, "--users", str(users))
+        + ["--days", str(EVENT_DAYS), "--faults", "none", "--json"],
+    )
+    events = summary.get("rows", {}).get("events", 0)
+    step.note = f"{users:,} users, {events:,} events over {EVENT_DAYS} days"
+    last = f"dt={START + timedelta(days=EVENT_DAYS - 1)}"
+    for folder in (bucket_path / "landing").glob(f"*/*/{last}"):
+        target = held / folder.relative_to(bucket_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(target)
+    step, report = run("ingest the web shop (89 days)", shopsight("ingest", *store))
+    step.note = f"{report.get('rows_loaded', 0):,} rows loaded"
+    run("loyalty scores", shopsight("loyalty", *store))
+    step, summary = run(
+        "events star: full build",
+        shopsight("build", "--warehouse", warehouse, "--json"),
+        "peak <= 6 GB",
+    )
+    step.note = f"success={summary.get('success')}"
+    for folder in held.glob(f"landing/*/*/{last}"):
+        target = bucket_path / folder.relative_to(held)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(target)
+    step, report = run("ingest the web shop's 90th day", shopsight("ingest", *store))
+    step.note = f"{report.get('rows_loaded', 0):,} rows loaded"
+    step, summary = run(
+        "events star: one more day",
+        shopsight("build", "--warehouse", warehouse, "--json"),
+        "<= 30 s",
+    )
+    step.note = f"success={summary.get('success')}"
+
+
 def print_table(args, steps: list[Step]) -> None:
-    print(f"\n{args.orders:,} orders over {args.days} days\n")
+    shape = f"{args.orders:,} orders over {args.days} days"
+    if "events" in args.parts:
+        shape += f"; the web shop at {args.events_users:,} users over {EVENT_DAYS} days"
+    print(f"\n{' + '.join(args.parts)}: {shape}\n")
     print("| step | wall | peak RSS | anchor | ratio | target | notes |")
     print("|---|---|---|---|---|---|---|")
     for s in steps:
