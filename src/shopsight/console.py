@@ -22,7 +22,31 @@ out = Console()
 
 def print_json(data: Any) -> None:
     """``data`` as JSON on stdout, credentials redacted."""
-    sys.stdout.write(redact(json.dumps(data, indent=2, sort_keys=True, default=str)) + "\n")
+    sys.stdout.write(to_json_text(data) + "\n")
+
+
+def to_json_text(data: Any) -> str:
+    """``data`` as indented JSON, credentials redacted; a list of whole numbers (ids: a year's
+    reconciliation lists millions) on one line, written by the json module's fast encoder."""
+    lists: list[list[int]] = []
+
+    def lift(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: lift(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            if value and all(type(item) is int for item in value):
+                lists.append(list(value))
+                return f"{_LIST_MARK}{len(lists) - 1}"
+            return [lift(item) for item in value]
+        return value
+
+    text = redact(json.dumps(lift(data), indent=2, sort_keys=True, default=str))
+    for number, numbers in enumerate(lists):
+        text = text.replace(f'"{_LIST_MARK}{number}"', json.dumps(numbers), 1)
+    return text
+
+
+_LIST_MARK = "@shopsight-whole-numbers:"  # stands in for a list while the rest is indented
 
 
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:

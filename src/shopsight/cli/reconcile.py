@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -143,7 +142,7 @@ def _emit(text: str, out: Path | None, data: object | None) -> None:
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         if data is not None:
-            out.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            out.write_text(console.to_json_text(data) + "\n", encoding="utf-8")
         else:
             out.write_text(text, encoding="utf-8")
         console.err.print(f"wrote {out}")

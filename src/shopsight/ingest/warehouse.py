@@ -40,8 +40,12 @@ class Warehouse(ABC):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
     @abstractmethod
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """A query's result as an Arrow table, named as the query names its columns."""
+
+    @abstractmethod
     def insert_rows(self, table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Insert literal rows (a few hundred at most: ledger rows, not data)."""
+        """Insert rows given as Python values (ledger rows; a reconciliation's sales orders)."""
 
     @abstractmethod
     def transaction(self) -> Any: ...
@@ -91,6 +95,9 @@ class DuckDBWarehouse(Warehouse):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connection.execute(sql, list(params)).fetchall()
+
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        return self.connection.sql(sql, params=list(params)).to_arrow_table()
 
     def insert_rows(self, table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
         # DuckDB's executemany costs about a millisecond a row; an Arrow scan does not.
@@ -147,10 +154,16 @@ class PostgresWarehouse(Warehouse):
         return self._run(sql, params).fetchall()
 
     def insert_rows(self, table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
-        placeholders = ", ".join("%s" for _ in columns)
-        sql = f"insert into {table} ({', '.join(columns)}) values ({placeholders})"
-        with self.connection.cursor() as cursor:
-            cursor.executemany(sql.encode(), [list(row) for row in rows])
+        sql = f"copy {table} ({', '.join(columns)}) from stdin"
+        with self.connection.cursor() as cursor, cursor.copy(sql.encode()) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        cursor = self._run(sql, params)
+        names = [column.name for column in cursor.description]
+        columns = list(zip(*cursor.fetchall(), strict=True)) or [()] * len(names)
+        return pa.table({name: list(values) for name, values in zip(names, columns, strict=True)})
 
     def _run(self, sql: str, params: Sequence[Any]) -> Any:
         # Without parameters, a literal % must reach the server unescaped.

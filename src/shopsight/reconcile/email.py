@@ -22,6 +22,7 @@ from shopsight.reconcile.result import (
     QUARANTINED,
     QUARANTINED_FILE,
     ROUNDING,
+    SUMS,
     UNEXPLAINED,
     WAITING,
     Reconciliation,
@@ -72,7 +73,7 @@ def _explanations(result: Reconciliation) -> list[tuple[Decimal, str]]:
         if family in (NOT_ARRIVED, WAITING, NOT_BUILT):
             key = NOT_ARRIVED
         total, orders = groups.get(key, (Decimal(0), 0))
-        groups[key] = (total + amount, orders + len(result.orders[cause]))
+        groups[key] = (SUMS.add(total, amount), orders + len(result.orders[cause]))
     local = _zone_words(result.business_timezone)
     sentences = []
     for key, (amount, orders) in groups.items():

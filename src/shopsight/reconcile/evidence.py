@@ -1,17 +1,18 @@
-"""What the warehouse knows about orders: the marts' revenue, and why an order may be missing.
+"""Why an order may be missing from the marts: the operational records that explain it.
 
-Besides ``marts.fct_orders``, the reconciliation reads the operational records that explain
-a missing or short order: the quarantine (rows kept aside, with their reason), the ingest
-ledger (which files loaded, which were quarantined whole, the last day delivered), the files
-waiting in the bucket that no run has loaded yet, and the landing tables (loaded, not built).
+Besides ``marts.fct_orders`` and the landing tables (loaded, not built), which the
+reconciliation reads where they are, it gathers the records that explain a missing or short
+order: the quarantine (rows kept aside, with their reason), the ingest ledger (which files
+loaded, which were quarantined whole, the last day delivered) and the files waiting in the
+bucket that no run has loaded yet. They are few; :func:`stage_evidence` puts them beside the
+marts as temporary tables so that the classification is one query.
 """
 
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.reader import FileRejected, decompress
@@ -22,28 +23,14 @@ SOURCE = "retail_db"
 ORDER_ID_FIELD = {"orders": 0, "order_items": 1}  # where each table's line holds the order id
 
 
-@dataclass(frozen=True, slots=True)
-class MartOrder:
-    """An order in ``marts.fct_orders`` (``ordered_at`` UTC, naive)."""
-
-    ordered_at: datetime
-    gross: Decimal
-    net: Decimal
-    status: str
-
-
 @dataclass
 class Evidence:
-    """Everything the warehouse side contributes to the classification."""
+    """The records that explain gaps."""
 
-    marts: dict[int, MartOrder] = field(default_factory=dict)
-    landed: set[int] = field(default_factory=set)  # in the landing tables
     quarantined: dict[int, str] = field(default_factory=dict)  # order id → reason
     quarantined_days: dict[date, str] = field(default_factory=dict)  # file day → reason
     waiting: dict[int, set[date]] = field(default_factory=dict)  # order id → unloaded file days
     last_delivered: date | None = None  # latest day with a loaded orders file
-    # Orders in the marts whose lines are not whole: order id → (ordered_at, reason).
-    incomplete: dict[int, tuple[datetime, str]] = field(default_factory=dict)
 
 
 def gather_evidence(warehouse: Warehouse, bucket: Bucket | None) -> Evidence:
@@ -56,32 +43,28 @@ def gather_evidence(warehouse: Warehouse, bucket: Bucket | None) -> Evidence:
     return evidence
 
 
-def read_orders(warehouse: Warehouse, evidence: Evidence, low: datetime, high: datetime) -> None:
-    """Replace the evidence's marts and landed orders with those placed in ``[low, high)``."""
-    # An incomplete order's revenue is unknown in the marts; the reconciliation compares what
-    # its loaded lines add up to, and the causes (the quarantine, the file) explain the rest.
-    rows = warehouse.query(
-        "select order_id, ordered_at, loaded_line_value, "
-        "case when is_net_revenue then loaded_line_value else 0 end, order_status, "
-        "incomplete_reason from marts.fct_orders where ordered_at >= ? and ordered_at < ?",
-        [low, high],
-    )
-    evidence.marts = {
-        int(order_id): MartOrder(ordered_at, Decimal(gross), Decimal(net), str(status))
-        for order_id, ordered_at, gross, net, status, _ in rows
+EVIDENCE_TABLES = {  # temporary tables of the warehouse's session: name → columns
+    "reconcile_quarantined": "order_id bigint, reason varchar",
+    "reconcile_waiting": "order_id bigint, day date",
+    "reconcile_quarantined_days": "day date, reason varchar",
+}
+
+
+def stage_evidence(warehouse: Warehouse, evidence: Evidence) -> None:
+    """The evidence as temporary tables: each order and day at most once per table."""
+    rows: dict[str, list[tuple[object, ...]]] = {
+        "reconcile_quarantined": list(evidence.quarantined.items()),
+        "reconcile_waiting": [
+            (order_id, day) for order_id, days in evidence.waiting.items() for day in days
+        ],
+        "reconcile_quarantined_days": list(evidence.quarantined_days.items()),
     }
-    evidence.incomplete = {
-        int(order_id): (ordered_at, str(reason))
-        for order_id, ordered_at, _, _, _, reason in rows
-        if reason is not None
-    }
-    evidence.landed = {
-        int(order_id)
-        for (order_id,) in warehouse.query(
-            "select order_id from retail_db.orders where order_date >= ? and order_date < ?",
-            [low, high],
-        )
-    }
+    for table, columns in EVIDENCE_TABLES.items():
+        warehouse.execute(f"drop table if exists {table}")
+        warehouse.execute(f"create temp table {table} ({columns})")
+        if rows[table]:
+            names = [column.split()[0] for column in columns.split(", ")]
+            warehouse.insert_rows(table, names, rows[table])
 
 
 def _read_quarantine(warehouse: Warehouse, evidence: Evidence) -> None:

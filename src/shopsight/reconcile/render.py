@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from shopsight.reconcile.result import ZERO, Reconciliation
+from shopsight.reconcile.result import SUMS, ZERO, Reconciliation
 from shopsight.reconcile.sales import describe_source
 
 DRILL_DOWN_IDS = 200  # order ids listed per cause in Markdown and HTML; --json has them all
@@ -45,7 +45,7 @@ def day_rows(result: Reconciliation) -> tuple[list[str], list[list[str]]]:
                 day.isoformat(),
                 money(source),
                 money(warehouse),
-                money(source - warehouse),
+                money(SUMS.subtract(source, warehouse)),
                 *[money(amounts[c]) if c in amounts else "" for c in causes],
             ]
         )
@@ -53,8 +53,8 @@ def day_rows(result: Reconciliation) -> tuple[list[str], list[list[str]]]:
 
 
 def _ids(result: Reconciliation, cause: str) -> str:
-    ids = sorted(result.orders[cause])
-    shown = ", ".join(str(i) for i in ids[:DRILL_DOWN_IDS])
+    ids = result.orders[cause]
+    shown = ", ".join(str(i) for i in ids.first(DRILL_DOWN_IDS))
     return shown + (
         f" … and {len(ids) - DRILL_DOWN_IDS:,} more" if len(ids) > DRILL_DOWN_IDS else ""
     )

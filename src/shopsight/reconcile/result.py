@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
+import numpy as np
+
 ZERO = Decimal(0)
+# Sums of exact amounts: a year's total has 11 digits before the point and up to 20 after,
+# beyond the default context's 28 digits (which would round them).
+SUMS = Context(prec=80)
+
+
+def trimmed(value: Decimal) -> Decimal:
+    """``value`` without the zeros a fixed-scale column adds beyond the cent."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite amount
+    while exponent < -2 and len(digits) > 1 and digits[-1] == 0:
+        digits, exponent = digits[:-1], exponent + 1
+    return Decimal((sign, digits, exponent))
+
 
 # Cause names, in the order reports list them. Status exclusions and quarantine reasons
 # carry a suffix: "excluded: CANCELED", "quarantined: subtotal_mismatch".
@@ -45,6 +61,32 @@ def _rank(cause: str) -> tuple[int, str]:
     return CAUSE_ORDER.index(cause_family(cause)), cause
 
 
+class OrderIds:
+    """The distinct ids of the orders behind one cause, ascending. Held as one array: a year
+    of orders puts tens of millions of ids behind the day-boundary and rounding causes."""
+
+    def __init__(self, ids: np.ndarray | None = None) -> None:
+        self._ids = np.empty(0, dtype=np.int64) if ids is None else ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids.tolist())
+
+    def __contains__(self, order_id: object) -> bool:
+        if not isinstance(order_id, int):
+            return False
+        at = int(np.searchsorted(self._ids, order_id))
+        return at < len(self._ids) and int(self._ids[at]) == order_id
+
+    def first(self, n: int) -> list[int]:
+        return self._ids[:n].tolist()
+
+    def as_list(self) -> list[int]:
+        return self._ids.tolist()
+
+
 @dataclass
 class Reconciliation:
     """Per day and cause: amount and orders; the two totals and the gap they explain."""
@@ -60,14 +102,9 @@ class Reconciliation:
     daily_source: dict[date, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     daily_warehouse: dict[date, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     causes: dict[tuple[date, str], Decimal] = field(default_factory=dict)
-    orders: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    orders: dict[str, OrderIds] = field(default_factory=lambda: defaultdict(OrderIds))
     # Days whose warehouse numbers are not whole: day → reason → orders of unknown revenue.
     incomplete: dict[date, dict[str, int]] = field(default_factory=dict)
-
-    def note_incomplete(self, day: date, reason: str) -> None:
-        """Count one order of ``day`` whose revenue the warehouse cannot know yet."""
-        reasons = self.incomplete.setdefault(day, {})
-        reasons[reason] = reasons.get(reason, 0) + 1
 
     def incomplete_days(self) -> list[str]:
         """One line per incomplete day: how many orders, and why."""
@@ -78,20 +115,14 @@ class Reconciliation:
             for day, reasons in sorted(self.incomplete.items())
         ]
 
-    def add(self, day: date, cause: str, amount: Decimal, order_id: int) -> None:
-        """Attribute ``amount`` of the gap on ``day`` to ``cause`` (zero amounts are dropped)."""
-        if amount:
-            self.causes[(day, cause)] = self.causes.get((day, cause), ZERO) + amount
-            self.orders[cause].add(order_id)
-
     @property
     def gap(self) -> Decimal:
-        return self.source_total - self.warehouse_total
+        return SUMS.subtract(self.source_total, self.warehouse_total)
 
     def by_cause(self) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for (_, cause), amount in self.causes.items():
-            totals[cause] += amount
+            totals[cause] = SUMS.add(totals[cause], amount)
         return {cause: totals[cause] for cause in sorted(totals, key=_rank)}
 
     def by_day(self) -> dict[date, dict[str, Decimal]]:
@@ -138,5 +169,5 @@ class Reconciliation:
                 }
                 for day in self.days()
             ],
-            "order_ids": {cause: sorted(self.orders[cause]) for cause in self.by_cause()},
+            "order_ids": {cause: self.orders[cause].as_list() for cause in self.by_cause()},
         }

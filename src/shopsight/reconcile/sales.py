@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import re
-from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,37 +52,60 @@ def describe_source(source: str) -> str:
     return f"the sales export {Path(source).name}"
 
 
-class SalesSource:
-    """Reads the sales system's orders placed in a UTC range, from ``source``: ``landing``
-    (the warehouse's landing tables), a PostgreSQL URL (the OLTP database: tables ``orders``
-    and ``order_items`` in retail_db's layout) or a file path (the sales system's export,
-    read once and kept sorted by order time)."""
+SALES_TABLE = "reconcile_sales"  # a temporary table of the warehouse's session
+SALES_COLUMNS = ["order_id", "ordered_at", "total", "approx", "listing"]
 
-    def __init__(self, source: str, warehouse: Warehouse, zone: ZoneInfo) -> None:
-        self.source, self.warehouse, self.zone = source, warehouse, zone
-        self._export: list[SalesOrder] | None = None
-        self._times: list[datetime] = []
 
-    def orders(self, low: datetime, high: datetime) -> list[SalesOrder]:
-        """The orders placed in ``[low, high)`` (UTC).
+def stage_sales(
+    source: str, warehouse: Warehouse, zone: ZoneInfo, low: datetime, high: datetime
+) -> None:
+    """Put the sales system's orders placed in ``[low, high)`` (UTC) into the temporary table
+    ``reconcile_sales``: one row per listing, ``total`` the exact decimal of the stored
+    value, ``approx`` the nearest float (quick to round), ``listing`` the order listings
+    come in (an export lists an order again when it was amended while the export ran).
 
-        Raises:
-            SalesSourceError: the export is missing or a value in it is malformed.
-        """
-        if self.source == "landing":
-            return _read_tables(self.warehouse, "retail_db.", low, high)
-        if self.source.startswith(("postgresql://", "postgres://")):
-            database = connect(self.source)
-            try:
-                return _read_tables(database, "", low, high)
-            finally:
-                database.close()
-        if self._export is None:
-            self._export = sorted(
-                read_sales_export(Path(self.source), self.zone), key=lambda o: o.ordered_at
-            )
-            self._times = [order.ordered_at for order in self._export]
-        return self._export[bisect_left(self._times, low) : bisect_left(self._times, high)]
+    ``source`` is ``landing`` (the warehouse's landing tables: read where they are), a
+    PostgreSQL URL (the OLTP database: tables ``orders`` and ``order_items`` in retail_db's
+    layout) or a file path (the sales system's export).
+
+    Raises:
+        SalesSourceError: the export is missing or a value in it is malformed.
+    """
+    warehouse.execute(f"drop table if exists {SALES_TABLE}")
+    if source == "landing":
+        warehouse.execute(
+            f"create temp table {SALES_TABLE} as select o.order_id, o.order_date as ordered_at, "
+            "cast(cast(approx as varchar) as numeric(38, 20)) as total, approx, 1 as listing "
+            "from (select o.order_id, o.order_date, "
+            "sum(cast(i.order_item_subtotal as double precision)) as approx "
+            "from retail_db.orders o inner join retail_db.order_items i "
+            "on i.order_item_order_id = o.order_id "
+            "where o.order_date >= ? and o.order_date < ? group by o.order_id, o.order_date) o",
+            [low, high],
+        )
+        return
+    if source.startswith(("postgresql://", "postgres://")):
+        database = connect(source)
+        try:
+            orders = _read_tables(database, "", low, high)
+        finally:
+            database.close()
+    else:
+        orders = [
+            order
+            for order in read_sales_export(Path(source), zone)
+            if low <= order.ordered_at < high
+        ]
+    warehouse.execute(
+        f"create temp table {SALES_TABLE} (order_id bigint, ordered_at timestamp, "
+        "total numeric(38, 20), approx double precision, listing bigint)"
+    )
+    rows = [
+        (order.order_id, order.ordered_at, str(order.total), float(order.total), listing)
+        for listing, order in enumerate(orders)
+    ]
+    if rows:
+        warehouse.insert_rows(SALES_TABLE, SALES_COLUMNS, rows)
 
 
 def _read_tables(
