@@ -243,8 +243,7 @@ def test_every_injected_cause_is_found_with_its_exact_amount(late_store, tmp_pat
     quarantined_day = total(21) - sum(
         sum(in_range[i].items.values())
         for i in in_range
-        if in_range[i].ordered_at.day == 21
-        and any(int(i) in result.orders[c] for c in quarantined)
+        if in_range[i].ordered_at.day == 21 and any(int(i) in result.orders[c] for c in quarantined)
     )
     assert causes["quarantined file: truncated_gzip"] == quarantined_day > 0
     assert {c: a for c, a in causes.items() if c.startswith("quarantined: ")} == quarantined
