@@ -1,12 +1,97 @@
 {#- Grain: one order. Gross order value counts every line; net revenue only orders whose
-    status is not in `revenue_excluded_statuses`. An order whose lines are not whole (one is
-    quarantined, or its day's order lines file is quarantined or has not loaded) is
+    status is not in `revenue_excluded_statuses`. An order whose lines are not whole is
     incomplete: its units and revenue are unknown (null), never zero, and
-    `incomplete_reason` says why. -#}
-{{ config(indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']])) }}
+    `incomplete_reason` says why: one of its lines is still in the quarantine, or it has no
+    line at all and the order lines delivered on the day the order first arrived are not
+    whole (that day's order_items file is quarantined, or none has loaded yet).
 
-with orders as (
-    select * from {{ ref('stg_retail_db__orders') }}
+    Incremental on order_id (docs/decisions/0011): each run rebuilds the orders with a row
+    or a line loaded at or after the latest load it has seen (less
+    `incremental_lookback_minutes`), and every order whose completeness or customer the
+    operational records can have changed since: the built orders still incomplete or still
+    with the Unknown customer, the orders named by a quarantined line, and the orders first
+    delivered on a day whose order lines file is untrusted. An empty table reads everything. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']]),
+) }}
+
+with deliveries as (
+    select * from {{ ref('stg_retail_db__order_deliveries') }}
+),
+
+order_items as (
+    select * from {{ ref('stg_retail_db__order_items') }}
+),
+
+line_files_by_day as (
+    select
+        file_dt,
+        sum(case when status = 'loaded' then 1 else 0 end) as files_loaded,
+        max(case when is_untrusted then reason end) as untrusted_reason
+    from {{ ref('stg_shopsight_ops__file_deliveries') }}
+    where source = 'retail_db' and table_name = 'order_items'
+    group by file_dt
+),
+
+quarantined_lines as (
+    select order_id, count(*) as lines_quarantined, min(reason) as reason
+    from {{ ref('stg_shopsight_ops__quarantined_order_lines') }}
+    where order_id is not null
+    group by order_id
+),
+
+{% if is_incremental() %}
+since as (
+    select coalesce(
+        {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(source_loaded_at)') }},
+        cast('1900-01-01' as timestamp)
+    ) as loaded_after
+    from {{ this }}
+),
+
+-- Loads only add rows and are stamped in order, so what changed since the last build was
+-- loaded at or after its latest load; the operational records are few and read whole.
+scope as (
+    select deliveries.order_id from deliveries cross join since
+    where deliveries.loaded_at >= since.loaded_after
+    union
+    select order_items.order_id from order_items cross join since
+    where order_items.loaded_at >= since.loaded_after
+    union
+    select order_id from {{ this }}
+    where not is_complete or customer_key = {{ unknown_key() }}
+    union
+    select order_id from quarantined_lines
+    union
+    select deliveries.order_id from deliveries
+    inner join line_files_by_day on deliveries.delivered_on = line_files_by_day.file_dt
+    where line_files_by_day.untrusted_reason is not null
+),
+{% set in_scope = 'order_id in (select order_id from scope)' %}
+{% else %}
+{% set in_scope = 'true' %}
+{% endif %}
+
+orders as (
+    select * from {{ ref('stg_retail_db__orders') }} where {{ in_scope }}
+),
+
+first_deliveries as (
+    select order_id, min(delivered_on) as first_delivered_on, max(loaded_at) as loaded_at
+    from deliveries
+    where {{ in_scope }}
+    group by order_id
+),
+
+line_loads as (
+    select order_id, count(*) as line_count, max(loaded_at) as loaded_at
+    from order_items
+    where {{ in_scope }}
+    group by order_id
 ),
 
 lines as (
@@ -16,6 +101,7 @@ lines as (
         sum(quantity) as units,
         sum(line_revenue) as gross_order_value
     from {{ ref('fct_order_items') }}
+    where {{ in_scope }}
     group by order_id
 ),
 
@@ -24,7 +110,27 @@ customers as (
 ),
 
 completeness as (
-    select * from {{ ref('int_order_completeness') }}
+    select
+        orders.order_id,
+        case
+            when quarantined_lines.order_id is not null
+                then 'order lines quarantined: ' || quarantined_lines.reason
+            when line_loads.order_id is not null
+                then null
+            when line_files_by_day.untrusted_reason is not null
+                then 'order lines file quarantined: ' || line_files_by_day.untrusted_reason
+            when coalesce(line_files_by_day.files_loaded, 0) = 0
+                then 'order lines not loaded yet'
+        end as incomplete_reason,
+        case
+            when line_loads.loaded_at > first_deliveries.loaded_at then line_loads.loaded_at
+            else coalesce(first_deliveries.loaded_at, line_loads.loaded_at)
+        end as source_loaded_at
+    from orders
+    left join first_deliveries on orders.order_id = first_deliveries.order_id
+    left join line_loads on orders.order_id = line_loads.order_id
+    left join line_files_by_day on first_deliveries.first_delivered_on = line_files_by_day.file_dt
+    left join quarantined_lines on orders.order_id = quarantined_lines.order_id
 ),
 
 final as (
@@ -40,19 +146,22 @@ final as (
         coalesce(lines.line_count, 0) as line_count,
         -- What the lines loaded so far add up to, whole or not (the reconciliation's view).
         coalesce(lines.gross_order_value, {{ to_money(0) }}) as loaded_line_value,
-        completeness.is_complete,
+        completeness.incomplete_reason is null as is_complete,
         completeness.incomplete_reason,
-        case when completeness.is_complete then coalesce(lines.units, 0) end as units,
         case
-            when completeness.is_complete
+            when completeness.incomplete_reason is null then coalesce(lines.units, 0)
+        end as units,
+        case
+            when completeness.incomplete_reason is null
                 then coalesce(lines.gross_order_value, {{ to_money(0) }})
         end as gross_order_value,
         case
-            when not completeness.is_complete then null
+            when completeness.incomplete_reason is not null then null
             when {{ is_net_revenue('orders.order_status') }}
                 then coalesce(lines.gross_order_value, {{ to_money(0) }})
             else {{ to_money(0) }}
-        end as net_revenue
+        end as net_revenue,
+        completeness.source_loaded_at
     from orders
     left join lines on orders.order_id = lines.order_id
     left join customers on orders.customer_id = customers.customer_id
