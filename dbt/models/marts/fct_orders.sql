@@ -10,12 +10,13 @@
     `incremental_lookback_minutes`), and every order whose completeness or customer the
     operational records can have changed since: the built orders still incomplete or still
     with the Unknown customer, the orders named by a quarantined line, and the orders first
-    delivered on a day whose order lines file is untrusted. An empty table reads everything. -#}
+    delivered on a day whose order lines file is untrusted. An empty table reads everything,
+    and so does a table built before `source_loaded_at` existed. -#}
 {{ config(
     materialized='incremental',
     unique_key='order_id',
     incremental_strategy='delete+insert',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']]),
 ) }}
 
@@ -44,7 +45,9 @@ quarantined_lines as (
     group by order_id
 ),
 
-{% if is_incremental() %}
+{#- A table built before the watermark column existed is rebuilt whole (once). -#}
+{% set built_columns = adapter.get_columns_in_relation(this) if is_incremental() else [] %}
+{% if 'source_loaded_at' in built_columns | map(attribute='name') | map('lower') | list %}
 since as (
     select coalesce(
         {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(source_loaded_at)') }},
