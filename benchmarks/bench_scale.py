@@ -384,9 +384,12 @@ def events_star(users: int, work: Path, run) -> None:
 
 
 def print_table(args, steps: list[Step]) -> None:
-    shape = f"{args.orders:,} orders over {args.days} days"
+    shapes = []
+    if {"duckdb", "postgres"} & set(args.parts):
+        shapes.append(f"{args.orders:,} orders over {args.days} days")
     if "events" in args.parts:
-        shape += f"; the web shop at {args.events_users:,} users over {EVENT_DAYS} days"
+        shapes.append(f"the web shop at {args.events_users:,} users over {EVENT_DAYS} days")
+    shape = "; ".join(shapes)
     print(f"\n{' + '.join(args.parts)}: {shape}\n")
     print("| step | wall | peak RSS | anchor | ratio | target | notes |")
     print("|---|---|---|---|---|---|---|")
