@@ -23,13 +23,7 @@ orders as (
 ),
 
 {% if is_incremental() %}
-since as (
-    select coalesce(
-        {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(source_loaded_at)') }},
-        cast('1900-01-01' as timestamp)
-    ) as loaded_after
-    from {{ this }}
-),
+since as ({{ loaded_after_watermark() }}),
 
 -- Only a product whose versions were loaded since can have moved a validity window
 -- (product history is append-only), so only its lines can carry a stale product key.

@@ -48,13 +48,7 @@ quarantined_lines as (
 {#- A table built before the watermark column existed is rebuilt whole (once). -#}
 {% set built_columns = adapter.get_columns_in_relation(this) if is_incremental() else [] %}
 {% if 'source_loaded_at' in built_columns | map(attribute='name') | map('lower') | list %}
-since as (
-    select coalesce(
-        {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(source_loaded_at)') }},
-        cast('1900-01-01' as timestamp)
-    ) as loaded_after
-    from {{ this }}
-),
+since as ({{ loaded_after_watermark() }}),
 
 -- Loads only add rows and are stamped in order, so what changed since the last build was
 -- loaded at or after its latest load; the operational records are few and read whole.

@@ -1,0 +1,11 @@
+{#- The watermark of an incremental fact: the latest load its rows have seen, less
+    `incremental_lookback_minutes`; an empty table reads from the beginning. Loads are
+    stamped in order, one at a time (docs/decisions/0005), so whatever changed since the
+    last build was loaded at or after it. -#}
+{% macro loaded_after_watermark() %}
+    select coalesce(
+        {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(source_loaded_at)') }},
+        cast('1900-01-01' as timestamp)
+    ) as loaded_after
+    from {{ this }}
+{% endmacro %}
