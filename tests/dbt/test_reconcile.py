@@ -367,7 +367,10 @@ def test_a_low_memory_limit_changes_nothing(late_store, tmp_path, monkeypatch) -
     generate_sales_report(late_store.bucket, LATE_FROM, LATE_TO, ZONE, export, duplicates=3)
     results = {}
     for limit in ("", "64MB"):  # DuckDB's default, and a limit that makes it spill
-        monkeypatch.setenv("SHOPSIGHT_MEMORY_LIMIT", limit) if limit else None
+        if limit:
+            monkeypatch.setenv("SHOPSIGHT_MEMORY_LIMIT", limit)
+        else:
+            monkeypatch.delenv("SHOPSIGHT_MEMORY_LIMIT", raising=False)
         warehouse = connect(late_store.warehouse_url)
         try:
             found = reconcile(warehouse, LATE_FROM, LATE_TO, ZONE, str(export), late_store.bucket)

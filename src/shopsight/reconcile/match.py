@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -100,7 +101,7 @@ def reconcile(
             warehouse.execute(f"drop table if exists {table}")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Period:
     """The period's bounds as SQL literals (dates and times made here, never user text)."""
 
@@ -136,11 +137,16 @@ class Period:
     def last_delivered(self) -> str:
         return "null" if self.delivered is None else f"date '{self.delivered.isoformat()}'"
 
+    @cached_property
+    def steps(self) -> list[tuple[datetime, int]]:
+        """The zone's offsets over the period, found once for every stage that needs them."""
+        return offsets(ZoneInfo(self.timezone), self.low_time, self.high_time)
+
     def local_day(self, column: str) -> str:
         """The business day of a UTC time: its date after the zone's offset, which changes
         at the moments :func:`offsets` finds (Python's zone rules on both engines; a
         per-row time-zone conversion costs about a microsecond a row in DuckDB)."""
-        steps = offsets(ZoneInfo(self.timezone), self.low_time, self.high_time)
+        steps = self.steps
         shift = f"interval '{steps[-1][1]} seconds'"
         if len(steps) > 1:
             shift = (
