@@ -103,9 +103,9 @@ def test_every_thelook_fault_gets_its_outcome(duckdb_warehouse) -> None:
         "unterminated_quote",
         "out_of_range",
         "duplicate_key_in_file",
-        "header_mismatch",
+        "missing_column",
         "truncated_gzip",
     }
     report = ingest(bucket, duckdb_warehouse, source="thelook")
-    assert {f.reason for f in report.quarantined_files} == {"header_mismatch", "truncated_gzip"}
+    assert {f.reason for f in report.quarantined_files} == {"missing_column", "truncated_gzip"}
     assert_every_fault_handled(duckdb_warehouse, summary)

@@ -82,7 +82,7 @@ def test_changed_redelivery_is_quarantined_whole_and_readmittable(bucket, duckdb
 def test_readmit_fixed_row_loads_it_once(faulty_store, duckdb_warehouse) -> None:
     bucket, summary = faulty_store
     ingest(bucket, duckdb_warehouse)
-    [row] = list_quarantine(duckdb_warehouse, reason="subtotal_mismatch")
+    [row] = list_quarantine(duckdb_warehouse, reason="invalid_number")
     fields = row["raw"].split(",")
     fields[4] = repr(round(int(fields[3]) * float(fields[5]), 2))
     [result] = readmit(bucket, duckdb_warehouse, [row["id"]], ",".join(fields).encode())
@@ -92,7 +92,7 @@ def test_readmit_fixed_row_loads_it_once(faulty_store, duckdb_warehouse) -> None
         [int(fields[0])],
     )
     assert item == [(float(fields[4]), result.path)]
-    assert list_quarantine(duckdb_warehouse, reason="subtotal_mismatch") == []
+    assert list_quarantine(duckdb_warehouse, reason="invalid_number") == []
     ledger = duckdb_warehouse.query(
         "select count(*) from shopsight_ops.ingest_ledger where path = ?", [result.path]
     )

@@ -7,9 +7,10 @@ import pytest
 
 from shopsight.contracts.model import load_contract
 from shopsight.ingest.reader import split_lines
-from shopsight.ingest.validation import validation_sql
+from shopsight.ingest.validation import check_lines, validation_sql
 
 CONTRACT = load_contract("retail_db")
+WARNED = {"out_of_range", "subtotal_mismatch", "not_accepted_value", "pattern_mismatch"}
 
 
 def _check(table: str, line: bytes) -> dict | None:
@@ -17,6 +18,12 @@ def _check(table: str, line: bytes) -> dict | None:
     con.register("_lines", split_lines(line + b"\n"))
     sql = validation_sql(CONTRACT.table(table), CONTRACT.format, "_lines")
     return con.execute(f"select problem from ({sql})").fetchall()[0][0]
+
+
+def _warnings(table: str, line: bytes) -> list[dict]:
+    con = duckdb.connect()
+    check_lines(con, CONTRACT, CONTRACT.table(table), split_lines(line + b"\n"))
+    return [w for (w,) in con.execute("select problem from _warnings").fetchall()]
 
 
 @pytest.mark.parametrize(
@@ -67,11 +74,16 @@ def _check(table: str, line: bytes) -> dict | None:
     ],
 )
 def test_reason_and_column(table: str, line: bytes, reason: str | None, column: str | None) -> None:
-    problem = _check(table, line)
+    """Business rules (severity warn) load the row with a warning; the rest reject it."""
+    problem, warnings = _check(table, line), _warnings(table, line)
     if reason is None:
+        assert (problem, warnings) == (None, [])
+    elif reason in WARNED:
         assert problem is None
+        assert (reason, column) in [(w["reason"], w["column"]) for w in warnings]  # each rule
     else:
         assert (problem["reason"], problem["column"]) == (reason, column)
+        assert warnings == []
 
 
 def test_message_says_what_was_expected_and_found() -> None:

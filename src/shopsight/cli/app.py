@@ -14,7 +14,8 @@ quarantine_app = typer.Typer(
     help="Inspect and re-admit quarantined rows and files.", no_args_is_help=True
 )
 contracts_app = typer.Typer(
-    help="Landing-table contracts and the DDL made from them.", no_args_is_help=True
+    help="Landing-table contracts, their DDL, and where landed data departs from them.",
+    no_args_is_help=True,
 )
 app.add_typer(generate_app, name="generate")
 app.add_typer(quarantine_app, name="quarantine")

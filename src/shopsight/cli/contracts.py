@@ -1,4 +1,4 @@
-"""`shopsight contracts ddl`."""
+"""`shopsight contracts ddl|drift|warnings`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import contracts_app
+from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import ContractError, load_contract
+from shopsight.ingest.drift import drift_report
+from shopsight.ingest.status import check_filters, list_row_warnings
 
 
 @contracts_app.command("ddl")
@@ -42,3 +45,76 @@ def contracts_ddl(
             )
     else:
         output.write_text(ddl)
+
+
+@contracts_app.command("drift")
+def contracts_drift(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List columns files carried that the contract does not declare, or lacked.
+
+    An undeclared column loads as text into a column the landing table gains; a
+    missing nullable column loads as null. Per table and column: the first and last
+    day seen and the number of files.
+    """
+    try:
+        check_filters(source, None)
+        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
+            rows = drift_report(wh, source)
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"drift": rows})
+        return
+    console.print_table(
+        f"{len(rows)} columns differ from the contracts"
+        if rows
+        else "no drift: every landed file had exactly the contract's columns",
+        ["source", "table", "column", "kind", "first day", "last day", "files"],
+        [
+            [
+                r["source"],
+                r["table"],
+                r["column"],
+                r["kind"],
+                r["first_day"],
+                r["last_day"],
+                r["files"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+@contracts_app.command("warnings")
+def contracts_warnings(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows.")] = 100,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List rows that loaded although they broke a business rule (severity warn).
+
+    Each with its file, line, column, rule and what was expected.
+    """
+    try:
+        check_filters(source, table)
+        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
+            total, rows = list_row_warnings(wh, source, table, reason, limit)
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"total": total, "warnings": rows})
+        return
+    shown = f" (first {len(rows)})" if len(rows) < total else ""
+    console.print_table(
+        f"{total} rows loaded with a warning{shown}",
+        ["path", "line", "column", "reason", "message"],
+        [[r["path"], r["line"], r["column"], r["reason"], r["message"]] for r in rows],
+    )

@@ -230,6 +230,7 @@ def _print_status_table(rows: list[dict[str, Any]]) -> None:
             "rows loaded",
             "rows quarantined",
             "open quarantine",
+            "warnings",
             "latest day",
         ],
         [
@@ -241,6 +242,7 @@ def _print_status_table(rows: list[dict[str, Any]]) -> None:
                 r["rows_loaded"],
                 r["rows_rejected"],
                 ", ".join(f"{k}={v}" for k, v in r["open_quarantine_by_reason"].items()),
+                ", ".join(f"{k}={v}" for k, v in r["warnings"].items()),
                 r["latest_file_dt"],
             ]
             for r in rows

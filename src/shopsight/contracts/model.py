@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 BaseType = Literal["int", "float", "timestamp", "varchar", "decimal", "bool"]
 _VARCHAR = re.compile(r"varchar\((\d+)\)")
@@ -19,14 +19,31 @@ class ContractError(ValueError):
     """A contract file is missing or does not describe a valid source."""
 
 
-class Rules(BaseModel):
-    """Per-column value rules; every rule is optional."""
+Severity = Literal["reject", "warn"]
 
+
+class Rules(BaseModel):
+    """Per-column value rules; every rule is optional.
+
+    ``severity`` says what a row that breaks one does: ``reject`` quarantines it (only for
+    what the landing table cannot store as the source defines it, e.g. a key outside the
+    warehouse's key domain), ``warn`` loads it and records a warning per row and rule
+    (business expectations). A column with rules must name it: no rule is placed by default.
+    """
+
+    severity: Severity | None = None
     min: float | None = None
     min_exclusive: float | None = None
     max: float | None = None
     accepted_values: list[str] | None = None
     pattern: str | None = None
+
+    @model_validator(mode="after")
+    def _severity_stated(self) -> Rules:
+        placed = self.model_dump(exclude={"severity"}, exclude_none=True)
+        if placed and self.severity is None:
+            raise ValueError(f"rules {sorted(placed)} need a severity: reject or warn")
+        return self
 
 
 class Column(BaseModel):
@@ -90,6 +107,7 @@ class RowRule(BaseModel):
     reason: str
     message: str
     holds_when: str
+    severity: Severity  # as for column rules: reject or warn, always stated
 
 
 class Table(BaseModel):
@@ -136,6 +154,9 @@ class FileFormat(BaseModel):
     timestamp_example: str
     timestamp_suffix: str | None = None  # e.g. " UTC": stripped before the cast
     timestamp_with_offset: bool = False  # ISO 8601 with Z or ±HH:MM, converted to UTC
+    # The text the source writes for a missing value in a nullable field (besides an empty
+    # field), e.g. ``null`` in BigQuery's exports. In a required field it stays text.
+    null_text: str | None = None
     # A compressed file may inflate to at most this many bytes, and (once past
     # ``ratio_checked_after_bytes``) to at most this many times its own size; beyond either
     # it is quarantined whole as ``decompression_limit``, never inflated into memory.

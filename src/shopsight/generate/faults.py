@@ -171,18 +171,19 @@ ROW_FAULTS: dict[str, _Injection] = {
     "orphan_category": _Injection(
         "products", "warning", "orphan_reference", "product_category_id", _append_orphan_product
     ),
+    # Business expectations: the row loads, with a warning per broken rule.
     "zero_quantity": _Injection(
-        "order_items", "rejected", "out_of_range", "order_item_quantity", _mutate(_zero_quantity)
+        "order_items", "warning", "out_of_range", "order_item_quantity", _mutate(_zero_quantity)
     ),
     "negative_price": _Injection(
         "order_items",
-        "rejected",
+        "warning",
         "out_of_range",
         "order_item_product_price",
         _set_field(5, b"<negative>"),
     ),
     "subtotal_mismatch": _Injection(
-        "order_items", "rejected", "subtotal_mismatch", None, _mutate(_subtotal_plus_one)
+        "order_items", "warning", "subtotal_mismatch", None, _mutate(_subtotal_plus_one)
     ),
     "invalid_utf8": _Injection(
         "customers", "rejected", "invalid_utf8", None, _set_field(2, b"M\xfcller\xff")

@@ -15,7 +15,7 @@ from shopsight.generate.thelook_faults import (
     ROW_FAULTS,
     apply_row_fault,
     duplicate_key_in_file,
-    mismatched_header,
+    renamed_required_column,
 )
 from shopsight.storage import Bucket
 
@@ -58,7 +58,7 @@ def generate_thelook(
                 if faults == "default" and table == "events" and offset == 0:
                     summary.faults += duplicate_key_in_file(rng, lines, key)
             if last and table == "users":
-                summary.faults.append(mismatched_header(lines, key))
+                summary.faults.append(renamed_required_column(lines, key))
             content = "".join(line + "\n" for line in lines).encode("utf-8")
             if last and table == "events":
                 key += ".gz"

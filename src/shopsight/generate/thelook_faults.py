@@ -57,12 +57,12 @@ ROW_FAULTS: dict[str, TheLookFault] = {
         "events", None, "rejected", "too_many_fields", lambda f: [*f, "extra"]
     ),
     "not_accepted_value": TheLookFault(
-        "events", "browser", "rejected", "not_accepted_value", _set(9, "Netscape")
+        "events", "browser", "warning", "not_accepted_value", _set(9, "Netscape")
     ),
     "unterminated_quote": TheLookFault(
         "users", None, "rejected", "unterminated_quote", lambda f: [f[0], '"' + f[1], *f[2:]]
     ),
-    "out_of_range": TheLookFault("users", "age", "rejected", "out_of_range", _set(4, "-3")),
+    "out_of_range": TheLookFault("users", "age", "warning", "out_of_range", _set(4, "-3")),
 }
 
 
@@ -91,11 +91,13 @@ def duplicate_key_in_file(rng: random.Random, lines: list[str], path: str) -> li
     ]
 
 
-def mismatched_header(lines: list[str], path: str) -> FaultRecord:
-    """The header with two columns swapped: the whole file must be refused."""
+def renamed_required_column(lines: list[str], path: str) -> FaultRecord:
+    """The header with required column ``created_at`` renamed ``created``: the file cannot
+    load without it and is refused whole, naming it (the other columns are mapped by name,
+    so a reordered header loads)."""
     columns = lines[0].split(",")
-    columns[1], columns[2] = columns[2], columns[1]
+    columns[columns.index("created_at")] = "created"
     lines[0] = ",".join(columns)
     return FaultRecord(
-        "header_mismatch", path.split("/")[2], path, None, "file_quarantined", "header_mismatch"
+        "missing_column", path.split("/")[2], path, None, "file_quarantined", "missing_column"
     )

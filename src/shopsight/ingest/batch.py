@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,13 @@ import pyarrow as pa
 
 from shopsight.contracts.ddl import LINEAGE_COLUMNS, history_table
 from shopsight.contracts.model import Contract, Table
-from shopsight.ingest.ledger import LEDGER_COLUMNS, OPS_SCHEMA, QUARANTINE_COLUMNS
+from shopsight.ingest.ledger import (
+    LEDGER_COLUMNS,
+    OPS_SCHEMA,
+    QUARANTINE_COLUMNS,
+    ROW_WARNING_COLUMNS,
+)
+from shopsight.ingest.validation import quoted
 from shopsight.ingest.warehouse import Warehouse
 
 
@@ -58,9 +65,15 @@ class FileResult:
 
 
 def stage_batch(
-    warehouse: Warehouse, contract: Contract, table: Table, files: dict[int, FileResult]
+    warehouse: Warehouse,
+    contract: Contract,
+    table: Table,
+    files: dict[int, FileResult],
+    extras: Sequence[str] = (),
 ) -> None:
-    """Stage the batch's valid rows as ``_batch`` and its rejects as ``_rejects``."""
+    """Stage the batch's valid rows as ``_batch`` (with the landing tables' undeclared
+    ``extras`` after the lineage, as those tables hold them), its rejects as ``_rejects``
+    and the warnings of its valid rows as ``_row_warnings``."""
     con = warehouse.validator
     con.register(
         "_files_arrow",
@@ -90,6 +103,7 @@ def stage_batch(
     assert list(lineage) == [name for name, _ in LINEAGE_COLUMNS]
     columns = ", ".join(f"c.{name}" for name in table.column_names)
     select = ", ".join(f"{value} as {name}" for name, value in lineage.items())
+    select += "".join(f", c.{quoted(name)}" for name in extras)
     warehouse.stage(
         "_batch",
         f"select {columns}, {select} from _checked c inner join _files f "
@@ -120,10 +134,32 @@ def stage_batch(
         f"on c.file_index = f.file_index where c.problem is not null",
         f"{OPS_SCHEMA}.quarantine",
     )
+    warning = {
+        "ingest_id": "f.ingest_id",
+        "source": f"'{contract.source}'",
+        "table_name": f"'{table.name}'",
+        "path": "f.path",
+        "line_number": "w.line_number",
+        "column_name": "w.problem.column",
+        "reason": "w.problem.reason",
+        "message": "w.problem.message",
+    }
+    assert list(warning) == ROW_WARNING_COLUMNS
+    select = ", ".join(f"{value} as {name}" for name, value in warning.items())
+    warehouse.stage(
+        "_row_warnings",
+        f"select {select} from _warnings w inner join _files f on w.file_index = f.file_index",
+        f"{OPS_SCHEMA}.row_warnings",
+    )
 
 
 def load_batch(
-    warehouse: Warehouse, contract: Contract, table: Table, files: list[FileResult], run_id: str
+    warehouse: Warehouse,
+    contract: Contract,
+    table: Table,
+    files: list[FileResult],
+    run_id: str,
+    extras: Sequence[str] = (),
 ) -> None:
     """Write the staged batch; the caller owns the transaction.
 
@@ -132,7 +168,8 @@ def load_batch(
     version by (file day, path, line) becomes current, and a version identical to the one
     before it from another file is counted as ``duplicate_of_loaded_row``.
     """
-    schema, columns = contract.source, ", ".join(table.column_names)
+    schema = contract.source
+    columns = ", ".join(table.column_names + [quoted(name) for name in extras])
     lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
     keys = ", ".join(table.primary_key)
     current, history = f"{schema}.{table.name}", f"{schema}.{history_table(table)}"
@@ -152,7 +189,7 @@ def load_batch(
         select {columns}, {lineage} from _batch b
         where not exists (select 1 from _contested c where {same_key})""")
     if warehouse.query("select count(*) from _contested")[0][0]:
-        _settle_contested_keys(warehouse, table, current, by_id)
+        _settle_contested_keys(warehouse, table, current, by_id, extras)
     for fk in table.foreign_keys:
         _warn(
             by_id,
@@ -167,17 +204,22 @@ def load_batch(
         )
     if any(f.rows_rejected for f in files):
         warehouse.execute(f"insert into {OPS_SCHEMA}.quarantine select * from _rejects")
+    warehouse.execute(f"insert into {OPS_SCHEMA}.row_warnings select * from _row_warnings")
     record_files(warehouse, files, run_id)
 
 
 def _settle_contested_keys(
-    warehouse: Warehouse, table: Table, current: str, files: dict[str, FileResult]
+    warehouse: Warehouse,
+    table: Table,
+    current: str,
+    files: dict[str, FileResult],
+    extras: Sequence[str],
 ) -> None:
     keys = ", ".join(table.primary_key)
-    columns = ", ".join(table.column_names)
+    columns = ", ".join(table.column_names + [quoted(name) for name in extras])
     lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
     previous = ", ".join(
-        f"lead({c}) over newest_first as _previous_{c}" for c in table.column_names
+        f"lead({c}) over newest_first as _previous_{c}" for c in table.content_columns
     )
     same = " and ".join(f"{c} = _previous_{c}" for c in table.content_columns)
     warehouse.execute("drop table if exists _versions")

@@ -1,4 +1,6 @@
-"""The ingest ledger and the quarantine table: what was loaded, and what was kept aside.
+"""The ingest ledger and the quarantine table: what was loaded, and what was kept aside;
+the rows that loaded with a warning, and the columns files carried that the contract does
+not declare (or lacked).
 
 The ledger is keyed by object path + content checksum; a file is loaded exactly once because
 its ledger row commits in the same transaction as its rows.
@@ -44,6 +46,25 @@ create table if not exists {OPS_SCHEMA}.quarantine (
     quarantine_object varchar(1024) not null,
     quarantined_at timestamp not null,
     readmitted_in varchar(1024)
+);
+create table if not exists {OPS_SCHEMA}.row_warnings (
+    ingest_id varchar(64) not null,
+    source varchar(64) not null,
+    table_name varchar(64) not null,
+    path varchar(1024) not null,
+    line_number bigint not null,
+    column_name varchar(64),
+    reason varchar(64) not null,
+    message varchar(2048) not null
+);
+create table if not exists {OPS_SCHEMA}.column_drift (
+    ingest_id varchar(64) not null,
+    source varchar(64) not null,
+    table_name varchar(64) not null,
+    column_name varchar(64) not null,
+    kind varchar(16) not null,
+    path varchar(1024) not null,
+    file_dt date
 );
 create table if not exists {OPS_SCHEMA}.accepted_problems (
     ingest_id varchar(64) primary key,
@@ -92,3 +113,14 @@ QUARANTINE_COLUMNS = [
     "quarantined_at",
     "readmitted_in",
 ]
+ROW_WARNING_COLUMNS = [
+    "ingest_id",
+    "source",
+    "table_name",
+    "path",
+    "line_number",
+    "column_name",
+    "reason",
+    "message",
+]
+DRIFT_COLUMNS = ["ingest_id", "source", "table_name", "column_name", "kind", "path", "file_dt"]

@@ -24,13 +24,14 @@ from shopsight.contracts.model import Contract, Table, load_contract
 from shopsight.failpoints import failpoint
 from shopsight.ingest.batch import FileResult, load_batch, record_files, stage_batch
 from shopsight.ingest.discovery import IgnoredObject, LandedFile, list_new_files
-from shopsight.ingest.ledger import OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
+from shopsight.ingest.drift import evolve_landing
+from shopsight.ingest.layout import Layout
+from shopsight.ingest.ledger import DRIFT_COLUMNS, OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.quarantine import write_rejected_file, write_rejected_rows
 from shopsight.ingest.reader import (
     FileRejected,
     InflationLimits,
     decompress,
-    drop_header,
     split_lines,
 )
 from shopsight.ingest.validation import check_lines, count_checked, rejected_lines
@@ -177,8 +178,8 @@ def ingest_files(
             continue
         try:
             _refuse_changed_redelivery(recorded, landed.key, result.checksum)
-            lines = _read_lines(contract, table, landed.key, data, len(results) - 1)
-            readable[len(results) - 1] = _ReadFile(result, data, lines)
+            lines, layout = _read_lines(contract, table, landed.key, data, len(results) - 1)
+            readable[len(results) - 1] = _ReadFile(result, data, lines, layout)
         except FileRejected as rejection:
             _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
         except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
@@ -208,18 +209,23 @@ class _ReadFile:
     result: FileResult
     data: bytes
     lines: pa.Table
+    layout: Layout
 
 
 def _read_lines(
     contract: Contract, table: Table, key: str, data: bytes, file_index: int
-) -> pa.Table:
+) -> tuple[pa.Table, Layout]:
+    """The file's data lines, and where their fields sit (a header maps them by name)."""
     fmt = contract.format
     limits = InflationLimits.of(fmt)
     lines = split_lines(decompress(key, data, limits), file_index=file_index)
-    if fmt.header:
-        lines = drop_header(lines, fmt.delimiter.join(table.column_names), key)
+    layout = Layout.declared(table)
+    if fmt.header and lines.num_rows:
+        header = lines.column("line_with_newline")[0].as_py().rstrip("\r\n")
+        layout = Layout.from_header(table, header, fmt.delimiter, fmt.quote)
+        lines = lines.slice(1)
     failpoint("ingest.after_read")
-    return lines
+    return lines, layout
 
 
 def _load_files(
@@ -233,8 +239,16 @@ def _load_files(
 ) -> None:
     """Validate, stage and write files read together, in one transaction."""
     con = warehouse.validator
+    undeclared = [name for f in files.values() for name, _ in f.layout.extras]
+    extras = evolve_landing(warehouse, contract, table, list(dict.fromkeys(undeclared)))
+    layouts = {index: read.layout for index, read in files.items()}
     keys_repeat = check_lines(
-        con, contract, table, pa.concat_tables(f.lines for f in files.values())
+        con,
+        contract,
+        table,
+        pa.concat_tables(f.lines for f in files.values()),
+        layouts,
+        extras,
     )
     counts = count_checked(con, table, keys_repeat)
     rejected = rejected_lines(con)
@@ -243,6 +257,7 @@ def _load_files(
     batch = {index: read.result for index, read in files.items()}
     for index, result in batch.items():
         _apply_counts(result, counts.get(index), max_reject_ratio, finished)
+        _note_drift(result, files[index].layout)
         if index in rejected:
             result.quarantine_object = write_rejected_rows(
                 bucket,
@@ -250,11 +265,30 @@ def _load_files(
                 result.checksum,
                 [{"path": result.path, **row} for row in rejected[index]],
             )
-    stage_batch(warehouse, contract, table, batch)
+    stage_batch(warehouse, contract, table, batch, extras)
     failpoint("ingest.after_stage")
+    drift = [
+        [result.ingest_id, result.source, result.table, name, kind, result.path, result.file_dt]
+        for index, result in batch.items()
+        for kind, names in _drift_of(files[index].layout).items()
+        for name in names
+    ]
     with warehouse.transaction():
-        load_batch(warehouse, contract, table, list(batch.values()), run_id)
+        load_batch(warehouse, contract, table, list(batch.values()), run_id, extras)
+        if drift:
+            warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
         failpoint("ingest.before_commit")
+
+
+def _drift_of(layout: Layout) -> dict[str, list[str]]:
+    return {"undeclared": [name for name, _ in layout.extras], "missing": list(layout.missing)}
+
+
+def _note_drift(result: FileResult, layout: Layout) -> None:
+    """Count a file's drift among its warnings (each affects every row it holds)."""
+    for kind, names in _drift_of(layout).items():
+        for name in names:
+            result.warnings[f"{kind}_column:{name}"] = result.rows_read
 
 
 def _fresh(result: FileResult) -> FileResult:

@@ -111,22 +111,6 @@ def split_lines(data: bytes, file_index: int = 0) -> pa.Table:
     return _table(np.arange(1, len(starts) + 1, dtype=np.int64), lines, [], file_index)
 
 
-def drop_header(lines: pa.Table, expected: str, key: str) -> pa.Table:
-    """Check a file's first line is the expected header and return the data lines after it.
-
-    Raises:
-        FileRejected: ``header_mismatch`` (columns missing, renamed or reordered).
-    """
-    if lines.num_rows == 0:
-        return lines
-    found = lines.column("line_with_newline")[0].as_py().rstrip("\r\n")
-    if found != expected:
-        raise FileRejected(
-            "header_mismatch", f"expected header {expected[:200]!r}, found {found[:200]!r}"
-        )
-    return lines.slice(1)
-
-
 def _split_slowly(body: bytes, file_index: int) -> pa.Table:
     texts, invalid = [], []
     for number, raw in enumerate(body.split(b"\n"), start=1):

@@ -117,7 +117,8 @@ def _content(
 ) -> bytes:
     """The bytes of the file to re-admit: a whole file, a fixed line, or the rows' lines
     exactly as delivered (read from the file they came in, so bytes that were not UTF-8 or
-    a NUL are refused again rather than loaded as their escaped text)."""
+    a NUL are refused again rather than loaded as their escaped text), after that file's
+    header when the source has one (a fixed line follows the same header)."""
     if group[0]["line_number"] is None:  # a whole file
         return (
             replacement
@@ -125,11 +126,11 @@ def _content(
             else bucket.read_bytes(group[0]["quarantine_object"])
         )
     fmt = contract.format
-    table = contract.table(group[0]["table_name"])
-    header = (fmt.delimiter.join(table.column_names) + "\n").encode() if fmt.header else b""
+    path = group[0]["path"]
+    lines = decompress(path, bucket.read_bytes(path), InflationLimits.of(fmt)).split(b"\n")
+    # The rows keep the header of the file they came in: its columns are mapped by name,
+    # so a row delivered before (or after) the table gained a column loads as it was sent.
+    header = lines[0].rstrip(b"\r") + b"\n" if fmt.header else b""
     if replacement is not None:
         return header + replacement.rstrip(b"\r\n") + b"\n"
-    path = group[0]["path"]
-    limits = InflationLimits.of(fmt)
-    lines = decompress(path, bucket.read_bytes(path), limits).split(b"\n")
     return header + b"".join(lines[row["line_number"] - 1] + b"\n" for row in group)

@@ -91,6 +91,33 @@ def list_quarantine(
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def list_row_warnings(
+    warehouse: Warehouse,
+    source: str | None = None,
+    table: str | None = None,
+    reason: str | None = None,
+    limit: int = 1000,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Rows that loaded although they broke a rule of severity ``warn``: the count, and up
+    to ``limit`` of them, oldest file first (the row is in the landing history at its
+    file and line)."""
+    clauses, params = [], []
+    for name, value in (("source", source), ("table_name", table), ("reason", reason)):
+        if value:
+            clauses.append(f"{name} = ?")
+            params.append(value)
+    where = f"where {' and '.join(clauses)}" if clauses else ""
+    total = warehouse.query(f"select count(*) from {OPS_SCHEMA}.row_warnings {where}", params)
+    rows = warehouse.query(
+        f"select source, table_name, path, line_number, column_name, reason, message "
+        f"from {OPS_SCHEMA}.row_warnings {where} order by path, line_number, reason "
+        f"limit {int(limit)}",
+        params,
+    )
+    keys = ["source", "table", "path", "line", "column", "reason", "message"]
+    return int(total[0][0]), [dict(zip(keys, row, strict=True)) for row in rows]
+
+
 def check_filters(source: str | None, table: str | None) -> None:
     """Refuse a source or table no contract declares, naming the ones that exist.
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsight.contracts.model import Column, Contract, FileFormat, Table
+from shopsight.ingest.layout import Layout
 
 # A field is either quoted (quotes inside doubled) or free of quotes and delimiters.
 _FIELD = '("(?:[^"]|"")*"|[^,"]*)'
@@ -70,8 +72,7 @@ def _typed(column: Column, field: str, fmt: FileFormat) -> str:
 
 def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> list[str]:
     """CASE branches for one column, in the order they are reported."""
-    name, rules = column.name, column.rules
-    text = f"nullif({field}, '')" if column.nullable else field
+    name = column.name
     checks = [
         f"when contains({field}, chr(0)) then "
         + _problem(
@@ -122,6 +123,20 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
                 f"found ' || length({field})",
             )
         )
+    if column.rules.severity == "reject":
+        checks += [
+            f"when not ({condition}) then {problem}"
+            for condition, problem in _rule_checks(column, field, value)
+        ]
+    return checks
+
+
+def _rule_checks(column: Column, field: str, value: str) -> list[tuple[str, str]]:
+    """(condition that holds for a good value, problem struct) per rule of the column."""
+    name, rules = column.name, column.rules
+    text = f"nullif({field}, '')" if column.nullable else field
+    found = _found(field)
+    checks = []
     bounds = [
         (rules.min, ">=", "at least"),
         (rules.min_exclusive, ">", "more than"),
@@ -129,47 +144,71 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
     ]
     for bound, operator, words in bounds:
         if bound is not None:
-            checks.append(
-                f"when not ({value} {operator} {bound}) then "
-                + _problem(
-                    "out_of_range",
-                    name,
-                    f"'{name}: expected {words} {bound:g}, ' || {_found(field)}",
-                )
-            )
+            message = f"'{name}: expected {words} {bound:g}, ' || {found}"
+            checks.append((f"{value} {operator} {bound}", _problem("out_of_range", name, message)))
     if rules.accepted_values:
         values = ", ".join(_literal(v) for v in rules.accepted_values)
         listed = ", ".join(rules.accepted_values)
-        checks.append(
-            f"when {text} not in ({values}) then "
-            + _problem(
-                "not_accepted_value",
-                name,
-                f"'{name}: expected one of {listed}, ' || {_found(field)}",
-            )
-        )
+        message = f"'{name}: expected one of {listed}, ' || {found}"
+        checks.append((f"{text} in ({values})", _problem("not_accepted_value", name, message)))
     if rules.pattern:
+        message = f"'{name}: expected to match {rules.pattern}, ' || {found}"
         checks.append(
-            f"when not regexp_full_match({text}, {_literal(rules.pattern)}) then "
-            + _problem(
-                "pattern_mismatch",
-                name,
-                f"'{name}: expected to match {rules.pattern}, ' || {_found(field)}",
+            (
+                f"regexp_full_match({text}, {_literal(rules.pattern)})",
+                _problem("pattern_mismatch", name, message),
             )
         )
     return checks
 
 
-def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
+def warning_sql(table: Table, checked: str = "_checked") -> str | None:
+    """SQL over the validated rows (``checked``): one row per broken ``warn`` rule of a row
+    that loads (``file_index``, ``line_number``, ``problem``), or None without such rules.
+
+    Over typed values: a text value is compared as it will be stored.
+    """
+    branches = []
+    for column in table.columns:
+        if column.rules.severity != "warn":
+            continue
+        shown = f"cast({column.name} as varchar)"
+        for condition, problem in _rule_checks(column, shown, column.name):
+            branches.append((condition, problem))
+    for rule in table.row_rules:
+        if rule.severity == "warn":
+            branches.append((rule.holds_when, _problem(rule.reason, None, _literal(rule.message))))
+    if not branches:
+        return None
+    return "\nunion all\n".join(
+        f"select file_index, line_number, {problem} as problem from {checked} "
+        f"where problem is null and not coalesce({condition}, true)"
+        for condition, problem in branches
+    )
+
+
+def validation_sql(
+    table: Table,
+    fmt: FileFormat,
+    lines: str,
+    layout: Layout | None = None,
+    extras: list[str] | None = None,
+) -> str:
     """SQL over relation ``lines`` (file_index, line_number, line_with_newline, invalid_utf8).
 
+    ``layout`` says where a CSV file's fields sit (default: the contract's order);
+    ``extras`` are the undeclared columns to emit as text, in the landing table's order
+    (null where this layout lacks them).
+
     Returns one row per line: ``file_index``, ``line_number``, ``line``, every contract column
-    typed, and ``problem`` (a struct of reason, column, message; null for a valid row).
+    typed, the extras, and ``problem`` (a struct of reason, column, message; null for a
+    valid row). Rules of severity ``warn`` are not checked here (see :func:`warning_sql`).
     """
+    layout = layout or Layout.declared(table)
     fields = [f"_field_{i + 1}" for i in range(len(table.columns))]
     typed = [f"{_typed(c, f, fmt)} as {c.name}" for c, f in zip(table.columns, fields, strict=True)]
     shape, structure = (
-        _json_fields(table, fields) if fmt.kind == "jsonl" else _csv_fields(table, fmt, fields)
+        _json_fields(table, fields) if fmt.kind == "jsonl" else _csv_fields(table, fmt, layout)
     )
     checks = [
         "when invalid_utf8 then "
@@ -179,10 +218,19 @@ def validation_sql(table: Table, fmt: FileFormat, lines: str) -> str:
     for column, text in zip(table.columns, fields, strict=True):
         checks += _column_checks(column, text, column.name, fmt)
     for rule in table.row_rules:
+        if rule.severity != "reject":
+            continue
         checks.append(
             f"when not ({rule.holds_when}) then "
             + _problem(rule.reason, None, _literal(rule.message))
         )
+    positions = dict(layout.extras)
+    extra_columns = [
+        f"{_extra_value(positions[name], fmt)} as {quoted(name)}"
+        if name in positions
+        else f"null::varchar as {quoted(name)}"
+        for name in extras or []
+    ]
     all_checks = "\n            ".join(checks)
     return f"""
 with raw as (
@@ -199,7 +247,7 @@ typed as (
     from fielded
 )
 select
-    file_index, line_number, line, {", ".join(table.column_names)},
+    file_index, line_number, line, {", ".join(table.column_names + extra_columns)},
     case
         {all_checks}
     end as problem
@@ -207,9 +255,22 @@ from typed
 """
 
 
-def _csv_fields(table: Table, fmt: FileFormat, fields: list[str]) -> tuple[str, list[str]]:
+def quoted(name: str) -> str:
+    """An undeclared column's identifier (its name is lower-case letters, digits and ``_``,
+    but may be a SQL keyword)."""
+    return f'"{name}"'
+
+
+def _extra_value(position: int, fmt: FileFormat) -> str:
+    """An undeclared column's text: an empty field (or the source's null text) is null."""
+    empty = [_literal("")] + ([_literal(fmt.null_text)] if fmt.null_text else [])
+    value = f"fields[{position}]"
+    return f"case when {value} in ({', '.join(empty)}) then null else {value} end"
+
+
+def _csv_fields(table: Table, fmt: FileFormat, layout: Layout) -> tuple[str, list[str]]:
     """CTEs ``split``/``fielded`` for a CSV line, and the checks of its structure."""
-    n = len(table.columns)
+    n = layout.width
     header = _literal(fmt.delimiter.join(table.column_names))
     structure = [
         "when not well_quoted and (length(line) - length(replace(line, '\"', ''))) % 2 = 1 then "
@@ -229,6 +290,12 @@ def _csv_fields(table: Table, fmt: FileFormat, fields: list[str]) -> tuple[str, 
         f"when n_fields < {n} then "
         + _problem("too_few_fields", None, f"'expected {n} fields, found ' || n_fields"),
     ]
+    selected = []
+    for i, (column, position) in enumerate(zip(table.columns, layout.positions, strict=True)):
+        value = f"fields[{position}]" if position else "''"
+        if column.nullable and fmt.null_text and position:
+            value = f"case when {value} = {_literal(fmt.null_text)} then '' else {value} end"
+        selected.append(f"{value} as _field_{i + 1}")
     shape = f"""split as (
     select
         *,
@@ -244,7 +311,7 @@ def _csv_fields(table: Table, fmt: FileFormat, fields: list[str]) -> tuple[str, 
 fielded as (
     select
         file_index, line_number, line, invalid_utf8, well_quoted, len(fields) as n_fields,
-        {", ".join(f"fields[{i + 1}] as {name}" for i, name in enumerate(fields))}
+        fields, {", ".join(selected)}
     from split
 )"""
     return shape, structure
@@ -326,21 +393,41 @@ fielded as (
     return shape, structure
 
 
-def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> bool:
-    """Validate a batch of files' lines into temp table ``_checked`` (DuckDB connection).
+def check_lines(
+    con: Any,
+    contract: Contract,
+    table: Table,
+    lines: pa.Table,
+    layouts: dict[int, Layout] | None = None,
+    extras: list[str] | None = None,
+) -> bool:
+    """Validate a batch of files' lines into temp table ``_checked`` (DuckDB connection),
+    and the warnings of its valid rows into ``_warnings``.
+
+    ``layouts`` maps a file index to its layout (default: the contract's order); files of
+    one layout are validated together. ``extras`` as :func:`validation_sql`.
 
     Returns whether some key occurs twice in one file (then exact repeats are possible).
     """
-    view = f"_validate_{contract.source}_{table.name}"
-    con.register("_lines", lines)
-    try:
-        con.execute(
-            f"create temp view if not exists {view} as "
-            f"{validation_sql(table, contract.format, '_lines')}"
-        ).fetchall()
-        con.execute(f"create or replace temp table _checked as select * from {view}").fetchall()
-    finally:
-        con.unregister("_lines")
+    groups: dict[Layout, list[int]] = {}
+    for index in pc.unique(lines.column("file_index")).to_pylist():
+        layout = (layouts or {}).get(index) or Layout.declared(table)
+        groups.setdefault(layout, []).append(index)
+    groups = groups or {Layout.declared(table): []}  # no lines at all
+    con.execute("drop table if exists _checked").fetchall()
+    for number, (layout, indexes) in enumerate(groups.items()):
+        part = (
+            lines
+            if len(groups) == 1
+            else lines.filter(pc.is_in(lines.column("file_index"), pa.array(indexes, pa.int32())))
+        )
+        sql = validation_sql(table, contract.format, "_lines", layout, extras)
+        con.register("_lines", part)
+        try:
+            into = "insert into _checked" if number else "create temp table _checked as"
+            con.execute(f"{into} {sql}").fetchall()
+        finally:
+            con.unregister("_lines")
     keys = ", ".join(table.primary_key)
     repeated = con.execute(
         f"select count(*) - count(distinct row(file_index, {keys})) "
@@ -348,6 +435,13 @@ def check_lines(con: Any, contract: Contract, table: Table, lines: pa.Table) -> 
     ).fetchall()[0][0]
     if repeated:
         _reject_conflicting_keys(con, table)
+    warnings = warning_sql(table)
+    con.execute(
+        f"create or replace temp table _warnings as {warnings}"
+        if warnings
+        else "create or replace temp table _warnings as select file_index, line_number, "
+        "problem from _checked where false"
+    ).fetchall()
     return bool(repeated)
 
 
@@ -404,12 +498,22 @@ def count_checked(con: Any, table: Table, keys_repeat: bool) -> dict[int, FileCo
         counts[index] = FileCounts(
             int(read), int(rejected), warnings={k: v for k, v in warnings.items() if v}
         )
+    for index, reason, column, n in con.execute(
+        "select file_index, problem.reason, problem.column, count(*) from _warnings "
+        "group by all order by all"
+    ).fetchall():
+        counts[index].warnings[warning_key(reason, column)] = int(n)
     for index, reason, n in con.execute(
         "select file_index, problem.reason, count(*) from _checked where problem is not null "
         "group by 1, 2 order by 1, 2"
     ).fetchall():
         counts[index].rejects_by_reason[reason] = int(n)
     return counts
+
+
+def warning_key(reason: str, column: str | None) -> str:
+    """How a file's ledger counts a warning: per rule, ``reason:column`` (or ``reason``)."""
+    return f"{reason}:{column}" if column else reason
 
 
 def rejected_lines(con: Any) -> dict[int, list[dict[str, Any]]]:
