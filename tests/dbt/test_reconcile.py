@@ -30,6 +30,7 @@ from shopsight.reconcile.email import draft_email
 from shopsight.storage import Bucket
 
 from built_store import FIRST_DAY, BuiltStore, build_store, copy_warehouse
+from support import RULE_WARNINGS
 
 START, END, ZONE = date(2024, 1, 5), date(2024, 1, 15), "Asia/Singapore"
 EXCLUDED = {"CANCELED", "SUSPECTED_FRAUD"}
@@ -185,6 +186,24 @@ def _expected_quarantine(store: BuiltStore, truth: dict[str, TrueOrder]) -> dict
     return dict(expected)
 
 
+def _expected_warned(store: BuiltStore, truth: dict[str, TrueOrder]) -> dict[str, Decimal]:
+    """Per rule: the true value of the lines that loaded with a broken business rule, less
+    what the marts count for them (quantity × price as delivered), from the manifest and
+    the delivered lines."""
+    expected: dict[str, Decimal] = defaultdict(Decimal)
+    for fault in read_fault_manifests(store.bucket):
+        if fault.outcome != "warning" or fault.reason not in RULE_WARNINGS:
+            continue
+        raw = store.bucket.read_bytes(fault.path).split(b"\n")[fault.line - 1].decode()
+        item_id, order_id, _, quantity, _, price = next(csv.reader([raw]))
+        if LATE_FROM <= _local(truth[order_id].ordered_at) <= LATE_TO:
+            counted = Decimal(quantity) * Decimal(price)
+            expected[f"loaded with a warning: {fault.reason}"] += (
+                truth[order_id].items[item_id] - counted
+            )
+    return {cause: amount for cause, amount in expected.items() if amount}  # cents apart
+
+
 def _delivered_again(bucket: Bucket, order_id: str, after: date) -> bool:
     """Whether a later loaded orders file carries the order again (its status changed)."""
     for info in bucket.list("landing/retail_db/orders/"):
@@ -247,7 +266,10 @@ def test_every_injected_cause_is_found_with_its_exact_amount(late_store, tmp_pat
     )
     assert causes["quarantined file: truncated_gzip"] == quarantined_day > 0
     assert {c: a for c, a in causes.items() if c.startswith("quarantined: ")} == quarantined
-    assert len(quarantined) >= 3
+    assert len(quarantined) >= 2
+    warned = _expected_warned(late_store, truth)
+    assert {c: a for c, a in causes.items() if c.startswith("loaded with a warning: ")} == warned
+    assert warned
 
 
 def test_the_email_uses_the_figures_and_no_jargon(late_store, tmp_path) -> None:

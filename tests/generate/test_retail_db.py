@@ -6,12 +6,13 @@ import csv
 import io
 import re
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 from shopsight.generate.faults import read_fault_manifests
 from shopsight.storage import Bucket
 
-from support import fresh_bucket, generate_small_store
+from support import assert_every_fault_handled, fresh_bucket, generate_small_store
 
 
 def _rows(bucket: Bucket, table: str) -> list[list[str]]:
@@ -89,3 +90,23 @@ def test_default_faults_are_all_logged(bucket) -> None:
         "gzip_file",
     }
     assert {f.fault for f in logged} == expected
+
+
+def test_drift_lists_zero_priced_products_that_load_with_a_warning(duckdb_warehouse) -> None:
+    """Like the real export's seven products at 0.00: the seed DDL allows them."""
+    from shopsight.generate.export import generate_retail_db
+    from shopsight.ingest.loader import ingest
+
+    bucket = fresh_bucket()
+    summary = generate_retail_db(bucket, date(2024, 3, 1), 4, 300, 5, "none", drift=True)
+    zero = [f for f in summary.faults if f.fault == "zero_price"]
+    assert len(zero) == 3 and {f.path for f in zero} == {
+        "landing/retail_db/products/dt=2024-03-03/part-00000.csv"
+    }
+    report = ingest(bucket, duckdb_warehouse)
+    assert report.trusted
+    assert_every_fault_handled(duckdb_warehouse, summary)
+    prices = duckdb_warehouse.query(
+        "select product_price from retail_db.products where product_id > 900000"
+    )
+    assert prices == [(0.0,)] * 3

@@ -109,3 +109,48 @@ def test_every_thelook_fault_gets_its_outcome(duckdb_warehouse) -> None:
     report = ingest(bucket, duckdb_warehouse, source="thelook")
     assert {f.reason for f in report.quarantined_files} == {"missing_column", "truncated_gzip"}
     assert_every_fault_handled(duckdb_warehouse, summary)
+
+
+def test_drift_files_load_to_the_same_values_and_are_reported(tmp_path) -> None:
+    """`--drift` writes the second half in the live dataset's style; it loads to the same
+    values as the plain export (money to the cent), every fault still gets its outcome,
+    and the drift report names the new column from its first day."""
+    from shopsight.contracts.model import load_contract
+    from shopsight.ingest.drift import drift_report
+    from shopsight.ingest.warehouse import connect
+
+    contract = load_contract("thelook")
+    days = ("2024-01-04", "2024-01-06")  # from the middle day to the last
+    snapshots = []
+    for drift in (False, True):
+        bucket = fresh_bucket()
+        summary = generate_thelook(bucket, date(2024, 1, 1), 6, 600, 4, "default", drift=drift)
+        warehouse = connect(f"duckdb:///{tmp_path}/drift-{drift}.duckdb")
+        ingest(bucket, warehouse, source="thelook")
+        assert_every_fault_handled(warehouse, summary)
+        snapshot = {}
+        for name, table in contract.tables.items():
+            columns = ", ".join(
+                f"round({c.name}, 2)" if c.base_type == "float" else c.name for c in table.columns
+            )
+            snapshot[name] = sorted(
+                map(str, warehouse.query(f"select {columns} from thelook.{name}_history"))
+            )
+        snapshots.append(snapshot)
+        if drift:
+            raw = bucket.read_bytes("landing/thelook/order_items/dt=2024-01-06/part-00000.csv")
+            assert raw.startswith(b"id,order_id,user_id,product_id,inventory_item_id,sale_price")
+            assert b".000000 UTC" in raw and b",null" in raw
+            report = [
+                (d["table"], d["column"], d["kind"], d["first_day"], d["last_day"])
+                for d in drift_report(warehouse)
+            ]
+            assert report == [
+                ("distribution_centers", "distribution_center_geom", "undeclared", *days),
+                # The last day's users file lacks created_at: refused whole, not counted.
+                ("users", "user_geom", "undeclared", days[0], "2024-01-05"),
+            ]
+            geom = warehouse.query("select count(user_geom) from thelook.users")[0][0]
+            assert geom > 0
+        warehouse.close()
+    assert snapshots[0] == snapshots[1]

@@ -115,6 +115,6 @@ def contracts_warnings(
     shown = f" (first {len(rows)})" if len(rows) < total else ""
     console.print_table(
         f"{total} rows loaded with a warning{shown}",
-        ["path", "line", "column", "reason", "message"],
-        [[r["path"], r["line"], r["column"], r["reason"], r["message"]] for r in rows],
+        ["path", "line", "key", "reason", "message"],
+        [[r["path"], r["line"], r["key"], r["reason"], r["message"]] for r in rows],
     )

@@ -68,6 +68,13 @@ def generate_retail_db_command(
     orders: Annotated[int, typer.Option(help="Orders over the whole period.")] = 20_000,
     seed: SeedOption = 42,
     faults: FaultsOption = "none",
+    drift: Annotated[
+        bool,
+        typer.Option(
+            help="On the middle day, list products at 0.00 as the real export does "
+            "(they load with a warning)."
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Write the retail_db OLTP export: one headerless CSV per table per day."""
@@ -78,7 +85,7 @@ def generate_retail_db_command(
         days,
         json_output,
         lambda target, on_day: generate_retail_db(
-            target, first, days, orders, seed, faults, on_day=on_day
+            target, first, days, orders, seed, faults, on_day=on_day, drift=drift
         ),
     )
 
@@ -91,6 +98,13 @@ def generate_thelook_command(
     users: Annotated[int, typer.Option(help="Users signing up over the period.")] = 10_000,
     seed: SeedOption = 42,
     faults: FaultsOption = "none",
+    drift: Annotated[
+        bool,
+        typer.Option(
+            help="From the middle day on, write files as the live dataset does: geometry "
+            "columns, reordered columns, `null`, microseconds, float money."
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Write the thelook web shop's export: one CSV (with a header) per table per day."""
@@ -101,7 +115,7 @@ def generate_thelook_command(
         days,
         json_output,
         lambda target, on_day: generate_thelook(
-            target, first, days, users, seed, faults, on_day=on_day
+            target, first, days, users, seed, faults, on_day=on_day, drift=drift
         ),
     )
 
@@ -135,8 +149,12 @@ def generate_transactions_command(
 
 DEMO_START, DEMO_DAYS = date(2024, 1, 1), 90
 DEMO_SOURCES: dict[str, Callable[[Bucket], GenerationSummary]] = {
-    "retail_db": lambda b: generate_retail_db(b, DEMO_START, DEMO_DAYS, 20_000, 42, "default"),
-    "thelook": lambda b: generate_thelook(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
+    "retail_db": lambda b: generate_retail_db(
+        b, DEMO_START, DEMO_DAYS, 20_000, 42, "default", drift=True
+    ),
+    "thelook": lambda b: generate_thelook(
+        b, DEMO_START, DEMO_DAYS, 5_000, 42, "default", drift=True
+    ),
     "transactions": lambda b: generate_transactions(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
 }
 

@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from shopsight.generate.catalog import categories
 from shopsight.generate.faults import (
     ROW_FAULTS,
     FaultRecord,
@@ -36,8 +37,12 @@ def generate_retail_db(
     seed: int,
     faults: str = "none",
     on_day: Callable[[date], None] | None = None,
+    drift: bool = False,
 ) -> GenerationSummary:
     """Simulate the store and write ``days`` daily exports starting at ``start``.
+
+    With ``drift``, the middle day's products file also lists products at a price of 0.00,
+    as the real export does (the seed DDL allows it): they load, each with a warning.
 
     A bucket that already holds an earlier simulation with the same seed is continued:
     the store is replayed from its first day so ids, prices and statuses carry on.
@@ -68,12 +73,16 @@ def generate_retail_db(
             names = [n for n in plan.get(offset, []) if _fault_table(n) == table]
             if names and len(lines) >= 20:
                 summary.faults += apply_row_faults(rng, table, names, lines, key, yesterday)
+            edited = bool(names)
+            if drift and table == "products" and offset == days // 2:
+                summary.faults += _zero_priced_products(lines, key)
+                edited = True
             if plan:  # tomorrow's faults re-deliver some of today's good lines
                 faulty = {
                     f.line for f in summary.faults if f.path == key and f.outcome == "rejected"
                 }
                 previous[table] = [line for n, line in enumerate(lines, 1) if n not in faulty]
-            content = b"".join(line + b"\n" for line in lines) if names else export.csv(table)
+            content = b"".join(line + b"\n" for line in lines) if edited else export.csv(table)
             file_fault = faults == "default" and days >= 2 and export.day == last
             summary.files += _write_day_file(
                 bucket, table, export.day, content, file_fault, summary.faults
@@ -83,6 +92,29 @@ def generate_retail_db(
             on_day(export.day)
     summary.manifest = write_fault_manifest(bucket, SOURCE, start, days, summary.faults)
     return summary
+
+
+def _zero_priced_products(lines: list[bytes], key: str) -> list[FaultRecord]:
+    """Three never-ordered products at 0.00, as in the real export."""
+    category = categories()[0][0]
+    records = []
+    for number in range(1, 4):
+        lines.append(
+            b"%d,%d,Display Sample %d,,0.0,https://images.example.com/products/sample-%d.jpg"
+            % (900_000 + number, category, number, number)
+        )
+        records.append(
+            FaultRecord(
+                "zero_price",
+                "products",
+                key,
+                len(lines),
+                "warning",
+                "out_of_range",
+                "product_price",
+            )
+        )
+    return records
 
 
 def _fault_table(name: str) -> str:

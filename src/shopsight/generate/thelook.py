@@ -157,6 +157,14 @@ class TheLookSimulation:
                     end_of_day = datetime.combine(created.date(), datetime.max.time())
                     bought = min(created + timedelta(seconds=rng.randrange(600)), end_of_day)
                     order.items.append((item_id, product, item_id, bought))
+                # Shipped once every item is bought (the live dataset breaks this now and
+                # then; ingestion warns about it, so fault-free data keeps it).
+                last_bought = max(bought for *_, bought in order.items)
+                if "Shipped" in milestones and milestones["Shipped"] < last_bought:
+                    lag = last_bought - milestones["Shipped"]
+                    for status in ("Shipped", "Complete", "Returned"):
+                        if status in milestones:
+                            milestones[status] += lag
                 orders.append(order)
         return orders
 

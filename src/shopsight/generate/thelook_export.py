@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 from shopsight.generate.faults import FaultRecord, truncate_gzip, write_fault_manifest
+from shopsight.generate.live_style import live_style
 from shopsight.generate.summary import GenerationSummary, check_request
 from shopsight.generate.thelook import HEADERS, SOURCE, TheLookSimulation
 from shopsight.generate.thelook_faults import (
@@ -28,12 +29,14 @@ def generate_thelook(
     seed: int,
     faults: str = "none",
     on_day: Callable[[date], None] | None = None,
+    drift: bool = False,
 ) -> GenerationSummary:
     """Write ``days`` daily thelook exports from ``start``: one CSV per table per day.
 
     With ``faults="default"`` the retail_db fault classes that apply are injected (row
     faults spread over the days; on the last day a users file with a mismatched header and
-    a truncated gzip events file) and logged under ``manifests/thelook/``.
+    a truncated gzip events file) and logged under ``manifests/thelook/``. With ``drift``,
+    files from the middle day on are written in the live dataset's style (see live_style).
 
     Raises:
         GenerationError: days or users are not positive, or faults is unknown.
@@ -47,7 +50,10 @@ def generate_thelook(
         last = faults == "default" and days >= 2 and offset == days - 1
         for table, rows in simulation.day_rows(day).items():
             key = f"landing/{SOURCE}/{table}/dt={day.isoformat()}/part-00000.csv"
-            lines = _csv(HEADERS[table], rows).decode("utf-8").split("\n")[:-1]
+            header = HEADERS[table]
+            if drift and offset >= days // 2:
+                header, rows = live_style(table, header, rows)
+            lines = _csv(header, rows).decode("utf-8").split("\n")[:-1]
             # A fault falls due on its day and waits for a file big enough to stay under
             # the reject ratio (early days have few orders).
             due = [n for i, n in enumerate(names) if i % max(1, days - 1) <= offset]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from shopsight.generate.faults import FaultRecord
+from shopsight.generate.thelook import HEADERS
 
 Mutation = Callable[[list[str]], list[str]]
 
@@ -39,7 +40,7 @@ def _date_part(position: int) -> Mutation:
     return mutate
 
 
-# Column positions follow thelook.HEADERS.
+# Column positions follow thelook.HEADERS (the contract's order).
 ROW_FAULTS: dict[str, TheLookFault] = {
     "non_numeric_amount": TheLookFault(
         "order_items", "sale_price", "rejected", "invalid_number", _set(10, "N/A")
@@ -67,11 +68,19 @@ ROW_FAULTS: dict[str, TheLookFault] = {
 
 
 def apply_row_fault(rng: random.Random, name: str, lines: list[str], path: str) -> FaultRecord:
-    """Break one data line of a file (lines[0] is the header) as the named fault says."""
+    """Break one data line of a file (lines[0] is the header) as the named fault says.
+
+    The mutation sees the fields in the contract's order, whatever order the file's header
+    gives them (``--drift`` files reorder and add columns).
+    """
     fault = ROW_FAULTS[name]
     candidates = [i for i in range(1, len(lines)) if '"' not in lines[i]]
     index = rng.choice(candidates)
-    lines[index] = ",".join(fault.mutate(lines[index].split(",")))
+    header, declared = lines[0].split(","), HEADERS[fault.table]
+    fields = dict(zip(header, lines[index].split(","), strict=True))
+    mutated = fault.mutate([fields[column] for column in declared])
+    fields.update(zip(declared, mutated, strict=False))
+    lines[index] = ",".join([fields[column] for column in header] + mutated[len(declared) :])
     return FaultRecord(
         name, fault.table, path, index + 1, fault.outcome, fault.reason, fault.column
     )

@@ -140,6 +140,7 @@ def stage_batch(
         "table_name": f"'{table.name}'",
         "path": "f.path",
         "line_number": "w.line_number",
+        "row_key": "w.row_key",
         "column_name": "w.problem.column",
         "reason": "w.problem.reason",
         "message": "w.problem.message",

@@ -53,6 +53,7 @@ create table if not exists {OPS_SCHEMA}.row_warnings (
     table_name varchar(64) not null,
     path varchar(1024) not null,
     line_number bigint not null,
+    row_key varchar(1024) not null,
     column_name varchar(64),
     reason varchar(64) not null,
     message varchar(2048) not null
@@ -119,6 +120,7 @@ ROW_WARNING_COLUMNS = [
     "table_name",
     "path",
     "line_number",
+    "row_key",
     "column_name",
     "reason",
     "message",

@@ -109,12 +109,12 @@ def list_row_warnings(
     where = f"where {' and '.join(clauses)}" if clauses else ""
     total = warehouse.query(f"select count(*) from {OPS_SCHEMA}.row_warnings {where}", params)
     rows = warehouse.query(
-        f"select source, table_name, path, line_number, column_name, reason, message "
+        f"select source, table_name, path, line_number, row_key, column_name, reason, message "
         f"from {OPS_SCHEMA}.row_warnings {where} order by path, line_number, reason "
         f"limit {int(limit)}",
         params,
     )
-    keys = ["source", "table", "path", "line", "column", "reason", "message"]
+    keys = ["source", "table", "path", "line", "key", "column", "reason", "message"]
     return int(total[0][0]), [dict(zip(keys, row, strict=True)) for row in rows]
 
 

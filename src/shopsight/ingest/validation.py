@@ -164,7 +164,8 @@ def _rule_checks(column: Column, field: str, value: str) -> list[tuple[str, str]
 
 def warning_sql(table: Table, checked: str = "_checked") -> str | None:
     """SQL over the validated rows (``checked``): one row per broken ``warn`` rule of a row
-    that loads (``file_index``, ``line_number``, ``problem``), or None without such rules.
+    that loads (``file_index``, ``line_number``, ``row_key``: its primary key as text, values
+    joined by ``|``, and ``problem``), or None without such rules.
 
     Over typed values: a text value is compared as it will be stored.
     """
@@ -180,8 +181,10 @@ def warning_sql(table: Table, checked: str = "_checked") -> str | None:
             branches.append((rule.holds_when, _problem(rule.reason, None, _literal(rule.message))))
     if not branches:
         return None
+    key = f"concat_ws('|', {', '.join(table.primary_key)})"
     return "\nunion all\n".join(
-        f"select file_index, line_number, {problem} as problem from {checked} "
+        f"select file_index, line_number, {key} as row_key, {problem} as problem "
+        f"from {checked} "
         f"where problem is null and not coalesce({condition}, true)"
         for condition, problem in branches
     )
@@ -440,7 +443,7 @@ def check_lines(
         f"create or replace temp table _warnings as {warnings}"
         if warnings
         else "create or replace temp table _warnings as select file_index, line_number, "
-        "problem from _checked where false"
+        "'' as row_key, problem from _checked where false"
     ).fetchall()
     return bool(repeated)
 

@@ -25,6 +25,7 @@ from shopsight.reconcile.result import (
     SUMS,
     UNEXPLAINED,
     WAITING,
+    WARNED,
     Reconciliation,
     cause_family,
 )
@@ -104,6 +105,13 @@ def _explanations(result: Reconciliation) -> list[tuple[Decimal, str]]:
                 f"Orders set aside for a check ({count}, {money(amount)}): some of their details "
                 "reached us incomplete or garbled. We keep them aside rather than guess, and "
                 "add them back once corrected."
+            )
+        elif cause_family(key) == WARNED:
+            text = (
+                f"Order lines whose own figures disagree ({count}, {money(amount)}): for "
+                "example a line total that is not the quantity times the price. The new report "
+                "counts the quantity times the price; we have listed these lines for the "
+                "people who keep the order system."
             )
         elif key == DUPLICATES:
             text = (

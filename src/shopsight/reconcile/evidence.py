@@ -29,6 +29,7 @@ class Evidence:
 
     quarantined: dict[int, str] = field(default_factory=dict)  # order id → reason
     quarantined_days: dict[date, str] = field(default_factory=dict)  # file day → reason
+    warned: dict[int, str] = field(default_factory=dict)  # order id → broken business rule
     waiting: dict[int, set[date]] = field(default_factory=dict)  # order id → unloaded file days
     last_delivered: date | None = None  # latest day with a loaded orders file
 
@@ -37,6 +38,7 @@ def gather_evidence(warehouse: Warehouse, bucket: Bucket | None) -> Evidence:
     """The records that explain gaps: quarantine, ledger, files waiting in the bucket."""
     evidence = Evidence()
     _read_quarantine(warehouse, evidence)
+    _read_warnings(warehouse, evidence)
     recorded = _read_ledger(warehouse, evidence)
     if bucket is not None:
         _read_waiting_files(bucket, recorded, evidence)
@@ -47,6 +49,7 @@ EVIDENCE_TABLES = {  # temporary tables of the warehouse's session: name → col
     "reconcile_quarantined": "order_id bigint, reason varchar",
     "reconcile_waiting": "order_id bigint, day date",
     "reconcile_quarantined_days": "day date, reason varchar",
+    "reconcile_warned": "order_id bigint, reason varchar",
 }
 
 
@@ -58,6 +61,7 @@ def stage_evidence(warehouse: Warehouse, evidence: Evidence) -> None:
             (order_id, day) for order_id, days in evidence.waiting.items() for day in days
         ],
         "reconcile_quarantined_days": list(evidence.quarantined_days.items()),
+        "reconcile_warned": list(evidence.warned.items()),
     }
     for table, columns in EVIDENCE_TABLES.items():
         warehouse.execute(f"drop table if exists {table}")
@@ -65,6 +69,23 @@ def stage_evidence(warehouse: Warehouse, evidence: Evidence) -> None:
         if rows[table]:
             names = [column.split()[0] for column in columns.split(", ")]
             warehouse.insert_rows(table, names, rows[table])
+
+
+def _read_warnings(warehouse: Warehouse, evidence: Evidence) -> None:
+    """Orders with a line that loaded although it broke a business rule (a subtotal that is
+    not quantity × price, a zero quantity...), in the version the marts hold: the sales
+    system may count that line otherwise. Found by the line's key, then its file and line."""
+    rows = warehouse.query(
+        f"""select i.order_item_order_id, min(w.reason)
+        from {OPS_SCHEMA}.row_warnings w
+        inner join {SOURCE}.order_items i
+            on i.order_item_id = cast(w.row_key as bigint)
+            and i._file_path = w.path and i._line_number = w.line_number
+        where w.source = ? and w.table_name = 'order_items'
+        group by i.order_item_order_id""",
+        [SOURCE],
+    )
+    evidence.warned.update((int(order_id), str(reason)) for order_id, reason in rows)
 
 
 def _read_quarantine(warehouse: Warehouse, evidence: Evidence) -> None:

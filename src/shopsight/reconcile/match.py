@@ -8,7 +8,9 @@ causes (see ``result.py``) whose amounts add up exactly to the gap:
 - the float part of a sales amount beyond the cent is ``rounding``;
 - extra listings of one order in the sales source are ``duplicates removed``;
 - an order missing from (or short in) the marts is explained, in this order, by the
-  quarantine (its rows kept aside, with the reason), a file that arrived but is not loaded, a
+  quarantine (its rows kept aside, with the reason), a line of it that loaded although it
+  broke a business rule (``loaded with a warning: <rule>``, e.g. a subtotal that is not
+  quantity × price: the marts count quantity × price), a file that arrived but is not loaded, a
   file quarantined whole for its day, no file delivered yet for its day, the landing tables
   (loaded, not built), and otherwise stays ``unexplained``;
 - gross value the revenue definition leaves out is ``excluded: <STATUS>``;
@@ -45,6 +47,7 @@ from shopsight.reconcile.result import (
     SUMS,
     UNEXPLAINED,
     WAITING,
+    WARNED,
     OrderIds,
     Reconciliation,
     trimmed,
@@ -231,6 +234,7 @@ def _stages(period: Period) -> dict[str, str]:
         select s.order_id,
             case
                 when q.reason is not null then '{QUARANTINED}: ' || q.reason
+                when v.reason is not null and s.in_marts then '{WARNED}: ' || v.reason
                 when w.order_id is not null then '{WAITING}'
                 when d.reason is not null then '{QUARANTINED_FILE}: ' || d.reason
                 when s.in_marts then '{UNEXPLAINED}'
@@ -244,6 +248,7 @@ def _stages(period: Period) -> dict[str, str]:
             where not in_marts or cents <> gross
         ) s
         left join reconcile_quarantined q on q.order_id = s.order_id
+        left join reconcile_warned v on v.order_id = s.order_id
         left join (select distinct order_id, day from reconcile_waiting) w
             on w.order_id = s.order_id and w.day = s.sales_day
         left join reconcile_quarantined_days d on d.day = s.sales_day

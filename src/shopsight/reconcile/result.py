@@ -27,12 +27,14 @@ def trimmed(value: Decimal) -> Decimal:
 
 
 # Cause names, in the order reports list them. Status exclusions and quarantine reasons
-# carry a suffix: "excluded: CANCELED", "quarantined: subtotal_mismatch".
+# carry a suffix: "excluded: CANCELED", "quarantined: invalid_number", "loaded with a
+# warning: subtotal_mismatch".
 EXCLUDED = "excluded"
 DAY_BOUNDARY = "day boundary"
 NOT_ARRIVED = "not arrived yet"
 WAITING = "file arrived, not loaded yet"
 QUARANTINED = "quarantined"
+WARNED = "loaded with a warning"
 QUARANTINED_FILE = "quarantined file"
 NOT_BUILT = "not yet in the marts"
 DUPLICATES = "duplicates removed"
@@ -45,6 +47,7 @@ CAUSE_ORDER = [
     WAITING,
     QUARANTINED,
     QUARANTINED_FILE,
+    WARNED,
     NOT_BUILT,
     DUPLICATES,
     ROUNDING,
