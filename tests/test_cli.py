@@ -22,6 +22,8 @@ from support import shopsight
         ["quarantine", "show"],
         ["quarantine", "readmit"],
         ["contracts", "ddl"],
+        ["contracts", "drift"],
+        ["contracts", "warnings"],
         ["generate", "thelook"],
         ["generate", "transactions"],
         ["generate", "demo"],
@@ -69,6 +71,30 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
     assert {row["reason"] for row in listed["quarantine"]} >= {"truncated_gzip", "too_few_fields"}
     shown = shopsight("quarantine", "show", listed["quarantine"][0]["id"], *where, *warehouse)
     assert shown.returncode == 0 and "reason" in shown.stdout
+
+
+def test_a_drifted_thelook_export_shows_in_status_drift_and_warnings(tmp_path) -> None:
+    where = ["--bucket", f"file://{tmp_path}/bucket"]
+    warehouse = ["--warehouse", f"duckdb:///{tmp_path}/wh.duckdb"]
+    generated = shopsight(
+        "generate", "thelook", *where, "--days", "4", "--users", "300", "--drift", "--json"
+    )
+    assert generated.returncode == 0, generated.stderr
+    ingested = shopsight("ingest", *where, *warehouse, "--source", "thelook", "--json")
+    assert ingested.returncode == 0, ingested.stdout  # drift is not a reason to refuse data
+    status = shopsight("status", *where, *warehouse)
+    assert status.returncode == 0 and "undeclared_column:user_geom" in status.stdout
+    drift = json.loads(shopsight("contracts", "drift", *where, *warehouse, "--json").stdout)
+    assert {(d["table"], d["column"], d["first_day"]) for d in drift["drift"]} == {
+        ("users", "user_geom", "2024-01-03"),
+        ("distribution_centers", "distribution_center_geom", "2024-01-03"),
+    }
+    text = shopsight("contracts", "drift", *where, *warehouse)
+    assert text.returncode == 0 and "user_geom" in text.stdout
+    warned = shopsight("contracts", "warnings", *where, *warehouse, "--json")
+    assert warned.returncode == 0 and json.loads(warned.stdout) == {"total": 0, "warnings": []}
+    unknown = shopsight("contracts", "warnings", *where, *warehouse, "--table", "nope")
+    assert unknown.returncode == 2 and "has no table 'nope'" in unknown.stderr
 
 
 @pytest.mark.parametrize(

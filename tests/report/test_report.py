@@ -18,16 +18,20 @@ from PIL import Image
 from shopsight.build import build
 from shopsight.config import Settings
 from shopsight.generate.export import generate_retail_db
+from shopsight.generate.faults import read_fault_manifests
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
 from shopsight.report import PublishedReport, publish_report
+from shopsight.report.data import HISTORY_DAYS
 from shopsight.report.page import COLOURS, REASON_COLOURS
 from shopsight.storage import Bucket
 from shopsight.tracking.simulate import delivery_order, shipped_lines, tracking_events
 from shopsight.tracking.spool import Spool
 from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
+
+from support import RULE_WARNINGS
 
 START, WEB_START = date(2024, 1, 1), date(2024, 3, 1)  # the web shop: the last 2 weeks
 # Each chart's own colour, and the least number of its pixels that shows it drew.
@@ -137,6 +141,23 @@ def test_the_page_shows_the_figures_of_the_warehouse(published) -> None:
     assert f"{last_day_revenue:,.2f}" in report.html
     assert passing > 0 and "Organic" in report.html
     assert "Revenue reconciliation" in report.html and "unexplained" in report.html
+
+
+def test_the_page_lists_the_rules_rows_broke_as_the_manifests_say(published) -> None:
+    """Each business-rule fault injected in the report's window shows as its rule."""
+    settings, latest = published
+    first = latest.run_date - timedelta(days=HISTORY_DAYS - 1)
+    expected = {
+        f"{f.reason}:{f.column}" if f.column else f.reason
+        for f in read_fault_manifests(Bucket(settings.bucket))
+        if f.outcome == "warning"
+        and f.reason in RULE_WARNINGS
+        and first <= date.fromisoformat(f.path.split("dt=")[1][:10]) <= latest.run_date
+    }
+    assert expected, "the faulty store has business-rule faults in the window"
+    section = latest.html.split("Rows loaded as delivered")[1].split("Data tests")[0]
+    for rule in expected:
+        assert f"<td>{rule}</td>" in section, rule
 
 
 def test_report_command_prints_where_it_wrote(published, tmp_path) -> None:

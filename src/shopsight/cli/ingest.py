@@ -230,7 +230,6 @@ def _print_status_table(rows: list[dict[str, Any]]) -> None:
             "rows loaded",
             "rows quarantined",
             "open quarantine",
-            "warnings",
             "latest day",
         ],
         [
@@ -242,9 +241,19 @@ def _print_status_table(rows: list[dict[str, Any]]) -> None:
                 r["rows_loaded"],
                 r["rows_rejected"],
                 ", ".join(f"{k}={v}" for k, v in r["open_quarantine_by_reason"].items()),
-                ", ".join(f"{k}={v}" for k, v in r["warnings"].items()),
                 r["latest_file_dt"],
             ]
             for r in rows
         ],
     )
+    warned = [
+        [f"{r['source']}.{r['table']}", code, count]
+        for r in rows
+        for code, count in r["warnings"].items()
+    ]
+    if warned:
+        console.print_table(
+            "warnings: loaded as delivered, worth a look (shopsight contracts warnings|drift)",
+            ["table", "warning", "count"],
+            warned,
+        )

@@ -288,7 +288,8 @@ def _note_drift(result: FileResult, layout: Layout) -> None:
     """Count a file's drift among its warnings (each affects every row it holds)."""
     for kind, names in _drift_of(layout).items():
         for name in names:
-            result.warnings[f"{kind}_column:{name}"] = result.rows_read
+            if result.rows_read:
+                result.warnings[f"{kind}_column:{name}"] = result.rows_read
 
 
 def _fresh(result: FileResult) -> FileResult:

@@ -7,11 +7,13 @@ exist yet (a source never loaded, a star never built) comes back empty, and the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shopsight.ingest.drift import drift_report
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
 
@@ -31,6 +33,11 @@ class ReportData:
     price_changes: list[tuple[str, date, Decimal, Decimal, Decimal]] = field(default_factory=list)
     files: dict[date, dict[str, int]] = field(default_factory=dict)  # day → status → files
     quarantined: dict[date, dict[str, int]] = field(default_factory=dict)  # day → reason → rows
+    # Rows loaded although they broke a business rule: (table, rule, rows), in the window.
+    warned: list[tuple[str, str, int]] = field(default_factory=list)
+    # Columns files carried that the contracts do not declare, or lacked: (table, column,
+    # kind, first day seen).
+    drift: list[tuple[str, str, str, str]] = field(default_factory=list)
     delivery_states: list[tuple[str, int]] = field(default_factory=list)
     tracking_latest: datetime | None = None
     # This run's dbt test outcomes by status; None when this run built nothing.
@@ -199,6 +206,22 @@ def _pipeline_health(warehouse: Warehouse, data: ReportData, first: date) -> Non
     ):
         quarantined[day][str(reason)] += int(count)
     data.quarantined = {day: dict(counts) for day, counts in sorted(quarantined.items())}
+    data.warned = [
+        (str(table), str(rule), int(count))
+        for table, rule, count in _query(
+            warehouse,
+            f"select w.source || '.' || w.table_name, "
+            f"w.reason || coalesce(':' || w.column_name, ''), count(*) "
+            f"from {OPS_SCHEMA}.row_warnings w "
+            f"inner join {OPS_SCHEMA}.ingest_ledger l on l.ingest_id = w.ingest_id "
+            "where l.file_dt between ? and ? group by 1, 2 order by 3 desc, 1, 2",
+            [first, data.run_date],
+        )
+    ]
+    data.drift = [
+        (d["source"] + "." + d["table"], d["column"], d["kind"], d["first_day"] or "")
+        for d in _rows_or_none(lambda: drift_report(warehouse))
+    ]
 
 
 def _tracking(warehouse: Warehouse, data: ReportData) -> None:
@@ -216,8 +239,12 @@ def _tracking(warehouse: Warehouse, data: ReportData) -> None:
 
 def _query(warehouse: Warehouse, sql: str, params: list[Any] | None = None) -> list[Any]:
     """Rows, or none when a table the query needs is not there yet."""
+    return _rows_or_none(lambda: warehouse.query(sql, params or []))
+
+
+def _rows_or_none(read: Callable[[], list[Any]]) -> list[Any]:
     try:
-        return warehouse.query(sql, params or [])
+        return read()
     except Exception as error:  # noqa: BLE001 - both engines' "no such table" errors
         if "does not exist" in str(error) or "not found" in str(error).lower():
             return []

@@ -253,10 +253,30 @@ def _pipeline(data: ReportData) -> str:
         else ", ".join(f"{count:,} {status}" for status, count in sorted(data.tests.items()))
         or "none ran"
     )
+    warned = (
+        _table(
+            ["table", "rule", "rows"],
+            [[escape(t), escape(r), f"{n:,}"] for t, r, n in data.warned],
+        )
+        if data.warned
+        else "<p>none</p>"
+    )
+    drift = (
+        _table(
+            ["table", "column", "kind", "first seen"],
+            [[escape(t), escape(c), escape(k), escape(d)] for t, c, k, d in data.drift],
+        )
+        if data.drift
+        else "<p>none: every file had the contract's columns</p>"
+    )
     return _section(
         "Pipeline health",
         f"<p>Files per day (by the day they cover):</p>{files}"
         f"<p>Rows kept aside in the quarantine, by reason:</p>{quarantined}"
+        "<p>Rows loaded as delivered although they broke a business rule (listed row by "
+        f"row by <code>shopsight contracts warnings</code>):</p>{warned}"
+        "<p>Columns the files carried that the contracts do not declare, or lacked "
+        f"(<code>shopsight contracts drift</code>):</p>{drift}"
         f"<p>Data tests in this run's build: {escape(tests)}.</p>",
     )
 
