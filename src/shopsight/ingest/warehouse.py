@@ -189,13 +189,16 @@ class PostgresWarehouse(Warehouse):
         self.validator.execute(
             f"copy ({select_sql}) to '{path}' (format csv, header false, force_quote *)"
         )
+        # By name, not position: a landing table that gained columns keeps them last.
+        described = self.validator.execute(f"select * from ({select_sql}) limit 0").description
+        columns = ", ".join(f'"{column[0]}"' for column in described)
         try:  # the staged rows are customer data: never left behind, whatever happens
             self.connection.execute(f"drop table if exists {name}")
             self.connection.execute(f"create temp table {name} (like {like_table})")
             with (
                 open(path, "rb") as handle,
                 self.connection.cursor() as cursor,
-                cursor.copy(f"copy {name} from stdin (format csv)") as copy,
+                cursor.copy(f"copy {name} ({columns}) from stdin (format csv)") as copy,
             ):
                 while block := handle.read(1 << 20):
                     copy.write(block)
