@@ -102,6 +102,30 @@ def test_product_keys_come_from_the_uri(web_store: BuiltStore) -> None:
     assert rows and all(uri == f"/product/{product_id}" for uri, product_id in rows)
 
 
+def test_cart_and_purchase_events_carry_the_product_last_viewed(web_store: BuiltStore) -> None:
+    """Recounted from the event files: an action's product is the last product page viewed
+    before it in its session (none before any view)."""
+    expected: dict[str, int | None] = {}
+    for events in _sessions_from_files(web_store).values():
+        viewed: int | None = None
+        for event in sorted(events, key=lambda e: (int(e["sequence_number"]), int(e["id"]))):
+            if event["uri"].startswith("/product/"):
+                viewed = int(event["uri"].split("/")[2])
+            elif event["event_type"] in ("cart", "purchase", "cancel"):
+                expected[event["id"]] = viewed
+    found = {
+        str(event_id): (None if unknown else product_id)
+        for event_id, product_id, unknown in query(
+            web_store,
+            "select e.event_id, p.product_id, p.is_unknown from web.fct_events e "
+            "join web.dim_products p on p.product_key = e.product_key "
+            "where e.event_type in ('cart', 'purchase', 'cancel')",
+        )
+    }
+    assert found == expected
+    assert sum(v is not None for v in expected.values()) > 100
+
+
 def test_margin_and_revenue_to_the_cent(web_store: BuiltStore) -> None:
     items = {row["id"]: row for row in _rows(web_store, "order_items")}  # latest delivery wins
     expected = sum((Decimal(row["sale_price"]) for row in items.values()), Decimal(0))

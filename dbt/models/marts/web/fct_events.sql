@@ -1,7 +1,9 @@
 {{ config(indexes=postgres_indexes([['event_date_key'], ['session_id']])) }}
 
-{#- Grain: one web event. Anonymous events point at the unknown user; events whose URI names
-    no product (home, department, cart, purchase, cancel) at the unknown product. -#}
+{#- Grain: one web event. Anonymous events point at the unknown user. The product: the one a
+    product page names, or for a cart, purchase or cancel event the product last viewed before
+    it in its session (product_from_session); home and department events, and an action
+    before any product view, point at the unknown product. -#}
 with events as (
     select * from {{ ref('int_web_events_parsed') }}
 ),
@@ -35,9 +37,10 @@ select
     events.uri_department,
     events.uri_category,
     events.uri_brand,
-    events.user_id is null as is_anonymous
+    events.user_id is null as is_anonymous,
+    events.uri_product_id is null and events.product_id is not null as product_from_session
 from events
 left join users on users.user_id = events.user_id
-left join products on products.product_id = events.uri_product_id
+left join products on products.product_id = events.product_id
 left join sources on sources.traffic_source = events.traffic_source
 {{ cluster_by('event_date_key') }}
