@@ -1,13 +1,13 @@
 {#- One row per web session: where it started, how far down the funnel it went, and the
-    product it was about (the first product viewed). A session's traffic source and user are
-    those of its first event. -#}
+    product it was about (the first product viewed). A session's traffic source, user,
+    browser and place (state, city) are those of its first event. -#}
 with events as (
     select * from {{ ref('int_web_events_parsed') }}
 ),
 
 first_event as (
     select session_id, user_id, traffic_source, browser, uri as landing_page,
-        event_type as landing_event_type
+        event_type as landing_event_type, state, city
     from (
         select *, row_number() over (
             partition by session_id order by sequence_number, event_id
@@ -51,6 +51,8 @@ select
     first_event.browser,
     first_event.landing_page,
     first_event.landing_event_type,
+    first_event.state,
+    first_event.city,
     first_product.product_id,
     steps.started_at,
     steps.ended_at,

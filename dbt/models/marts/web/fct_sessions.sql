@@ -1,7 +1,10 @@
 {{ config(indexes=postgres_indexes([['session_date_key'], ['traffic_source_key']])) }}
 
 {#- Grain: one web session. furthest_step: 1 landed, 2 viewed a product, 3 put it in the
-    cart, 4 purchased. The product (and its category) is the first one viewed. -#}
+    cart, 4 purchased. The product (and its category) is the first one viewed.
+    session_number: the user's 1st, 2nd... session (null when anonymous: a visitor we
+    cannot recognise is neither new nor returning); is_returning_visitor: session_number > 1.
+    is_bounce: a single event. duration_seconds: first to last event. -#}
 with sessions as (
     select * from {{ ref('int_web_sessions') }}
 ),
@@ -29,6 +32,9 @@ select
     sessions.traffic_source,
     coalesce(products.category, 'No product viewed') as product_category,
     sessions.browser,
+    sessions.state,
+    sessions.city,
+    cast(extract(hour from sessions.started_at) as integer) as start_hour,
     sessions.landing_page,
     sessions.landing_event_type,
     sessions.started_at,
@@ -44,7 +50,15 @@ select
     sessions.furthest_step >= 3 as reached_cart,
     sessions.furthest_step = 4 as converted,
     sessions.furthest_step = 3 as cart_abandoned,
-    sessions.user_id is null as is_anonymous
+    sessions.user_id is null as is_anonymous,
+    case when sessions.user_id is not null then row_number() over (
+        partition by sessions.user_id order by sessions.started_at, sessions.session_id
+    ) end as session_number,
+    case when sessions.user_id is not null then row_number() over (
+        partition by sessions.user_id order by sessions.started_at, sessions.session_id
+    ) > 1 end as is_returning_visitor,
+    sessions.event_count = 1 as is_bounce,
+    {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }} as duration_seconds
 from sessions
 left join users on users.user_id = sessions.user_id
 left join products on products.product_id = sessions.product_id

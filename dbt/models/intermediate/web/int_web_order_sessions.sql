@@ -1,0 +1,99 @@
+{#- One row per web-shop order: the sessions it is attributed to.
+
+    Last touch, the session that led to the order, by the first rule that finds one:
+      1. "purchase event": the user's session with a purchase event nearest in time to the
+         order (within an hour either side: the shop records the order and its purchase
+         events moments apart, on either side of midnight alike); several such sessions (one
+         per item bought) -> the nearest, then the earliest, then the lowest session id;
+      2. "session before the order": the user's latest session that started before the
+         order (within var attribution_lookback_days);
+      3. "no session": none; the order's touch is the unknown traffic source.
+    First touch: the user's first session that started before the order (or within the
+    hour after it, as rule 1 allows), else none. Times are compared as timestamps, never as
+    days, so an order at 23:58 and its purchase at 00:03 match. -#}
+with orders as (
+    select order_id, user_id, ordered_at from {{ ref('stg_thelook__orders') }}
+),
+
+sessions as (
+    select session_id, user_id, started_at from {{ ref('int_web_sessions') }}
+    where user_id is not null
+),
+
+purchases as (
+    select session_id, user_id, occurred_at from {{ ref('int_web_events_parsed') }}
+    where event_type = 'purchase' and user_id is not null
+),
+
+by_purchase as (
+    select order_id, session_id from (
+        select
+            orders.order_id,
+            purchases.session_id,
+            row_number() over (
+                partition by orders.order_id
+                order by
+                    abs({{ dbt.datediff('orders.ordered_at', 'purchases.occurred_at', 'second') }}),
+                    purchases.occurred_at,
+                    purchases.session_id
+            ) as nearness
+        from orders
+        inner join purchases
+            on purchases.user_id = orders.user_id
+            and purchases.occurred_at >= {{ dbt.dateadd('hour', -1, 'orders.ordered_at') }}
+            and purchases.occurred_at <= {{ dbt.dateadd('hour', 1, 'orders.ordered_at') }}
+    ) ranked
+    where nearness = 1
+),
+
+by_session as (
+    select order_id, session_id from (
+        select
+            orders.order_id,
+            sessions.session_id,
+            row_number() over (
+                partition by orders.order_id
+                order by sessions.started_at desc, sessions.session_id
+            ) as recency
+        from orders
+        inner join sessions
+            on sessions.user_id = orders.user_id
+            and sessions.started_at <= orders.ordered_at
+            and sessions.started_at >= {{ dbt.dateadd(
+                'day', -var('attribution_lookback_days'), 'orders.ordered_at') }}
+    ) ranked
+    where recency = 1
+),
+
+first_touch as (
+    select order_id, session_id from (
+        select
+            orders.order_id,
+            sessions.session_id,
+            row_number() over (
+                partition by orders.order_id
+                order by sessions.started_at, sessions.session_id
+            ) as position
+        from orders
+        inner join sessions
+            on sessions.user_id = orders.user_id
+            and sessions.started_at <= {{ dbt.dateadd('hour', 1, 'orders.ordered_at') }}
+    ) ranked
+    where position = 1
+)
+
+select
+    orders.order_id,
+    orders.user_id,
+    orders.ordered_at,
+    coalesce(by_purchase.session_id, by_session.session_id) as last_touch_session_id,
+    case
+        when by_purchase.session_id is not null then 'purchase event'
+        when by_session.session_id is not null then 'session before the order'
+        else 'no session'
+    end as last_touch_rule,
+    first_touch.session_id as first_touch_session_id
+from orders
+left join by_purchase on by_purchase.order_id = orders.order_id
+left join by_session on by_session.order_id = orders.order_id
+left join first_touch on first_touch.order_id = orders.order_id

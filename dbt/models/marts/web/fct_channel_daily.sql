@@ -1,0 +1,76 @@
+{#- Grain: day × traffic source. Campaign performance side by side: the sessions a source
+    brought that day (by the session's start) and the orders and revenue credited to it, by
+    last touch (the session that led to the order) and by first touch (the user's first
+    session), on the order's day. New-customer orders are the users' first orders.
+    Revenue is net unless named gross; an order of unknown revenue is counted in
+    *_orders_unknown_revenue and left out of the sums, never counted as zero. -#}
+with sessions as (
+    select
+        session_date as day,
+        traffic_source,
+        count(*) as sessions,
+        sum(case when converted then 1 else 0 end) as converted_sessions,
+        sum(case when is_returning_visitor then 1 else 0 end) as returning_visitor_sessions,
+        sum(case when is_bounce then 1 else 0 end) as bounced_sessions
+    from {{ ref('fct_sessions') }}
+    group by 1, 2
+),
+
+orders as (
+    select * from {{ ref('web_fct_orders') }}
+),
+
+{% for touch in ['last_touch', 'first_touch'] %}
+{{ touch }} as (
+    select
+        order_date as day,
+        {{ touch }}_source as traffic_source,
+        count(*) as {{ touch }}_orders,
+        sum(case when customer_order_number = 1 then 1 else 0 end)
+            as {{ touch }}_new_customer_orders,
+        sum(case when net_revenue is null then 1 else 0 end)
+            as {{ touch }}_orders_unknown_revenue,
+        coalesce(sum(gross_revenue), 0) as {{ touch }}_gross_revenue,
+        coalesce(sum(net_revenue), 0) as {{ touch }}_net_revenue
+    from orders
+    group by 1, 2
+),
+{% endfor %}
+
+days as (
+    select day, traffic_source from sessions
+    union
+    select day, traffic_source from last_touch
+    union
+    select day, traffic_source from first_touch
+),
+
+sources as (
+    select traffic_source, traffic_source_key, channel from {{ ref('dim_traffic_sources') }}
+)
+
+select
+    {{ date_key('days.day') }} as date_key,
+    days.day,
+    coalesce(sources.traffic_source_key, {{ unknown_key() }}) as traffic_source_key,
+    days.traffic_source,
+    coalesce(sources.channel, 'Unknown') as channel,
+    coalesce(sessions.sessions, 0) as sessions,
+    coalesce(sessions.converted_sessions, 0) as converted_sessions,
+    coalesce(sessions.returning_visitor_sessions, 0) as returning_visitor_sessions,
+    coalesce(sessions.bounced_sessions, 0) as bounced_sessions,
+    {%- for touch in ['last_touch', 'first_touch'] %}
+    {%- for measure in ['orders', 'new_customer_orders', 'orders_unknown_revenue'] %}
+    coalesce({{ touch }}.{{ touch }}_{{ measure }}, 0) as {{ touch }}_{{ measure }},
+    {%- endfor %}
+    coalesce({{ touch }}.{{ touch }}_gross_revenue, 0) as {{ touch }}_gross_revenue,
+    coalesce({{ touch }}.{{ touch }}_net_revenue, 0) as {{ touch }}_net_revenue{{ ',' if not loop.last }}
+    {%- endfor %}
+from days
+left join sessions
+    on sessions.day = days.day and sessions.traffic_source = days.traffic_source
+left join last_touch
+    on last_touch.day = days.day and last_touch.traffic_source = days.traffic_source
+left join first_touch
+    on first_touch.day = days.day and first_touch.traffic_source = days.traffic_source
+left join sources on sources.traffic_source = days.traffic_source
