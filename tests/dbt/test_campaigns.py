@@ -186,3 +186,52 @@ def test_visitor_behaviour_equals_a_recount(web_store: BuiltStore) -> None:
     }
     assert found == expected
     assert any(n and n > 1 for n, *_ in expected.values())
+
+
+CHANNELS = {"Search": "Organic", "Organic": "Organic", "Email": "Owned"}  # others: Paid
+
+
+def _monday(moment: datetime) -> str:
+    return (moment.date() - timedelta(days=moment.weekday())).isoformat()
+
+
+def test_signup_cohorts_equal_a_recount(web_store: BuiltStore) -> None:
+    users = _latest(web_store, "users", "id")
+    orders = _latest(web_store, "orders", "order_id")
+    net: dict[str, Decimal] = defaultdict(Decimal)
+    for item in _latest(web_store, "order_items", "id").values():
+        if item["status"] not in ("Cancelled", "Returned"):
+            net[item["order_id"]] += _cents(item["sale_price"])
+    cohort = {
+        user_id: (_monday(_stamp(u["created_at"])), CHANNELS.get(u["traffic_source"], "Paid"))
+        for user_id, u in users.items()
+    }
+    active: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    money: Counter[tuple[str, str, str]] = Counter()
+    counted: Counter[tuple[str, str, str]] = Counter()
+    for session in _sessions(web_store).values():
+        if session.user_id:
+            active[(*cohort[session.user_id], _monday(session.started))].add(session.user_id)
+    for order_id, order in orders.items():
+        key = (*cohort[order["user_id"]], _monday(_stamp(order["created_at"])))
+        active[key].add(order["user_id"])
+        money[key] += net[order_id]  # type: ignore[assignment]
+        counted[key] += 1
+    found = {
+        (str(week_start), channel, str(week)): (active_users, n_orders, revenue)
+        for week_start, channel, week, active_users, n_orders, revenue in query(
+            web_store,
+            "select cohort_week, acquisition_channel, week, active_users, orders, net_revenue "
+            "from web.fct_signup_cohorts where active_users > 0",
+        )
+    }
+    expected = {key: (len(who), counted[key], money[key]) for key, who in active.items()}
+    assert found == expected
+    sizes = Counter(cohort.values())
+    for week_start, channel, size, cumulative, revenue in query(
+        web_store,
+        "select cohort_week, acquisition_channel, cohort_size, max(cumulative_net_revenue), "
+        "sum(net_revenue) from web.fct_signup_cohorts group by 1, 2, 3",
+    ):
+        assert size == sizes[(str(week_start), channel)]
+        assert cumulative == revenue
