@@ -24,6 +24,8 @@ from support import shopsight
         ["contracts", "ddl"],
         ["contracts", "drift"],
         ["contracts", "warnings"],
+        ["metrics", "list"],
+        ["metrics", "query"],
         ["generate", "thelook"],
         ["generate", "transactions"],
         ["generate", "demo"],

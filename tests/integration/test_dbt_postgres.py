@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import psycopg
 import pytest
@@ -13,6 +13,7 @@ from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
+from shopsight.metrics.semantic import MetricQuery, query_metrics
 from shopsight.storage import Bucket
 from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
@@ -35,7 +36,26 @@ WEB_CHECKS = {
     "fct_funnel_daily": "count(*), sum(sessions), sum(purchases), sum(conversion_rate)",
     "fct_order_items": "count(*), sum(sale_price), sum(margin)",
     "dim_users": "count(*), sum(loyalty_score)",
+    "fct_orders": "count(*), sum(net_revenue), count(*) filter (where last_touch_rule = 'purchase event')",
+    "fct_channel_daily": "count(*), sum(sessions), sum(last_touch_net_revenue), sum(first_touch_orders)",
+    "fct_signup_cohorts": "count(*), sum(active_users), sum(cumulative_net_revenue)",
 }
+# Metrics through the semantic layer, compiled for each engine: same answers.
+METRICS = [
+    MetricQuery(["net_revenue", "units", "average_order_value"], ["metric_time__month"]),
+    MetricQuery(["sessions", "conversion_rate"], ["session__traffic_source"]),
+    MetricQuery(["web_net_revenue"], ["web_order__last_touch_channel"]),
+]
+
+
+def _plain(value: object) -> str:
+    """A metric's value as both engines can agree on it: a day (DuckDB's truncated times
+    are timestamps, PostgreSQL's dates), a ratio to nine places, a decimal as it is."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, float):
+        return f"{value:.9f}"
+    return str(value)
 
 
 def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres) -> None:
@@ -57,10 +77,16 @@ def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres) -> None:
             name: warehouse.query(f"select {aggregates} from {name}")[0]
             for name, aggregates in checks.items()
         }
+        for number, metric_query in enumerate(METRICS):
+            rows = query_metrics(warehouse, metric_query)[1]
+            results[url][f"metrics {number}"] = sorted(tuple(map(_plain, row)) for row in rows)
         warehouse.close()
     duck, postgres = results.values()
     for name in checks:
         assert tuple(map(str, postgres[name])) == tuple(map(str, duck[name])), name
+    for number in range(len(METRICS)):
+        assert postgres[f"metrics {number}"] == duck[f"metrics {number}"], METRICS[number]
+        assert duck[f"metrics {number}"], METRICS[number]
     assert duck["web.fct_events"][0] > 1000
     with psycopg.connect(fresh_postgres) as connection:
         indexes = connection.execute(

@@ -14,6 +14,7 @@ from shopsight.cli import (  # noqa: F401
     generate,
     ingest,
     loyalty,
+    metrics,
     quarantine,
     reconcile,
     report,

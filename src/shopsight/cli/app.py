@@ -20,5 +20,10 @@ contracts_app = typer.Typer(
 app.add_typer(generate_app, name="generate")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(contracts_app, name="contracts")
+metrics_app = typer.Typer(
+    help="Metrics from the semantic layer (MetricFlow): one definition everywhere.",
+    no_args_is_help=True,
+)
+app.add_typer(metrics_app, name="metrics")
 docs_app = typer.Typer(help="Generated documentation.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")

@@ -86,7 +86,7 @@ class DuckDBWarehouse(Warehouse):
             self.connection = duckdb.connect(path)
         except duckdb.IOException as error:
             raise WarehouseError(f"cannot open DuckDB warehouse {path}: {error}") from error
-        self.connection.execute("set enable_progress_bar = false")
+        self.connection.execute("set enable_progress_bar = false").fetchall()
         apply_resources(self.connection, path)
         self.validator = self.connection
 
@@ -246,11 +246,11 @@ def apply_resources(connection: Any, database: str | None = None) -> None:
         if name == "temp_directory" and _current_setting(connection, name) == str(value):
             continue  # DuckDB refuses to set it again once something has spilled there
         text = str(value).replace("'", "''")
-        connection.execute(f"set {name} = '{text}'")
+        connection.execute(f"set {name} = '{text}'").fetchall()
 
 
 def _current_setting(connection: Any, name: str) -> str:
-    return str(connection.execute(f"select current_setting('{name}')").fetchone()[0])
+    return str(connection.execute(f"select current_setting('{name}')").fetchall()[0][0])
 
 
 def require_built(warehouse: Warehouse, *tables: str) -> None:

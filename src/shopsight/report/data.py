@@ -16,6 +16,7 @@ from typing import Any
 from shopsight.ingest.drift import drift_report
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
+from shopsight.metrics.semantic import MetricQuery, query_metrics
 
 HISTORY_DAYS = 60  # revenue, funnel and pipeline charts
 SPARK_DAYS = 28  # the stalled products' sparklines
@@ -115,15 +116,11 @@ def gather_report_data(
     """The report's figures for the ``HISTORY_DAYS`` days up to ``run_date``."""
     first = run_date - timedelta(days=HISTORY_DAYS - 1)
     data = ReportData(run_date, tests=tests, problems=problems or [])
+    # The headline figures through the semantic layer: the metrics' one definition.
+    revenue = MetricQuery(["net_revenue", "units"], start=first, end=run_date)
     data.revenue = [
-        (day, Decimal(net or 0), int(units or 0))
-        for day, net, units in _query(
-            warehouse,
-            "select order_date, sum(net_revenue), "
-            "sum(case when is_net_revenue then units else 0 end) from marts.fct_orders "
-            "where order_date between ? and ? group by 1 order by 1",
-            [first, run_date],
-        )
+        (_day(day), Decimal(net or 0), int(units or 0))
+        for day, net, units in _rows_or_none(lambda: query_metrics(warehouse, revenue)[1])
     ]
     data.incomplete = incomplete_days(warehouse, first, run_date)
     data.funnel = [
@@ -235,6 +232,10 @@ def _tracking(warehouse: Warehouse, data: ReportData) -> None:
     ]
     rows = _query(warehouse, "select max(changed_at) from web.fct_shipment_events")
     data.tracking_latest = rows[0][0] if rows and rows[0][0] else None
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _query(warehouse: Warehouse, sql: str, params: list[Any] | None = None) -> list[Any]:

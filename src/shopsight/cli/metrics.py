@@ -1,0 +1,93 @@
+"""`shopsight metrics list|query`: the semantic layer's metrics, by any of its dimensions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from shopsight import console
+from shopsight.cli.app import metrics_app
+from shopsight.cli.options import (
+    EXPECTED,
+    BucketOption,
+    JsonOption,
+    WarehouseOption,
+    open_store,
+    parse_day,
+)
+from shopsight.ingest.warehouse import require_built
+from shopsight.metrics.semantic import (
+    MetricError,
+    MetricQuery,
+    compile_metric_sql,
+    metric_catalogue,
+    query_metrics,
+)
+
+
+@metrics_app.command("list")
+def metrics_list(json_output: JsonOption = False) -> None:
+    """List every metric the semantic layer defines, with what it means."""
+    try:
+        catalogue = metric_catalogue()
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"metrics": catalogue})
+        return
+    console.print_table(
+        f"{len(catalogue)} metrics (dbt/models/semantic/_semantic__models.yml)",
+        ["metric", "type", "description"],
+        [[m["name"], m["type"], m["description"]] for m in catalogue],
+    )
+
+
+@metrics_app.command("query")
+def metrics_query(
+    metrics: Annotated[
+        list[str], typer.Argument(help="Metric names, e.g. net_revenue units (see `list`).")
+    ],
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="Group by, repeatable: metric_time__day|week|month, or a dimension such "
+            "as session__traffic_source, web_order__last_touch_channel.",
+        ),
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    where: Annotated[
+        list[str] | None,
+        typer.Option(help="Filter, e.g. \"{{ Dimension('session__browser') }} = 'Chrome'\"."),
+    ] = None,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="Print the SQL instead of running it.")
+    ] = False,
+    bucket: BucketOption = None,
+    warehouse: WarehouseOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Query metrics through the semantic layer (one definition for every consumer)."""
+    query = MetricQuery(
+        metrics=metrics,
+        group_by=tuple(by or ["metric_time__day"]),
+        start=parse_day(start, "--start") if start else None,
+        end=parse_day(end, "--end") if end else None,
+        where=tuple(where or ()),
+        order_by=tuple(by or ["metric_time__day"]),
+    )
+    try:
+        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
+            if sql:
+                console.out.print(compile_metric_sql(query, wh.dialect), highlight=False)
+                return
+            require_built(wh, "marts.metricflow_time_spine")
+            columns, rows = query_metrics(wh, query)
+    except (*EXPECTED, MetricError) as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json({"columns": columns, "rows": [list(row) for row in rows]})
+        return
+    console.print_table(", ".join(metrics), columns, [list(row) for row in rows])

@@ -1,0 +1,1 @@
+"""The semantic layer: metrics defined once in dbt (MetricFlow), compiled to SQL here."""

@@ -1,0 +1,161 @@
+"""Metrics as MetricFlow defines them, compiled to SQL for the warehouse at hand.
+
+The definitions live in ``dbt/models/semantic/_semantic__models.yml``; dbt writes them to
+``target/semantic_manifest.json`` when it parses the project. MetricFlow compiles a metric
+query against that manifest into SQL for DuckDB or PostgreSQL, and the SQL runs on the
+warehouse connection the caller already has: the report, ``shopsight metrics`` and an
+analyst's ``mf query`` read the same definition.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+
+from shopsight.build import DBT_PROJECT_DIR, BuildError, run_dbt
+from shopsight.ingest.warehouse import Warehouse
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "semantic_manifest.json"
+
+
+class MetricError(ValueError):
+    """A metric query names something the semantic layer does not define."""
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """Metrics by dimensions, e.g. ``net_revenue`` by ``metric_time__day`` over a period."""
+
+    metrics: Sequence[str]
+    group_by: Sequence[str] = ("metric_time__day",)
+    start: date | None = None
+    end: date | None = None
+    where: Sequence[str] = field(default_factory=tuple)
+    order_by: Sequence[str] = field(default_factory=tuple)
+
+
+def definitions() -> dict[str, Any]:
+    """The semantic manifest as dbt wrote it (parsing the project first if it is missing or
+    older than a model file)."""
+    newest = max(path.stat().st_mtime for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"))
+    if not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest:
+        result = run_dbt("duckdb:///:memory:", ["parse"])
+        if not result.success or not MANIFEST.exists():
+            raise BuildError("dbt could not parse the project to read its metrics")
+    return json.loads(MANIFEST.read_text())  # type: ignore[no-any-return]
+
+
+def metric_catalogue() -> list[dict[str, str]]:
+    """Every metric: name, label, type and description."""
+    return [
+        {
+            "name": metric["name"],
+            "label": metric.get("label") or metric["name"],
+            "type": metric["type"],
+            "description": " ".join((metric.get("description") or "").split()),
+        }
+        for metric in sorted(definitions()["metrics"], key=lambda m: m["name"])
+    ]
+
+
+def compile_metric_sql(query: MetricQuery, dialect: str) -> str:
+    """The SQL that answers ``query`` on ``dialect`` (duckdb or postgres).
+
+    Raises:
+        MetricError: a metric or dimension the semantic layer does not define.
+    """
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
+    engine = _engine(dialect)
+    request = MetricFlowQueryRequest.create(
+        metric_names=list(query.metrics),
+        group_by_names=list(query.group_by),
+        time_constraint_start=_moment(query.start),
+        time_constraint_end=_moment(query.end),
+        where_constraints=list(query.where) or None,
+        order_by_names=list(query.order_by) or None,
+    )
+    try:
+        return str(engine.explain(request).sql_statement.sql)
+    except Exception as error:  # noqa: BLE001 - MetricFlow's own types, for unknown names
+        raise MetricError(f"cannot compile the metric query: {_reason(error)}") from None
+
+
+def _reason(error: Exception) -> str:
+    """MetricFlow's explanation on one line: the messages, without the banner and input."""
+    text = str(error).split("Query Input:")[0].replace("Got error(s) during query resolution.", "")
+    words = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return (words.replace("Error #1: Message: ", "") or type(error).__name__)[:500]
+
+
+def query_metrics(
+    warehouse: Warehouse, query: MetricQuery
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of ``query`` on ``warehouse``."""
+    table = warehouse.query_arrow(compile_metric_sql(query, warehouse.dialect))
+    return table.column_names, [tuple(row.values()) for row in table.to_pylist()]
+
+
+def _moment(day: date | None) -> datetime | None:
+    return datetime.combine(day, datetime.min.time()) if day else None
+
+
+@cache
+def _engine(dialect: str) -> Any:
+    from metricflow.engine.metricflow_engine import MetricFlowEngine
+    from metricflow_semantics.model.dbt_manifest_parser import (
+        parse_manifest_from_dbt_generated_manifest,
+    )
+    from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+
+    manifest = parse_manifest_from_dbt_generated_manifest(json.dumps(_portable(definitions())))
+    return MetricFlowEngine(SemanticManifestLookup(manifest), _CompileOnly(dialect))
+
+
+def _portable(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Relations as ``schema.table``: the same manifest serves every warehouse file and
+    database (dbt writes the database it parsed against into each relation)."""
+    relations = [model["node_relation"] for model in manifest["semantic_models"]]
+    relations += [spine["node_relation"] for spine in _spines(manifest)]
+    for relation in relations:
+        relation["database"] = None
+        relation["relation_name"] = f'"{relation["schema_name"]}"."{relation["alias"]}"'
+    return manifest
+
+
+def _spines(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(manifest.get("project_configuration", {}).get("time_spines", []))
+
+
+class _CompileOnly:
+    """A MetricFlow SQL client that only renders SQL for an engine; the caller runs it."""
+
+    def __init__(self, dialect: str) -> None:
+        from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import (
+            SupportedAdapterTypes,
+        )
+
+        self._adapter = SupportedAdapterTypes(dialect)
+
+    @property
+    def sql_engine_type(self) -> Any:
+        return self._adapter.sql_engine_type
+
+    @property
+    def sql_plan_renderer(self) -> Any:
+        return self._adapter.sql_plan_renderer
+
+    def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
+        return f"%({bind_parameter_key})s"
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("compile only: run the SQL on the warehouse")
+
+    execute = dry_run = query
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,116 @@
+"""The semantic layer: a metric through MetricFlow equals the marts' figure, the report's
+figure and a recount of the files; the command line answers with it."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from test_campaigns import _attribution, _cents, _latest, _sessions
+
+from shopsight.ingest.warehouse import connect
+from shopsight.metrics.semantic import MetricQuery, query_metrics
+from shopsight.report.data import gather_report_data
+
+from built_store import BuiltStore, query
+from support import shopsight
+
+
+def _metric(store: BuiltStore, metric_query: MetricQuery) -> list[tuple]:
+    warehouse = connect(store.warehouse_url)
+    try:
+        return query_metrics(warehouse, metric_query)[1]
+    finally:
+        warehouse.close()
+
+
+def test_net_revenue_equals_the_marts_and_the_report(faulty_store: BuiltStore) -> None:
+    through_metrics = {
+        day.date() if hasattr(day, "date") else day: (net, units)
+        for day, net, units in _metric(faulty_store, MetricQuery(["net_revenue", "units"]))
+    }
+    from_marts = {
+        day: (net, units)
+        for day, net, units in query(
+            faulty_store,
+            "select order_date, sum(net_revenue), "
+            "sum(case when is_net_revenue then units else 0 end) "
+            "from marts.fct_orders group by 1",
+        )
+    }
+    assert through_metrics == from_marts
+    last = max(from_marts)
+    warehouse = connect(faulty_store.warehouse_url)
+    try:
+        report = gather_report_data(warehouse, last, None)
+    finally:
+        warehouse.close()
+    assert report.revenue
+    for day, net, units in report.revenue:
+        expected_net, expected_units = from_marts[day]
+        assert (net, units) == (expected_net or Decimal(0), expected_units or 0)
+
+
+def test_web_metrics_by_source_equal_a_recount_of_the_files(web_store: BuiltStore) -> None:
+    sessions = _sessions(web_store)
+    expected_sessions: dict[str, int] = {}
+    converted: dict[str, int] = {}
+    for session in sessions.values():
+        expected_sessions[session.source] = expected_sessions.get(session.source, 0) + 1
+        converted[session.source] = converted.get(session.source, 0) + bool(session.purchases)
+    rates = {
+        source: (count, converted[source] / count) for source, count in expected_sessions.items()
+    }
+    found = {
+        source: (count, float(rate))
+        for source, count, rate in _metric(
+            web_store,
+            MetricQuery(
+                ["sessions", "conversion_rate"],
+                group_by=["session__traffic_source"],
+                order_by=["session__traffic_source"],
+            ),
+        )
+    }
+    assert found.keys() == rates.keys()
+    for source, (count, rate) in rates.items():
+        assert found[source][0] == count and abs(found[source][1] - rate) < 1e-9, source
+
+    net: dict[str, Decimal] = {}
+    for item in _latest(web_store, "order_items", "id").values():
+        if item["status"] not in ("Cancelled", "Returned"):
+            net[item["order_id"]] = net.get(item["order_id"], Decimal(0)) + _cents(
+                item["sale_price"]
+            )
+    by_source: dict[str, Decimal] = {}
+    for order_id, (last, _, _) in _attribution(web_store).items():
+        source = sessions[last].source if last else "Unknown"
+        by_source[source] = by_source.get(source, Decimal(0)) + net.get(order_id, Decimal(0))
+    revenue = dict(
+        _metric(
+            web_store,
+            MetricQuery(["web_net_revenue"], group_by=["web_order__last_touch_source"]),
+        )
+    )
+    assert {s: v for s, v in revenue.items() if v} == {s: v for s, v in by_source.items() if v}
+
+
+def test_metrics_command_lists_and_answers(faulty_store: BuiltStore) -> None:
+    where = ["--warehouse", faulty_store.warehouse_url, "--bucket", faulty_store.bucket.url]
+    listed = shopsight("metrics", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    names = {m["name"] for m in json.loads(listed.stdout)["metrics"]}
+    assert {"net_revenue", "gross_revenue", "conversion_rate", "average_order_value"} <= names
+    answered = shopsight(
+        "metrics", "query", "net_revenue", "--by", "metric_time__month", *where, "--json"
+    )
+    assert answered.returncode == 0, answered.stderr
+    result = json.loads(answered.stdout)
+    assert result["columns"] == ["metric_time__month", "net_revenue"]
+    total = sum(Decimal(str(net)) for _, net in result["rows"] if net is not None)
+    [(expected,)] = query(faulty_store, "select sum(net_revenue) from marts.fct_orders")
+    assert total == expected
+    unknown = shopsight("metrics", "query", "revenue", *where)
+    assert unknown.returncode == 2
+    assert "does not exactly match any known metrics" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
