@@ -36,8 +36,12 @@ WEB_CHECKS = {
     "fct_funnel_daily": "count(*), sum(sessions), sum(purchases), sum(conversion_rate)",
     "fct_order_items": "count(*), sum(sale_price), sum(margin)",
     "dim_users": "count(*), sum(loyalty_score)",
-    "fct_orders": "count(*), sum(net_revenue), count(*) filter (where last_touch_rule = 'purchase event')",
-    "fct_channel_daily": "count(*), sum(sessions), sum(last_touch_net_revenue), sum(first_touch_orders)",
+    "fct_orders": (
+        "count(*), sum(net_revenue), count(*) filter (where last_touch_rule = 'purchase event')"
+    ),
+    "fct_channel_daily": (
+        "count(*), sum(sessions), sum(last_touch_net_revenue), sum(first_touch_orders)"
+    ),
     "fct_signup_cohorts": "count(*), sum(active_users), sum(cumulative_net_revenue)",
 }
 # Metrics through the semantic layer, compiled for each engine: same answers.
