@@ -160,6 +160,26 @@ def test_the_page_lists_the_rules_rows_broke_as_the_manifests_say(published) -> 
         assert f"<td>{rule}</td>" in section, rule
 
 
+def test_the_campaign_section_shows_the_channel_marts_figures(published) -> None:
+    settings, latest = published
+    first = latest.run_date - timedelta(days=HISTORY_DAYS - 1)
+    connection = duckdb.connect(settings.warehouse[len("duckdb:///") :])
+    rows = connection.execute(
+        "select traffic_source, sum(sessions), sum(last_touch_orders), "
+        "sum(last_touch_net_revenue), sum(first_touch_net_revenue) from web.fct_channel_daily "
+        "where day between ? and ? group by 1",
+        [first, latest.run_date],
+    ).fetchall()
+    connection.close()
+    section = latest.html.split("Campaigns by traffic source")[1].split("<h2")[0]
+    assert rows
+    for source, sessions, orders, last_revenue, first_revenue in rows:
+        cells = [source, f"{sessions:,}", f"{orders:,}", f"{last_revenue:,.2f}"]
+        row = next(r for r in section.split("<tr>") if r.startswith(f"<td>{source}</td>"))
+        for cell in cells + [f"{first_revenue:,.2f}"]:
+            assert f"<td>{cell}</td>" in row, (source, cell)
+
+
 def test_report_command_prints_where_it_wrote(published, tmp_path) -> None:
     settings, report = published
     original = settings.warehouse[len("duckdb:///") :]

@@ -30,6 +30,11 @@ class ReportData:
     run_date: date
     revenue: list[tuple[date, Decimal, int]] = field(default_factory=list)  # day, net, units
     funnel: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    # Per traffic source: sessions, conversion rate, and by last touch orders, net revenue
+    # and average order value, and net revenue by first touch (semantic-layer metrics).
+    campaigns: list[Campaign] = field(default_factory=list)
+    # New vs returning customers: (customer type, orders, net revenue).
+    customer_types: list[tuple[str, int, Decimal]] = field(default_factory=list)
     stalled: list[tuple[str, int, int, list[int]]] = field(default_factory=list)
     price_changes: list[tuple[str, date, Decimal, Decimal, Decimal]] = field(default_factory=list)
     files: dict[date, dict[str, int]] = field(default_factory=dict)  # day → status → files
@@ -133,6 +138,7 @@ def gather_report_data(
             [first, run_date],
         )
     ]
+    _campaigns(warehouse, data, first)
     data.stalled = _stalled_products(warehouse, run_date)
     data.price_changes = [
         (str(name), day, Decimal(old), Decimal(new), Decimal(pct))
@@ -232,6 +238,62 @@ def _tracking(warehouse: Warehouse, data: ReportData) -> None:
     ]
     rows = _query(warehouse, "select max(changed_at) from web.fct_shipment_events")
     data.tracking_latest = rows[0][0] if rows and rows[0][0] else None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A traffic source's performance over the report's window."""
+
+    source: str
+    sessions: int
+    conversion_rate: float
+    orders: int  # by last touch
+    net_revenue: Decimal  # by last touch
+    average_order_value: Decimal | None
+    first_touch_revenue: Decimal
+
+
+def _campaigns(warehouse: Warehouse, data: ReportData, first: date) -> None:
+    """Sessions and conversion by source; orders and revenue by last and first touch; new
+    vs returning customers: all through the semantic layer's metrics."""
+
+    def metric(names: list[str], by: str) -> dict[str, tuple[Any, ...]]:
+        request = MetricQuery(names, group_by=[by], start=first, end=data.run_date)
+        rows = _rows_or_none(lambda: query_metrics(warehouse, request)[1])
+        return {str(row[0]): tuple(row[1:]) for row in rows}
+
+    sessions = metric(["sessions", "conversion_rate"], "session__traffic_source")
+    last = metric(
+        ["web_orders", "web_net_revenue", "web_average_order_value"],
+        "web_order__last_touch_source",
+    )
+    first_touch = metric(["web_net_revenue"], "web_order__first_touch_source")
+    sources = sorted(set(sessions) | set(last) | set(first_touch))
+    data.campaigns = sorted(
+        (
+            Campaign(
+                source,
+                int(sessions.get(source, (0, 0))[0] or 0),
+                float(sessions.get(source, (0, 0))[1] or 0),
+                int(last.get(source, (0, 0, None))[0] or 0),
+                Decimal(last.get(source, (0, 0, None))[1] or 0),
+                _money(last.get(source, (0, 0, None))[2]),
+                Decimal(first_touch.get(source, (0,))[0] or 0),
+            )
+            for source in sources
+        ),
+        key=lambda c: (-c.net_revenue, c.source),
+    )
+    data.customer_types = [
+        (kind, int(orders or 0), Decimal(revenue or 0))
+        for kind, (orders, revenue) in sorted(
+            metric(["web_orders", "web_net_revenue"], "web_order__customer_type").items()
+        )
+    ]
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def _day(value: date | datetime) -> date:

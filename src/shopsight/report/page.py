@@ -61,6 +61,7 @@ def render_page(
         _kpis(data, reconciliation),
         _revenue(data),
         _funnel(data),
+        _campaigns(data),
         _stalled(data),
         _price_changes(data),
         _pipeline(data),
@@ -183,6 +184,48 @@ def _funnel(data: ReportData) -> str:
     ]
     body = chart + (_table(header, rows) if rows else "")
     return _section("Web funnel by traffic source (sessions reaching each step)", body)
+
+
+def _campaigns(data: ReportData) -> str:
+    if not data.campaigns:
+        return _section("Campaigns by traffic source", "<p class='empty'>No web data.</p>")
+    chart = bar_chart(
+        [(c.source, float(c.net_revenue)) for c in data.campaigns],
+        COLOURS["funnel"],
+        "net revenue by last touch",
+        value_format="{:,.2f}",
+    )
+    rows = [
+        [
+            escape(c.source),
+            f"{c.sessions:,}",
+            f"{100 * c.conversion_rate:.2f}%",
+            f"{c.orders:,}",
+            f"{c.net_revenue:,.2f}",
+            "–" if c.average_order_value is None else f"{c.average_order_value:,.2f}",
+            f"{c.first_touch_revenue:,.2f}",
+        ]
+        for c in data.campaigns
+    ]
+    header = [
+        "traffic source",
+        "sessions",
+        "conversion",
+        "orders (last touch)",
+        "net revenue (last touch)",
+        "average order",
+        "net revenue (first touch)",
+    ]
+    customers = _table(
+        ["customers", "orders", "net revenue"],
+        [[escape(k), f"{n:,}", f"{r:,.2f}"] for k, n, r in data.customer_types],
+    )
+    note = (
+        "<p>Last touch: the session that led to the order; first touch: the customer's first "
+        'session (docs/warehouse.md, "Attribution"). New customers place their first '
+        "order; returning ones a later one.</p>"
+    )
+    return _section("Campaigns by traffic source", chart + _table(header, rows) + note + customers)
 
 
 def _stalled(data: ReportData) -> str:
