@@ -70,12 +70,17 @@ def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres) -> None:
     checks = {f"marts.{name}": sql for name, sql in CHECKS.items()}
     checks |= {f"web.{name}": sql for name, sql in WEB_CHECKS.items()}
     results = {}
+    with psycopg.connect(fresh_postgres, autocommit=True) as connection:
+        connection.execute(
+            "do $$ begin create role report_reader; "
+            "exception when duplicate_object then null; end $$"
+        )
     for url in (f"duckdb:///{tmp_path}/wh.duckdb", fresh_postgres):
         warehouse = connect(url)
         ingest(bucket, warehouse)
         ingest(bucket, warehouse, "thelook")
         refresh_loyalty_scores(bucket, warehouse)
-        summary = build(url)
+        summary = build(url, dbt_vars={"reader_roles": ["report_reader"]})
         assert summary.success, (url, summary.failures)
         results[url] = {
             name: warehouse.query(f"select {aggregates} from {name}")[0]
@@ -98,3 +103,12 @@ def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres) -> None:
             "and tablename = 'fct_order_items'"
         ).fetchall()
     assert len(indexes) >= 3  # product, customer and date lookups
+    with psycopg.connect(fresh_postgres) as connection:
+        granted = connection.execute(
+            "select table_schema || '.' || table_name, "
+            "has_table_privilege('report_reader', table_schema || '.' || table_name, 'select') "
+            "from information_schema.tables where table_schema in ('marts', 'web', 'staging')"
+        ).fetchall()
+    readable = {name for name, can in granted if can}
+    assert {"marts.fct_orders", "web.fct_channel_daily", "marts.metricflow_time_spine"} <= readable
+    assert not any(name.startswith("staging.") for name in readable)  # marts only

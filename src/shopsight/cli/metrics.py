@@ -37,7 +37,7 @@ def metrics_list(json_output: JsonOption = False) -> None:
         console.print_json({"metrics": catalogue})
         return
     console.print_table(
-        f"{len(catalogue)} metrics (dbt/models/semantic/_semantic__models.yml)",
+        f"{len(catalogue)} metrics (dbt/models/marts/semantic/_semantic__models.yml)",
         ["metric", "type", "description"],
         [[m["name"], m["type"], m["description"]] for m in catalogue],
     )

@@ -1,6 +1,6 @@
 """Metrics as MetricFlow defines them, compiled to SQL for the warehouse at hand.
 
-The definitions live in ``dbt/models/semantic/_semantic__models.yml``; dbt writes them to
+The definitions live in ``dbt/models/marts/semantic/_semantic__models.yml``; dbt writes them to
 ``target/semantic_manifest.json`` when it parses the project. MetricFlow compiles a metric
 query against that manifest into SQL for DuckDB or PostgreSQL, and the SQL runs on the
 warehouse connection the caller already has: the report, ``shopsight metrics`` and an
