@@ -90,4 +90,8 @@ def metrics_query(
     if json_output:
         console.print_json({"columns": columns, "rows": [list(row) for row in rows]})
         return
-    console.print_table(", ".join(metrics), columns, [list(row) for row in rows])
+    console.print_table(
+        ", ".join(metrics),
+        columns,
+        [[f"{v:.4f}" if isinstance(v, float) else v for v in row] for row in rows],
+    )
