@@ -8,6 +8,9 @@ from decimal import Decimal
 
 from test_campaigns import _attribution, _cents, _latest, _sessions
 
+from typer.testing import CliRunner
+
+from shopsight.cli import app
 from shopsight.ingest.warehouse import connect
 from shopsight.metrics.semantic import MetricQuery, query_metrics
 from shopsight.report.data import gather_report_data
@@ -101,16 +104,17 @@ def test_metrics_command_lists_and_answers(faulty_store: BuiltStore) -> None:
     assert listed.returncode == 0, listed.stderr
     names = {m["name"] for m in json.loads(listed.stdout)["metrics"]}
     assert {"net_revenue", "gross_revenue", "conversion_rate", "average_order_value"} <= names
-    answered = shopsight(
-        "metrics", "query", "net_revenue", "--by", "metric_time__month", *where, "--json"
+    # In-process: after its build, dbt's DuckDB instance in this process holds the file.
+    answered = CliRunner().invoke(
+        app, ["metrics", "query", "net_revenue", "--by", "metric_time__month", *where, "--json"]
     )
-    assert answered.returncode == 0, answered.stderr
+    assert answered.exit_code == 0, answered.output
     result = json.loads(answered.stdout)
     assert result["columns"] == ["metric_time__month", "net_revenue"]
     total = sum(Decimal(str(net)) for _, net in result["rows"] if net is not None)
     [(expected,)] = query(faulty_store, "select sum(net_revenue) from marts.fct_orders")
     assert total == expected
-    unknown = shopsight("metrics", "query", "revenue", *where)
-    assert unknown.returncode == 2
+    unknown = CliRunner().invoke(app, ["metrics", "query", "revenue", *where])
+    assert unknown.exit_code == 2
     assert "does not exactly match any known metrics" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1

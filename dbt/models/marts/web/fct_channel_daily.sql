@@ -52,19 +52,23 @@ sources as (
 select
     {{ date_key('days.day') }} as date_key,
     days.day,
-    coalesce(sources.traffic_source_key, {{ unknown_key() }}) as traffic_source_key,
-    days.traffic_source,
-    coalesce(sources.channel, 'Unknown') as channel,
-    coalesce(sessions.sessions, 0) as sessions,
-    coalesce(sessions.converted_sessions, 0) as converted_sessions,
-    coalesce(sessions.returning_visitor_sessions, 0) as returning_visitor_sessions,
-    coalesce(sessions.bounced_sessions, 0) as bounced_sessions,
+    cast(coalesce(sources.traffic_source_key, {{ unknown_key() }}) as varchar)
+        as traffic_source_key,
+    cast(days.traffic_source as varchar) as traffic_source,
+    cast(coalesce(sources.channel, 'Unknown') as varchar) as channel,
+    {%- for measure in ['sessions', 'converted_sessions', 'returning_visitor_sessions',
+                        'bounced_sessions'] %}
+    cast(coalesce(sessions.{{ measure }}, 0) as bigint) as {{ measure }},
+    {%- endfor %}
     {%- for touch in ['last_touch', 'first_touch'] %}
     {%- for measure in ['orders', 'new_customer_orders', 'orders_unknown_revenue'] %}
-    coalesce({{ touch }}.{{ touch }}_{{ measure }}, 0) as {{ touch }}_{{ measure }},
+    cast(coalesce({{ touch }}.{{ touch }}_{{ measure }}, 0) as bigint)
+        as {{ touch }}_{{ measure }},
     {%- endfor %}
-    coalesce({{ touch }}.{{ touch }}_gross_revenue, 0) as {{ touch }}_gross_revenue,
-    coalesce({{ touch }}.{{ touch }}_net_revenue, 0) as {{ touch }}_net_revenue{{ ',' if not loop.last }}
+    cast(coalesce({{ touch }}.{{ touch }}_gross_revenue, 0) as decimal(18, 2))
+        as {{ touch }}_gross_revenue,
+    cast(coalesce({{ touch }}.{{ touch }}_net_revenue, 0) as decimal(18, 2))
+        as {{ touch }}_net_revenue{{ ',' if not loop.last }}
     {%- endfor %}
 from days
 left join sessions

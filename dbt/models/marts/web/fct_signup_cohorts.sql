@@ -68,18 +68,18 @@ per_week as (
 
 select
     grid.cohort_week,
-    grid.acquisition_channel,
+    cast(grid.acquisition_channel as varchar) as acquisition_channel,
     cast({{ dbt.datediff('grid.cohort_week', 'grid.week', 'day') }} / 7 as integer)
         as weeks_since_signup,
     grid.week,
-    grid.cohort_size,
-    coalesce(per_week.active_users, 0) as active_users,
-    coalesce(per_week.orders, 0) as orders,
-    coalesce(per_week.net_revenue, 0) as net_revenue,
-    sum(coalesce(per_week.net_revenue, 0)) over (
+    cast(grid.cohort_size as bigint) as cohort_size,
+    cast(coalesce(per_week.active_users, 0) as bigint) as active_users,
+    cast(coalesce(per_week.orders, 0) as bigint) as orders,
+    cast(coalesce(per_week.net_revenue, 0) as decimal(18, 2)) as net_revenue,
+    cast(sum(coalesce(per_week.net_revenue, 0)) over (
         partition by grid.cohort_week, grid.acquisition_channel order by grid.week
         rows between unbounded preceding and current row
-    ) as cumulative_net_revenue,
+    ) as decimal(18, 2)) as cumulative_net_revenue,
     cast(round(cast(coalesce(per_week.active_users, 0) as decimal(18, 6)) / grid.cohort_size, 4)
         as decimal(9, 4)) as retention_rate
 from grid

@@ -37,27 +37,29 @@ users as (
 
 select
     orders.order_id,
-    coalesce(users.user_key, {{ unknown_key() }}) as user_key,
+    cast(coalesce(users.user_key, {{ unknown_key() }}) as varchar) as user_key,
     {{ date_key('orders.ordered_at') }} as order_date_key,
     cast(orders.ordered_at as date) as order_date,
     orders.ordered_at,
-    orders.order_status,
+    cast(orders.order_status as varchar) as order_status,
     orders.item_count,
-    coalesce(items.items_loaded, 0) as items_loaded,
-    items.gross_revenue,
-    items.net_revenue,
-    row_number() over (
+    cast(coalesce(items.items_loaded, 0) as bigint) as items_loaded,
+    cast(items.gross_revenue as decimal(18, 2)) as gross_revenue,
+    cast(items.net_revenue as decimal(18, 2)) as net_revenue,
+    cast(row_number() over (
         partition by orders.user_id order by orders.ordered_at, orders.order_id
-    ) as customer_order_number,
-    touches.last_touch_rule,
-    touches.last_touch_session_id,
-    coalesce(last_source.traffic_source_key, {{ unknown_key() }}) as last_touch_source_key,
-    coalesce(last_source.traffic_source, 'Unknown') as last_touch_source,
-    coalesce(last_source.channel, 'Unknown') as last_touch_channel,
-    touches.first_touch_session_id,
-    coalesce(first_source.traffic_source_key, {{ unknown_key() }}) as first_touch_source_key,
-    coalesce(first_source.traffic_source, 'Unknown') as first_touch_source,
-    coalesce(first_source.channel, 'Unknown') as first_touch_channel
+    ) as bigint) as customer_order_number,
+    cast(touches.last_touch_rule as varchar) as last_touch_rule,
+    cast(touches.last_touch_session_id as varchar) as last_touch_session_id,
+    cast(coalesce(last_source.traffic_source_key, {{ unknown_key() }}) as varchar)
+        as last_touch_source_key,
+    cast(coalesce(last_source.traffic_source, 'Unknown') as varchar) as last_touch_source,
+    cast(coalesce(last_source.channel, 'Unknown') as varchar) as last_touch_channel,
+    cast(touches.first_touch_session_id as varchar) as first_touch_session_id,
+    cast(coalesce(first_source.traffic_source_key, {{ unknown_key() }}) as varchar)
+        as first_touch_source_key,
+    cast(coalesce(first_source.traffic_source, 'Unknown') as varchar) as first_touch_source,
+    cast(coalesce(first_source.channel, 'Unknown') as varchar) as first_touch_channel
 from orders
 inner join touches on touches.order_id = orders.order_id
 left join items on items.order_id = orders.order_id
