@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 
 from test_campaigns import _attribution, _cents, _latest, _sessions
-
 from typer.testing import CliRunner
 
 from shopsight.cli import app
