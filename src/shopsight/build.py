@@ -170,4 +170,18 @@ def build(
                 }
             )
     summary.success = bool(result.success) and not summary.failures
+    if summary.success and warehouse_url.startswith("postgresql"):
+        _grant_read_access(warehouse_url, dbt_vars)
     return summary
+
+
+def _grant_read_access(warehouse_url: str, dbt_vars: dict[str, Any] | None) -> None:
+    """Give the roles in var reader_roles read access to the marts (macro grant_read_access)."""
+    args = ["run-operation", "grant_read_access"]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    result = run_dbt(warehouse_url, args)
+    if not result.success:
+        raise BuildError(
+            f"the marts were built, but granting read access failed: {result.exception}"
+        )

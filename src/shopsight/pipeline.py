@@ -193,8 +193,6 @@ def _freshness(context: StepContext, _: str | None) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     stale = []
     for node in getattr(result.result, "results", None) or []:
-        if node.node.resource_type != "source":
-            continue  # the project's on-run-end hook (grants) reports here too
         status = str(node.status)
         statuses[status] = statuses.get(status, 0) + 1
         if status in ("error", "runtime error"):
