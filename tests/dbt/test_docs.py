@@ -22,3 +22,31 @@ def test_warehouse_diagram_is_current(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "dim_products ||--o{ fct_order_items" in (ROOT / "docs/warehouse.md").read_text()
+
+
+def test_every_mart_column_is_described(web_store) -> None:
+    """Every column of every public mart, as built, has a description in the dbt project
+    (persisted to the warehouse's comments too: persist_docs)."""
+    import json
+
+    from built_store import query
+
+    manifest = json.loads((ROOT / "dbt/target/manifest.json").read_text())
+    marts = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["path"].startswith("marts")
+    ]
+    assert len(marts) >= 20
+    undescribed = []
+    for node in marts:
+        columns = query(
+            web_store,
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{node['schema']}' and table_name = '{node['alias']}'",
+        )
+        assert columns, node["name"]
+        for (column,) in columns:
+            if not node["columns"].get(column, {}).get("description"):
+                undescribed.append(f"{node['name']}.{column}")
+    assert undescribed == []
