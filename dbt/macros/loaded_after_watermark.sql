@@ -9,3 +9,13 @@
     ) as loaded_after
     from {{ this }}
 {% endmacro %}
+
+{#- Whether this run goes on from the built table: incremental, and the table has the
+    watermark column (a table built before the column existed is rebuilt whole, once). -#}
+{% macro incremental_from_watermark() %}
+    {%- if not is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set built = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return('source_loaded_at' in built) }}
+{% endmacro %}

@@ -50,3 +50,25 @@ def test_every_mart_column_is_described(web_store) -> None:
             if not node["columns"].get(column, {}).get("description"):
                 undescribed.append(f"{node['name']}.{column}")
     assert undescribed == []
+
+
+def test_every_mart_has_an_enforced_contract(web_store) -> None:
+    """Every public mart enforces its contract: each column declared with a type, so a
+    reader (and PostgreSQL's constraints) can rely on the names and types."""
+    import json
+
+    manifest = json.loads((ROOT / "dbt/target/manifest.json").read_text())
+    marts = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["path"].startswith("marts")
+    ]
+    assert len(marts) >= 20
+    uncontracted = [n["name"] for n in marts if not n["config"]["contract"]["enforced"]]
+    untyped = [
+        f"{n['name']}.{name}"
+        for n in marts
+        for name, column in n["columns"].items()
+        if not column.get("data_type")
+    ]
+    assert (uncontracted, untyped) == ([], [])

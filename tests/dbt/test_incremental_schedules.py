@@ -19,29 +19,27 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from shopsight.build import prepare_sources, run_dbt
+from delivery_schedules import Schedule, Tally, deliver_and_compare
 from shopsight.generate.export import generate_retail_db
-from shopsight.ingest.loader import ingest
 from shopsight.ingest.readmit import readmit
 from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
 
 STEPS = 3
 EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "8"))
-# The models compared: the two incremental facts (each set aside while the full refresh
-# rebuilds it, then put back for the next step).
+SELECT = "+fct_orders"
+# The two incremental facts, each set aside while the full refresh rebuilds it.
 COMPARED = {
-    "fct_order_items": "select * exclude (source_loaded_at) from marts.fct_order_items "
+    "marts.fct_order_items": "select * exclude (source_loaded_at) from marts.fct_order_items "
     "order by order_item_id",
-    "fct_orders": "select * from marts.fct_orders order by order_id",
+    "marts.fct_orders": "select * from marts.fct_orders order by order_id",
 }
 CORRUPTED = "landing/retail_db/order_items/dt=2024-01-02/part-00000.csv"
-tried = {"schedules": 0, "steps": 0, "comparisons": 0}
+tally = Tally()
 
 
 @pytest.fixture(scope="module")
@@ -63,29 +61,14 @@ def store() -> tuple[Bucket, list[str], bytes]:
     return bucket, keys, first
 
 
-def _rows(url: str, sql: str) -> list[tuple]:
-    connection = duckdb.connect(url[len("duckdb:///") :])
-    try:
-        return connection.execute(sql).fetchall()
-    finally:
-        connection.close()
+def _readmit_corrupted_at(step: int | None) -> object:
+    """The hook that re-admits the corrupted line, with its fix, after the given step's ingest."""
 
+    def after_ingest(at: int, url: str, bucket: Bucket) -> None:
+        if at == step:
+            _readmit_corrupted(url, bucket)
 
-def _execute(url: str, sql: str) -> None:
-    connection = duckdb.connect(url[len("duckdb:///") :])
-    try:
-        connection.execute(sql)
-    finally:
-        connection.close()
-
-
-def _build(url: str, full_refresh: bool) -> None:
-    result = run_dbt(
-        url,
-        ["run", "--select", "+fct_orders", "--vars", '{"incremental_lookback_minutes": 0}']
-        + (["--full-refresh"] if full_refresh else []),
-    )
-    assert result.success, result.exception
+    return after_ingest
 
 
 def _readmit_corrupted(url: str, bucket: Bucket) -> None:
@@ -128,7 +111,7 @@ def test_incremental_equals_full_refresh_after_every_delivery(store, warehouse_p
         st.one_of(st.none(), st.integers(step_of[CORRUPTED], STEPS - 1)), label="readmit at"
     )
     empty_first_build = data.draw(st.booleans(), label="empty first build")
-    _deliver_and_compare(source, warehouse_path, keys, step_of, readmit_at, empty_first_build)
+    _deliver_and_compare(source, warehouse_path, step_of, readmit_at, empty_first_build)
 
 
 def test_late_product_versions_rekey_lines_already_built(store, warehouse_path) -> None:
@@ -143,48 +126,27 @@ def test_late_product_versions_rekey_lines_already_built(store, warehouse_path) 
         or ("/orders/" in key and "dt=2024-01-01" in key)
     }
     step_of = {key: 2 if key in late else 0 for key in keys}
-    _deliver_and_compare(source, warehouse_path, keys, step_of, 1, False)
+    _deliver_and_compare(source, warehouse_path, step_of, 1, False)
 
 
 def _deliver_and_compare(
     source: Bucket,
     warehouse_path: Path,
-    keys: list[str],
     step_of: dict[str, int],
     readmit_at: int | None,
     empty_first_build: bool,
 ) -> None:
-    """Deliver the files step by step; after each, incremental must equal a full refresh."""
-    # A new file per schedule: this process's dbt keeps the last one open.
-    url = f"duckdb:///{warehouse_path / f'schedule-{uuid.uuid4().hex[:8]}.duckdb'}"
-    bucket = Bucket(f"memory://delivered-{uuid.uuid4().hex[:8]}")
-    prepare_sources(url)
-    if empty_first_build:
-        _build(url, full_refresh=False)
-    for step in range(STEPS):
-        for key in keys:
-            if step_of[key] == step:
-                bucket.write_bytes(key, source.read_bytes(key))
-        warehouse = connect(url)
-        ingest(bucket, warehouse)
-        warehouse.close()
-        if readmit_at == step:
-            _readmit_corrupted(url, bucket)
-        _build(url, full_refresh=False)
-        incremental = {model: _rows(url, sql) for model, sql in COMPARED.items()}
-        for model in COMPARED:
-            _execute(url, f"create or replace table marts._kept_{model} as from marts.{model}")
-        _build(url, full_refresh=True)
-        for model, sql in COMPARED.items():
-            assert incremental[model] == _rows(url, sql), f"{model} after step {step}"
-            tried["comparisons"] += 1
-        for model in COMPARED:
-            _execute(url, f"create or replace table marts.{model} as from marts._kept_{model}")
-        tried["steps"] += 1
-    tried["schedules"] += 1
+    schedule = Schedule(
+        step_of=step_of,
+        select=SELECT,
+        compared=COMPARED,
+        empty_first_build=empty_first_build,
+        after_ingest=_readmit_corrupted_at(readmit_at),  # type: ignore[arg-type]
+    )
+    deliver_and_compare(source, warehouse_path, schedule, tally)
 
 
 def test_zz_report_what_the_property_tried() -> None:
     """Prints the figures for the record (run with -s); fails if the property never ran."""
-    print(f"\nincremental = full: {tried}")
-    assert tried["schedules"] >= 1 and tried["comparisons"] == tried["steps"] * len(COMPARED)
+    print(f"\nincremental = full: {tally}")
+    assert tally.schedules >= 1 and tally.comparisons == tally.steps * len(COMPARED)

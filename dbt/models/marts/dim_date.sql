@@ -47,6 +47,8 @@ unknown_member as (
         true as is_unknown
 )
 
+{% call contracted_select() %}
 select * from calendar
 union all
 select * from unknown_member
+{% endcall %}

@@ -53,6 +53,8 @@ unknown_member as (
         true as is_unknown
 )
 
+{% call contracted_select() %}
 select * from known
 union all
 select * from unknown_member
+{% endcall %}

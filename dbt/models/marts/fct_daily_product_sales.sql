@@ -106,5 +106,7 @@ final as (
     left join incomplete_days on windowed.sales_date = incomplete_days.order_date
 )
 
+{% call contracted_select() %}
 select * from final
+{% endcall %}
 {{ cluster_by('sales_date') }}

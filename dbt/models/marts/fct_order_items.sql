@@ -118,5 +118,7 @@ joined as (
     left join customers on orders.customer_id = customers.customer_id
 )
 
+{% call contracted_select() %}
 select * from joined
+{% endcall %}
 {{ cluster_by('order_date') }}

@@ -45,9 +45,7 @@ quarantined_lines as (
     group by order_id
 ),
 
-{#- A table built before the watermark column existed is rebuilt whole (once). -#}
-{% set built_columns = adapter.get_columns_in_relation(this) if is_incremental() else [] %}
-{% if 'source_loaded_at' in built_columns | map(attribute='name') | map('lower') | list %}
+{% if incremental_from_watermark() %}
 since as ({{ loaded_after_watermark() }}),
 
 -- Loads only add rows and are stamped in order, so what changed since the last build was
@@ -162,5 +160,7 @@ final as (
     inner join completeness on orders.order_id = completeness.order_id
 )
 
+{% call contracted_select() %}
 select * from final
+{% endcall %}
 {{ cluster_by('order_date') }}

@@ -116,4 +116,6 @@ final as (
         and new_period.period_number = old_period.period_number + 1
 )
 
+{% call contracted_select() %}
 select * from final
+{% endcall %}

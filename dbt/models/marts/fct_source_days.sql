@@ -71,4 +71,6 @@ final as (
         and every_day.file_dt = per_day.file_dt
 )
 
+{% call contracted_select() %}
 select * from final
+{% endcall %}

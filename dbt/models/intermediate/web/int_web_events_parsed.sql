@@ -1,3 +1,5 @@
+{{ config(materialized='view') }}
+
 {#- Each event with what its URI says: /product/<id> names a product; 
     /department/<dept>/category/<category>/brand/<brand> a department page (slugs:
     lower case, spaces removed). Split with dbt's portable split_part.
@@ -5,7 +7,8 @@
     cancel event carries the product last viewed before it in its session (by sequence
     number), since its URI names none; other events, or an action before any product view,
     have none. Portable without IGNORE NULLS (PostgreSQL lacks it): the running count of
-    product views numbers the stretch each view opens. -#}
+    product views numbers the stretch each view opens. A view: fct_events reads only the
+    sessions an incremental run rebuilds (whole sessions, so the windows stay exact). -#}
 with events as (
     select * from {{ ref('stg_thelook__events') }}
 ),

@@ -1,6 +1,9 @@
+{{ config(materialized='view') }}
+
 {#- One row per web session: where it started, how far down the funnel it went, and the
     product it was about (the first product viewed). A session's traffic source, user,
-    browser and place (state, city) are those of its first event. -#}
+    browser and place (state, city) are those of its first event. A view: fct_sessions
+    reads only the sessions an incremental run rebuilds. -#}
 with events as (
     select * from {{ ref('int_web_events_parsed') }}
 ),
@@ -34,6 +37,7 @@ steps as (
         session_id,
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
+        max(loaded_at) as loaded_at,
         count(*) as event_count,
         sum(case when event_type = 'department' then 1 else 0 end) as department_views,
         sum(case when event_type = 'product' then 1 else 0 end) as product_views,
@@ -56,6 +60,7 @@ select
     first_product.product_id,
     steps.started_at,
     steps.ended_at,
+    steps.loaded_at,
     steps.event_count,
     steps.department_views,
     steps.product_views,

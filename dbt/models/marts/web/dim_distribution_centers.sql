@@ -23,6 +23,8 @@ unknown_member as (
         true
 )
 
+{% call contracted_select() %}
 select * from known
 union all
 select * from unknown_member
+{% endcall %}

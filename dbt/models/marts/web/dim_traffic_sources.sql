@@ -24,6 +24,8 @@ unknown_member as (
     select {{ unknown_key() }}, 'Unknown', 'Unknown', true
 )
 
+{% call contracted_select() %}
 select * from known
 union all
 select * from unknown_member
+{% endcall %}

@@ -1,11 +1,33 @@
-{{ config(indexes=postgres_indexes([['event_date_key'], ['session_id']])) }}
+-- depends_on: {{ ref('stg_thelook__users') }}
+-- depends_on: {{ ref('stg_thelook__products') }}
+{% set from_watermark = incremental_from_watermark() %}
+{{ config(
+    materialized='incremental',
+    unique_key='session_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=postgres_indexes([['event_date_key'], ['session_id']]),
+) }}
 
 {#- Grain: one web event. Anonymous events point at the unknown user. The product: the one a
     product page names, or for a cart, purchase or cancel event the product last viewed before
     it in its session (product_from_session); home and department events, and an action
-    before any product view, point at the unknown product. -#}
-with events as (
+    before any product view, point at the unknown product.
+    Incremental by whole session (delete+insert on session_id): a run rebuilds every event
+    of the sessions in scope (macros/web_sessions_in_scope.sql), so an event that arrives
+    late still carries the product its session viewed before it. -#}
+with
+{% if from_watermark %}
+since as ({{ loaded_after_watermark() }}),
+
+in_scope as ({{ web_sessions_in_scope() }}),
+{% endif %}
+
+events as (
     select * from {{ ref('int_web_events_parsed') }}
+    {% if from_watermark %}
+    where session_id in (select session_id from in_scope)
+    {% endif %}
 ),
 
 users as (
@@ -20,6 +42,7 @@ sources as (
     select traffic_source, traffic_source_key from {{ ref('dim_traffic_sources') }}
 )
 
+{% call contracted_select() %}
 select
     events.event_id,
     events.session_id,
@@ -38,9 +61,11 @@ select
     events.uri_category,
     events.uri_brand,
     events.user_id is null as is_anonymous,
-    events.uri_product_id is null and events.product_id is not null as product_from_session
+    events.uri_product_id is null and events.product_id is not null as product_from_session,
+    events.loaded_at as source_loaded_at
 from events
 left join users on users.user_id = events.user_id
 left join products on products.product_id = events.product_id
 left join sources on sources.traffic_source = events.traffic_source
+{% endcall %}
 {{ cluster_by('event_date_key') }}

@@ -24,6 +24,7 @@ daily as (
     group by 1, 2, 3, 4, 5
 )
 
+{% call contracted_select() %}
 select
     daily.*,
     {%- for name, numerator, denominator in [
@@ -38,3 +39,4 @@ select
     end as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 from daily
+{% endcall %}

@@ -35,6 +35,7 @@ milestones as (
     group by order_item_id
 )
 
+{% call contracted_select() %}
 select
     latest.order_item_id,
     latest.order_id,
@@ -59,3 +60,4 @@ select
 from latest
 inner join milestones on milestones.order_item_id = latest.order_item_id
 left join order_items on order_items.order_item_id = latest.order_item_id
+{% endcall %}

@@ -1,12 +1,48 @@
-{{ config(indexes=postgres_indexes([['session_date_key'], ['traffic_source_key']])) }}
+-- depends_on: {{ ref('int_web_events_parsed') }}
+-- depends_on: {{ ref('stg_thelook__users') }}
+-- depends_on: {{ ref('stg_thelook__products') }}
+{% set from_watermark = incremental_from_watermark() %}
+{{ config(
+    materialized='incremental',
+    unique_key='session_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=postgres_indexes([['session_date_key'], ['traffic_source_key']]),
+) }}
 
 {#- Grain: one web session. furthest_step: 1 landed, 2 viewed a product, 3 put it in the
     cart, 4 purchased. The product (and its category) is the first one viewed.
     session_number: the user's 1st, 2nd... session (null when anonymous: a visitor we
     cannot recognise is neither new nor returning); is_returning_visitor: session_number > 1.
-    is_bounce: a single event. duration_seconds: first to last event. -#}
-with sessions as (
+    is_bounce: a single event. duration_seconds: first to last event.
+    Incremental: a run rebuilds the sessions in scope (macros/web_sessions_in_scope.sql)
+    and every session of their users, before and after, since a late session renumbers the
+    user's later ones (and a session whose first event changed user leaves its old user). -#}
+with
+{% if from_watermark %}
+since as ({{ loaded_after_watermark() }}),
+
+in_scope as ({{ web_sessions_in_scope() }}),
+
+users_in_scope as (
+    select sessions.user_id
+    from {{ ref('int_web_sessions') }} as sessions
+    inner join in_scope on in_scope.session_id = sessions.session_id
+    where sessions.user_id is not null
+    union
+    select built.user_id
+    from {{ this }} as built
+    inner join in_scope on in_scope.session_id = built.session_id
+    where built.user_id is not null
+),
+{% endif %}
+
+sessions as (
     select * from {{ ref('int_web_sessions') }}
+    {% if from_watermark %}
+    where session_id in (select session_id from in_scope)
+        or user_id in (select user_id from users_in_scope)
+    {% endif %}
 ),
 
 users as (
@@ -22,8 +58,10 @@ sources as (
     select traffic_source, traffic_source_key from {{ ref('dim_traffic_sources') }}
 )
 
+{% call contracted_select() %}
 select
     sessions.session_id,
+    sessions.user_id,
     coalesce(users.user_key, {{ unknown_key() }}) as user_key,
     coalesce(sources.traffic_source_key, {{ unknown_key() }}) as traffic_source_key,
     coalesce(products.product_key, {{ unknown_key() }}) as product_key,
@@ -58,8 +96,10 @@ select
         partition by sessions.user_id order by sessions.started_at, sessions.session_id
     ) > 1 end as is_returning_visitor,
     sessions.event_count = 1 as is_bounce,
-    {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }} as duration_seconds
+    {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }} as duration_seconds,
+    sessions.loaded_at as source_loaded_at
 from sessions
 left join users on users.user_id = sessions.user_id
 left join products on products.product_id = sessions.product_id
 left join sources on sources.traffic_source = sessions.traffic_source
+{% endcall %}

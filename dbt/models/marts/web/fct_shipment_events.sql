@@ -12,6 +12,7 @@ sequenced as (
     from updates
 )
 
+{% call contracted_select() %}
 select
     {{ surrogate_key(['tracking_id', 'updated_at']) }} as shipment_event_key,
     tracking_id,
@@ -28,3 +29,4 @@ select
     delivered_by
 from sequenced
 where previous_tag is null or previous_tag <> tag
+{% endcall %}

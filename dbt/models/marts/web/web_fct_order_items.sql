@@ -23,6 +23,7 @@ products as (
     from {{ ref('web_dim_products') }} where not is_unknown
 )
 
+{% call contracted_select() %}
 select
     items.order_item_id,
     items.order_id,
@@ -47,4 +48,5 @@ left join orders on orders.order_id = items.order_id
 left join inventory on inventory.inventory_item_id = items.inventory_item_id
 left join users on users.user_id = items.user_id
 left join products on products.product_id = items.product_id
+{% endcall %}
 {{ cluster_by('order_date_key') }}

@@ -1,0 +1,112 @@
+"""The web facts built incrementally equal a full refresh, over random delivery schedules.
+
+A small thelook store whose every day of events is split into two files (alternate lines),
+so most sessions arrive in pieces; each file lands at a random step, sometimes with the users
+or the products after the events that name them, sometimes after a first build over nothing.
+After every step ``web.fct_events`` and ``web.fct_sessions`` built incrementally must equal,
+row for row, the same tables rebuilt with ``--full-refresh``: a late piece of a session
+re-derives its product, funnel step and duration; a late session renumbers its user's later
+ones; a late user or product re-keys the events already built.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from delivery_schedules import Schedule, Tally, deliver_and_compare
+from shopsight.generate.thelook_export import generate_thelook
+from shopsight.storage import Bucket
+
+STEPS = 3
+EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "8"))
+SELECT = "+fct_events +fct_sessions"
+COMPARED = {
+    "web.fct_events": "select * from web.fct_events order by event_id",
+    "web.fct_sessions": "select * from web.fct_sessions order by session_id",
+}
+tally = Tally()
+
+
+@pytest.fixture(scope="module")
+def warehouse_path(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("web_schedules")
+
+
+@pytest.fixture(scope="module")
+def store() -> tuple[Bucket, list[str]]:
+    """Four days of a small store, each day's events split into two files."""
+    bucket = Bucket(f"memory://web-schedules-{uuid.uuid4().hex[:8]}")
+    generate_thelook(bucket, date(2024, 1, 1), 4, 150, 7, "none")
+    for info in list(bucket.list("landing/thelook/events/")):
+        header, *lines = bucket.read_bytes(info.key).decode().splitlines(keepends=True)
+        bucket.write_bytes(info.key, (header + "".join(lines[0::2])).encode())
+        bucket.write_bytes(
+            info.key.replace("part-00000", "part-00001"), (header + "".join(lines[1::2])).encode()
+        )
+    keys = [info.key for info in bucket.list("landing/thelook/")]
+    return bucket, keys
+
+
+@pytest.mark.timeout(1200)  # a ceiling for slow machines, not a timing check
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: each example costs seconds
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_web_facts_incremental_equal_full_refresh(store, warehouse_path, data) -> None:
+    source, keys = store
+    step_of = {
+        key: data.draw(st.integers(0, STEPS - 1), label=key.split("/", 2)[2]) for key in keys
+    }
+    for dimension in ("users", "products"):
+        if data.draw(st.booleans(), label=f"{dimension} after the events"):
+            for key in keys:
+                if f"/{dimension}/" in key:
+                    step_of[key] = STEPS - 1
+    schedule = Schedule(
+        step_of=step_of,
+        select=SELECT,
+        compared=COMPARED,
+        source="thelook",
+        empty_first_build=data.draw(st.booleans(), label="empty first build"),
+    )
+    deliver_and_compare(source, warehouse_path, schedule, tally)
+
+
+def test_days_in_reverse_pieces_late_users_last(store, warehouse_path) -> None:
+    """The last day first, then each earlier day a step later, each day's second piece of
+    events a further step late, the products first and the users last: every step renumbers
+    the sessions of users already built and completes sessions built from one piece, and the
+    last re-keys every known user's events and sessions from the Unknown member."""
+    source, keys = store
+    last_day = 4
+
+    def step(key: str) -> int:
+        if "/products/" in key:
+            return 0
+        if "/events/" not in key:
+            return last_day
+        day = int(key.split("dt=2024-01-0")[1][0])
+        return min(last_day - day + key.endswith("part-00001.csv"), last_day)
+
+    schedule = Schedule(
+        step_of={key: step(key) for key in keys}, select=SELECT, compared=COMPARED, source="thelook"
+    )
+    deliver_and_compare(source, warehouse_path, schedule, tally)
+
+
+def test_zz_report_what_the_property_tried() -> None:
+    """Prints the figures for the record (run with -s); fails if the property never ran."""
+    print(f"\nweb incremental = full: {tally}")
+    assert tally.schedules >= 1 and tally.comparisons == tally.steps * len(COMPARED)
+    assert all(count > 0 for count in tally.compared_rows.values()), tally.compared_rows
