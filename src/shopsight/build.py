@@ -176,10 +176,13 @@ def build(
 
 
 def _grant_read_access(warehouse_url: str, dbt_vars: dict[str, Any] | None) -> None:
-    """Give the roles in var reader_roles read access to the marts (macro grant_read_access)."""
+    """Give the roles in SHOPSIGHT_READER_ROLES (or var reader_roles) read access to the
+    marts (macro grant_read_access)."""
+    roles = [role.strip() for role in Settings().reader_roles.split(",") if role.strip()]
+    grant_vars = ({"reader_roles": roles} if roles else {}) | (dbt_vars or {})
     args = ["run-operation", "grant_read_access"]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
+    if grant_vars:
+        args += ["--vars", json.dumps(grant_vars)]
     result = run_dbt(warehouse_url, args)
     if not result.success:
         raise BuildError(

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(False)
     alert_email_from: str = Field("shopsight@localhost")
     alert_email_to: str = Field("", description="comma-separated recipients of alert emails")
+    reader_roles: str = Field(
+        "",
+        description="comma-separated PostgreSQL roles given read access to the marts after "
+        "every build",
+    )
     business_timezone: str = Field(
         "UTC", description="time zone the sales team counts days in (reconciliation)"
     )

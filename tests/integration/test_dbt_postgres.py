@@ -62,7 +62,8 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres) -> None:
+def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres, monkeypatch) -> None:
+    monkeypatch.setenv("SHOPSIGHT_READER_ROLES", "report_reader")
     bucket = Bucket(f"file://{tmp_path}/bucket")
     generate_retail_db(bucket, date(2024, 1, 1), 70, 6000, 9, "default")
     generate_thelook(bucket, date(2024, 1, 1), 20, 800, 9, "default")
@@ -80,7 +81,7 @@ def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres) -> None:
         ingest(bucket, warehouse)
         ingest(bucket, warehouse, "thelook")
         refresh_loyalty_scores(bucket, warehouse)
-        summary = build(url, dbt_vars={"reader_roles": ["report_reader"]})
+        summary = build(url)  # SHOPSIGHT_READER_ROLES grants on PostgreSQL
         assert summary.success, (url, summary.failures)
         results[url] = {
             name: warehouse.query(f"select {aggregates} from {name}")[0]
