@@ -63,8 +63,12 @@ def loaded_files(warehouse_url: str) -> int:
 
 @app.command("build")
 def build_command(
-    select: Annotated[list[str] | None, typer.Option(help="dbt selector (repeatable).")] = None,
-    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+    select: Annotated[
+        list[str] | None, typer.Option(metavar="SELECTOR", help="dbt selector (repeatable).")
+    ] = None,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh", help="Rebuild incremental models.")
+    ] = False,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:

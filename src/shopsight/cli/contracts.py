@@ -18,13 +18,15 @@ from shopsight.ingest.status import check_filters, list_row_warnings
 
 @contracts_app.command("ddl")
 def contracts_ddl(
-    source: Annotated[str, typer.Option(help="Source contract.")] = "retail_db",
-    dialect: Annotated[str, typer.Option(help="postgres or duckdb.")] = "postgres",
+    source: Annotated[str, typer.Option(metavar="SOURCE", help="Source contract.")] = "retail_db",
+    dialect: Annotated[
+        str, typer.Option(metavar="[postgres|duckdb]", help="postgres or duckdb.")
+    ] = "postgres",
     output: Annotated[
-        Path | None, typer.Option(help="Write to this file instead of stdout.")
+        Path | None, typer.Option(metavar="FILE", help="Write to this file instead of stdout.")
     ] = None,
     check: Annotated[
-        bool, typer.Option(help="Exit 1 if --output differs from the contract.")
+        bool, typer.Option("--check", help="Exit 1 if --output differs from the contract.")
     ] = False,
 ) -> None:
     """Print (or write, or check) the landing DDL generated from a contract."""
@@ -49,7 +51,7 @@ def contracts_ddl(
 
 @contracts_app.command("drift")
 def contracts_drift(
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    source: Annotated[str | None, typer.Option(metavar="SOURCE", help="Only this source.")] = None,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
@@ -91,10 +93,14 @@ def contracts_drift(
 
 @contracts_app.command("warnings")
 def contracts_warnings(
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-    table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
-    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="Show at most this many rows.")] = 100,
+    source: Annotated[str | None, typer.Option(metavar="SOURCE", help="Only this source.")] = None,
+    table: Annotated[str | None, typer.Option(metavar="TABLE", help="Only this table.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(metavar="CODE", help="Only this reason code.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Show at most this many rows.")
+    ] = 100,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,

@@ -18,9 +18,14 @@ from shopsight.erd import STARS, load_manifest, star_diagram, with_diagram
 @docs_app.command("erd")
 def docs_erd(
     document: Annotated[
-        Path, typer.Option(help="Markdown file with the ERD markers.", exists=True, dir_okay=False)
+        Path,
+        typer.Option(
+            metavar="FILE", help="Markdown file with the ERD markers.", exists=True, dir_okay=False
+        ),
     ] = Path("docs/warehouse.md"),
-    check: Annotated[bool, typer.Option(help="Exit 1 if the document's diagram is stale.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 if the document's diagram is stale.")
+    ] = False,
 ) -> None:
     """Regenerate the star schema diagrams in docs/warehouse.md from the dbt manifest."""
     settings = Settings()

@@ -52,11 +52,14 @@ def _generate(
     console.out.print(f"{len(summary.faults)} faults logged in {summary.manifest}")
 
 
-StartOption = Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")]
-DaysOption = Annotated[int, typer.Option(help="Number of daily exports.")]
-SeedOption = Annotated[int, typer.Option(help="Random seed; same seed, same files.")]
+StartOption = Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="First day, YYYY-MM-DD.")]
+DaysOption = Annotated[int, typer.Option(metavar="N", help="Number of daily exports.")]
+SeedOption = Annotated[int, typer.Option(metavar="N", help="Random seed; same seed, same files.")]
 FaultsOption = Annotated[
-    str, typer.Option(help="none, or default (one of each fault class that applies).")
+    str,
+    typer.Option(
+        metavar="[none|default]", help="none, or default (one of each fault class that applies)."
+    ),
 ]
 
 
@@ -65,14 +68,17 @@ def generate_retail_db_command(
     bucket: BucketOption = None,
     start: StartOption = "2024-01-01",
     days: DaysOption = 90,
-    orders: Annotated[int, typer.Option(help="Orders over the whole period.")] = 20_000,
+    orders: Annotated[
+        int, typer.Option(metavar="N", help="Orders over the whole period.")
+    ] = 20_000,
     seed: SeedOption = 42,
     faults: FaultsOption = "none",
     drift: Annotated[
         bool,
         typer.Option(
+            "--drift",
             help="On the middle day, list products at 0.00 as the real export does "
-            "(they load with a warning)."
+            "(they load with a warning).",
         ),
     ] = False,
     json_output: JsonOption = False,
@@ -95,14 +101,17 @@ def generate_thelook_command(
     bucket: BucketOption = None,
     start: StartOption = "2024-01-01",
     days: DaysOption = 90,
-    users: Annotated[int, typer.Option(help="Users signing up over the period.")] = 10_000,
+    users: Annotated[
+        int, typer.Option(metavar="N", help="Users signing up over the period.")
+    ] = 10_000,
     seed: SeedOption = 42,
     faults: FaultsOption = "none",
     drift: Annotated[
         bool,
         typer.Option(
+            "--drift",
             help="From the middle day on, write files as the live dataset does: geometry "
-            "columns, reordered columns, `null`, microseconds, float money."
+            "columns, reordered columns, `null`, microseconds, float money.",
         ),
     ] = False,
     json_output: JsonOption = False,
@@ -125,7 +134,9 @@ def generate_transactions_command(
     bucket: BucketOption = None,
     start: StartOption = "2024-01-01",
     days: DaysOption = 90,
-    users: Annotated[int, typer.Option(help="Users, as given to `generate thelook`.")] = 10_000,
+    users: Annotated[
+        int, typer.Option(metavar="N", help="Users, as given to `generate thelook`.")
+    ] = 10_000,
     seed: SeedOption = 42,
     faults: FaultsOption = "none",
     json_output: JsonOption = False,
@@ -163,7 +174,8 @@ DEMO_SOURCES: dict[str, Callable[[Bucket], GenerationSummary]] = {
 def generate_demo_command(
     bucket: BucketOption = None,
     if_empty: Annotated[
-        bool, typer.Option(help="Do nothing if the bucket already holds landed files.")
+        bool,
+        typer.Option("--if-empty", help="Do nothing if the bucket already holds landed files."),
     ] = False,
     json_output: JsonOption = False,
 ) -> None:
@@ -196,17 +208,27 @@ def generate_demo_command(
 
 @generate_app.command("sales-report")
 def generate_sales_report_command(
-    from_day: Annotated[str, typer.Option("--from", help="First local day, YYYY-MM-DD.")],
-    to_day: Annotated[str, typer.Option("--to", help="Last local day (inclusive).")],
-    out: Annotated[Path, typer.Option(help="Where to write the CSV export.")] = Path(
-        "var/sales-report.csv"
-    ),
+    from_day: Annotated[
+        str, typer.Option("--from", metavar="YYYY-MM-DD", help="First local day, YYYY-MM-DD.")
+    ],
+    to_day: Annotated[
+        str, typer.Option("--to", metavar="YYYY-MM-DD", help="Last local day (inclusive).")
+    ],
+    out: Annotated[
+        Path, typer.Option(metavar="FILE", help="Where to write the CSV export.")
+    ] = Path("var/sales-report.csv"),
     business_timezone: Annotated[
         str | None,
-        typer.Option(help="The sales system's time zone (default SHOPSIGHT_BUSINESS_TIMEZONE)."),
+        typer.Option(
+            metavar="ZONE",
+            help="The sales system's time zone. Default: SHOPSIGHT_BUSINESS_TIMEZONE.",
+        ),
     ] = None,
     duplicates: Annotated[
-        int, typer.Option(min=0, help="Orders listed twice, as an export taken mid-edit does.")
+        int,
+        typer.Option(
+            metavar="N", min=0, help="Orders listed twice, as an export taken mid-edit does."
+        ),
     ] = 5,
     bucket: BucketOption = None,
     json_output: JsonOption = False,

@@ -125,12 +125,17 @@ def ingest_command(
     source: Annotated[
         str | None,
         typer.Option(
+            metavar="SOURCE",
             help=f"Only this source ({', '.join(known_sources())}). "
-            "Default: every source with landed files."
+            "Default: every source with landed files.",
         ),
     ] = None,
-    table: Annotated[list[str] | None, typer.Option(help="Only this table (repeatable).")] = None,
-    verify: Annotated[bool, typer.Option(help="Re-read every file and compare checksums.")] = False,
+    table: Annotated[
+        list[str] | None, typer.Option(metavar="TABLE", help="Only this table (repeatable).")
+    ] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Re-read every file and compare checksums.")
+    ] = False,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
@@ -199,10 +204,11 @@ def print_problems(problems: list[Problem]) -> None:
 def status_command(
     bucket: BucketOption = None, warehouse: WarehouseOption = None, json_output: JsonOption = False
 ) -> None:
-    """Open problems first (untrusted files, each with the command that resolves it); then
-    per table: files and rows loaded, rows quarantined by reason, latest day loaded.
+    """What is loaded and what is not to be trusted yet.
 
-    Exits 1 while a problem is open.
+    Open problems first (untrusted files, each with the command that resolves it); then per
+    table: files and rows loaded, rows quarantined by reason, latest day loaded. Exits 1
+    while a problem is open.
     """
     try:
         with open_store(bucket, warehouse, must_exist=True) as (settings, _, wh):

@@ -46,21 +46,32 @@ def metrics_list(json_output: JsonOption = False) -> None:
 @metrics_app.command("query")
 def metrics_query(
     metrics: Annotated[
-        list[str], typer.Argument(help="Metric names, e.g. net_revenue units (see `list`).")
+        list[str],
+        typer.Argument(
+            metavar="METRIC...", help="Metric names, e.g. net_revenue units (see `list`)."
+        ),
     ],
     by: Annotated[
         list[str] | None,
         typer.Option(
             "--by",
-            help="Group by, repeatable: metric_time__day|week|month, or a dimension such "
-            "as session__traffic_source, web_order__last_touch_channel.",
+            metavar="DIMENSION",
+            help="Group by (repeatable): metric_time__day, __week or __month, or a "
+            "dimension such as session__traffic_source (see `metrics list`).",
         ),
     ] = None,
-    start: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    start: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="First day, YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM-DD", help="Last day, YYYY-MM-DD.")
+    ] = None,
     where: Annotated[
         list[str] | None,
-        typer.Option(help="Filter, e.g. \"{{ Dimension('session__browser') }} = 'Chrome'\"."),
+        typer.Option(
+            metavar="FILTER",
+            help="Filter, e.g. \"{{ Dimension('session__browser') }} = 'Chrome'\".",
+        ),
     ] = None,
     sql: Annotated[
         bool, typer.Option("--sql", help="Print the SQL instead of running it.")

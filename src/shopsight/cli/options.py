@@ -25,14 +25,17 @@ from shopsight.storage import Bucket, StorageError
 BucketOption = Annotated[
     str | None,
     typer.Option(
-        "--bucket", help="Bucket URL (file://, s3://, memory://). Default: SHOPSIGHT_BUCKET."
+        "--bucket",
+        metavar="URL",
+        help="Bucket URL (file://, s3://, memory://). Default: SHOPSIGHT_BUCKET.",
     ),
 ]
 WarehouseOption = Annotated[
     str | None,
     typer.Option(
         "--warehouse",
-        help="duckdb:///path or postgresql://user@host:port/db. Default: SHOPSIGHT_WAREHOUSE.",
+        metavar="URL",
+        help="duckdb:///path or postgresql://host/db. Default: SHOPSIGHT_WAREHOUSE.",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]

@@ -18,9 +18,11 @@ from shopsight.ingest.status import check_filters, check_reason, list_quarantine
 
 @quarantine_app.command("list")
 def quarantine_list(
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-    table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
-    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
+    source: Annotated[str | None, typer.Option(metavar="SOURCE", help="Only this source.")] = None,
+    table: Annotated[str | None, typer.Option(metavar="TABLE", help="Only this table.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(metavar="CODE", help="Only this reason code.")
+    ] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Include re-admitted rows.")] = False,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
@@ -47,7 +49,7 @@ def quarantine_list(
 
 @quarantine_app.command("show")
 def quarantine_show(
-    ids: Annotated[list[str], typer.Argument(help="Quarantine ids.")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Quarantine ids.")],
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
@@ -69,13 +71,14 @@ def quarantine_show(
 
 @quarantine_app.command("readmit")
 def quarantine_readmit(
-    ids: Annotated[list[str], typer.Argument(help="Quarantine ids to re-admit.")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Quarantine ids to re-admit.")],
     line: Annotated[
-        str | None, typer.Option(help="A fixed line replacing one quarantined row.")
+        str | None, typer.Option(metavar="LINE", help="A fixed line replacing one quarantined row.")
     ] = None,
     file: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="Fixed content for one quarantined file.",
             exists=True,
             dir_okay=False,
@@ -114,9 +117,9 @@ def quarantine_readmit(
 @quarantine_app.command("accept")
 def quarantine_accept(
     problem_id: Annotated[
-        str, typer.Argument(help="The untrusted file's id (from `shopsight status`).")
+        str, typer.Argument(metavar="ID", help="The untrusted file's id (from `shopsight status`).")
     ],
-    reason: Annotated[str, typer.Option(help="Why the file is accepted as it is.")],
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why the file is accepted as it is.")],
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,

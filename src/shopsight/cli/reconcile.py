@@ -44,33 +44,44 @@ def _tolerance(value: str) -> Decimal:
 
 @app.command("reconcile")
 def reconcile_command(
-    from_day: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
-    to_day: Annotated[str, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")],
+    from_day: Annotated[
+        str, typer.Option("--from", metavar="YYYY-MM-DD", help="First day, YYYY-MM-DD.")
+    ],
+    to_day: Annotated[
+        str, typer.Option("--to", metavar="YYYY-MM-DD", help="Last day (inclusive), YYYY-MM-DD.")
+    ],
     source: Annotated[
         str,
         typer.Option(
+            metavar="SOURCE",
             help="The sales system: 'landing' (the landing tables), a postgresql:// URL of "
-            "the sales database, or the path of its order export (CSV)."
+            "the sales database, or the path of its order export (CSV).",
         ),
     ] = "landing",
     tolerance: Annotated[
         str | None,
         typer.Option(
+            metavar="AMOUNT",
             help="Largest unexplained amount that still passes "
-            "(default SHOPSIGHT_RECONCILE_TOLERANCE, 0.01)."
+            "(default SHOPSIGHT_RECONCILE_TOLERANCE, 0.01).",
         ),
     ] = None,
     business_timezone: Annotated[
         str | None,
         typer.Option(
-            help="Time zone of the sales team's days (default SHOPSIGHT_BUSINESS_TIMEZONE)."
+            metavar="ZONE",
+            help="Time zone of the sales team's days. Default: SHOPSIGHT_BUSINESS_TIMEZONE.",
         ),
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", help="text (a table), markdown or html.")
+        Format,
+        typer.Option(
+            "--format", metavar="[text|markdown|html]", help="text (a table), markdown or html."
+        ),
     ] = Format.text,
     out: Annotated[
-        Path | None, typer.Option(help="Write the report (or the email) to this file.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Write the report (or the email) to this file."),
     ] = None,
     email: Annotated[
         bool,

@@ -19,9 +19,15 @@ from shopsight.report.data import NoReportData
 def report_command(
     day: Annotated[
         str | None,
-        typer.Option("--date", help="Report day, YYYY-MM-DD (default: the last day with orders)."),
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="Report day, YYYY-MM-DD (default: the last day with orders).",
+        ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Also write the page to this file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Also write the page to this file.")
+    ] = None,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,

@@ -61,6 +61,7 @@ def run_command(
         str | None,
         typer.Option(
             "--date",
+            metavar="YYYY-MM-DD",
             help="The day to run (YYYY-MM-DD): waits for that day's files and builds the "
             "daily mart up to it. Default: whatever has landed.",
         ),
@@ -69,9 +70,13 @@ def run_command(
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """The daily run: ingest every source, rescore loyalty, build and test the marts with
-    dbt (staging, intermediate, marts), check source freshness, reconcile revenue, write
-    the report, and sum it up.
+    """The daily run, every step from landed files to the report.
+
+    Steps, in order: ingest each source (retail_db, thelook, transactions, aftership),
+    rescore loyalty, build and test the marts with dbt (staging, intermediate, marts),
+    check source freshness, check trust (red while a file is untrusted or a day
+    incomplete), reconcile revenue, write the report. The summary names each step's
+    outcome in words.
 
     The same steps as the Airflow DAG (src/shopsight/pipeline.py). A failed step skips what
     depends on it; failures are sent to Slack/email when configured. Exits 1 when every

@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 
 from shopsight import console
-from shopsight.cli.app import app
+from shopsight.cli.app import CommandGroup, app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
 from shopsight.config import Settings
 from shopsight.ingest.warehouse import require_built
 from shopsight.storage import Bucket
 
-tracking_app = typer.Typer(
-    help="AfterShip shipment tracking: webhook receiver, API poller, simulator, loader."
+tracking_app = CommandGroup(
+    "AfterShip shipment tracking: webhook receiver, API poller, simulator, loader."
 )
 app.add_typer(tracking_app, name="tracking")
 
@@ -23,19 +23,28 @@ app.add_typer(tracking_app, name="tracking")
 @tracking_app.command("serve")
 def serve_command(
     bucket: BucketOption = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8081,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Interface to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8081,
     flush_seconds: Annotated[
         int,
         typer.Option(
-            min=1, max=3600, help="Upload the spool to the bucket this often (60: within a minute)."
+            metavar="SECONDS",
+            min=1,
+            max=3600,
+            help="Upload the spool to the bucket this often (60: within a minute).",
         ),
     ] = 60,
     spool_dir: Annotated[
-        Path, typer.Option(help="Local folder where events are durable before they are acked.")
+        Path,
+        typer.Option(
+            metavar="DIR", help="Local folder where events are durable before they are acked."
+        ),
     ] = Path("var/spool/aftership"),
     workers: Annotated[
-        int, typer.Option(min=1, help="uvicorn worker processes (each spools separately).")
+        int,
+        typer.Option(metavar="N", min=1, help="uvicorn worker processes (each spools separately)."),
     ] = 1,
 ) -> None:
     """Receive AfterShip webhooks on POST /webhooks/aftership and land them in the bucket.
@@ -91,11 +100,16 @@ def serve_command(
 def poll_command(
     bucket: BucketOption = None,
     base_url: Annotated[
-        str, typer.Option(help="AfterShip API base URL (any server speaking the contract).")
+        str,
+        typer.Option(
+            metavar="URL", help="AfterShip API base URL (any server speaking the contract)."
+        ),
     ] = "https://api.aftership.com",
-    version: Annotated[str, typer.Option(help="API version (YYYY-MM).")] = "2025-07",
+    version: Annotated[
+        str, typer.Option(metavar="YYYY-MM", help="API version (YYYY-MM).")
+    ] = "2025-07",
     overlap_minutes: Annotated[
-        int, typer.Option(help="Re-read this many minutes before the watermark.")
+        int, typer.Option(metavar="MINUTES", help="Re-read this many minutes before the watermark.")
     ] = 10,
     json_output: JsonOption = False,
 ) -> None:
@@ -138,13 +152,18 @@ def poll_command(
 @tracking_app.command("simulate")
 def simulate_command(
     url: Annotated[
-        str, typer.Option(help="The receiver's webhook URL.")
+        str, typer.Option(metavar="URL", help="The receiver's webhook URL (`tracking serve`).")
     ] = "http://127.0.0.1:8081/webhooks/aftership",
-    rate: Annotated[float, typer.Option(min=0.1, help="Events per second.")] = 50.0,
+    rate: Annotated[
+        float, typer.Option(metavar="PER_SECOND", min=0.1, help="Events per second.")
+    ] = 50.0,
     duration: Annotated[
-        float | None, typer.Option(help="Stop after this many seconds (default: all events).")
+        float | None,
+        typer.Option(metavar="SECONDS", help="Stop after this many seconds (default: all events)."),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same events.")] = 7,
+    seed: Annotated[
+        int, typer.Option(metavar="N", help="Random seed; same seed, same events.")
+    ] = 7,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
