@@ -50,7 +50,7 @@ class StepContext:
     run_date: date | None = None
     run_id: str = "manual"
     started: float = field(default_factory=time.time)
-    # Earlier steps' summaries by step name (the notify step sums them up).
+    # Earlier steps' summaries by step name (the check_trust step sums them up).
     results: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -146,7 +146,7 @@ def _loyalty(context: StepContext, _: str | None) -> dict[str, Any]:
 def _trust_summary(report: Any) -> dict[str, Any]:
     """An ingest report without its per-file detail, but naming the files that make the
     run untrusted (quarantined whole, or over the reject ratio). The build still runs on
-    what loaded; the notify step fails the run at the end if anything is untrusted."""
+    what loaded; the check_trust step fails the run at the end if anything is untrusted."""
     summary = report.to_json()
     summary.pop("files")
     summary["untrusted_files"] = [
@@ -241,7 +241,7 @@ def _report(context: StepContext, _: str | None) -> dict[str, Any]:
     return report.to_json()
 
 
-def _notify(context: StepContext, _: str | None) -> dict[str, Any]:
+def _check_trust(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.alerts import send, success_alert
     from shopsight.ingest.problems import open_problems
     from shopsight.ingest.warehouse import connect
@@ -365,10 +365,10 @@ def _daily_steps() -> list[Step]:
     )
     steps.append(
         Step(
-            "notify",
+            "check_trust",
             "red while any file is untrusted (alerting once per new one); else one message "
             "summing up the run (files, quarantined rows, tests, duration)",
-            _notify,
+            _check_trust,
             upstream=("source_freshness", "reconcile", "report"),
             reads_results=True,
         )

@@ -22,7 +22,7 @@ def test_steps_are_in_dependency_order() -> None:
     for step in DAILY_STEPS:
         assert set(step.upstream) <= seen, step.name
         seen.add(step.name)
-    assert DAILY_STEPS[0].kind == "sensor" and DAILY_STEPS[-1].name == "notify"
+    assert DAILY_STEPS[0].kind == "sensor" and DAILY_STEPS[-1].name == "check_trust"
 
 
 def test_missing_files_stop_the_run_before_anything_loads(tmp_path) -> None:

@@ -15,7 +15,7 @@ from shopsight.storage import Bucket
 from sinks import slack_sink
 from support import generate_small_store
 
-NOTIFY = next(step for step in DAILY_STEPS if step.name == "notify")
+CHECK_TRUST = next(step for step in DAILY_STEPS if step.name == "check_trust")
 
 
 def test_a_rerun_stays_red_and_the_problem_is_alerted_once(tmp_path) -> None:
@@ -30,7 +30,7 @@ def test_a_rerun_stays_red_and_the_problem_is_alerted_once(tmp_path) -> None:
         settings = Settings(bucket=bucket.url, warehouse=url, slack_webhook_url=SecretStr(webhook))
         for run in ("run-1", "run-2"):
             with pytest.raises(UntrustedRun, match="untrusted file keeps the run red"):
-                NOTIFY.run(StepContext(settings, run_id=run), None)
+                CHECK_TRUST.run(StepContext(settings, run_id=run), None)
             alert_new_problems(settings, run)
     assert len(posted) == 1, "one alert per new problem, not one per red day"
     assert "truncated_gzip" in posted[0]["text"] and "shopsight quarantine" in posted[0]["text"]
@@ -38,5 +38,5 @@ def test_a_rerun_stays_red_and_the_problem_is_alerted_once(tmp_path) -> None:
     for problem in open_problems(warehouse):
         accept_problem(warehouse, problem.problem_id, "lost at the source")
     warehouse.close()
-    summary = NOTIFY.run(StepContext(settings, run_id="run-3"), None)  # green again
+    summary = CHECK_TRUST.run(StepContext(settings, run_id="run-3"), None)  # green again
     assert "succeeded" in summary["message"]
