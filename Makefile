@@ -19,9 +19,9 @@ install: $(STAMP)
 ## that every injected fault was caught as the demo's manifests predict (exit 0 if so).
 run: $(STAMP)
 	@$(BIN)/shopsight generate demo --if-empty
-	@$(BIN)/shopsight run || { status=$$?; [ $$status -eq 1 ] || exit $$status; echo "shopsight \
-	run exited 1: red, as it should be while files are untrusted; every step ran. The demo \
-	check below lists them and how to resolve each."; }
+	@$(BIN)/shopsight run || { status=$$?; [ $$status -eq 1 ] || exit $$status; \
+		echo; echo "shopsight run exited 1 (red), as it must while files are untrusted."; \
+		echo "The demo check below says whether each fault was caught as injected."; }
 	@$(BIN)/shopsight generate check-demo
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint.

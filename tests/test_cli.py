@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import duckdb
 import pytest
@@ -74,6 +75,18 @@ def test_generate_ingest_status_quarantine_as_json(tmp_path) -> None:
     shown = shopsight("quarantine", "show", listed["quarantine"][0]["id"], *where, *warehouse)
     assert shown.returncode == 0 and "reason" in shown.stdout
 
+    at_80 = {**os.environ, "COLUMNS": "80"}
+    text = shopsight("quarantine", "list", *where, *warehouse, env=at_80)
+    assert text.returncode == 0 and max(len(line) for line in text.stdout.splitlines()) <= 80
+    short = next(r for r in listed["quarantine"] if r["reason"] == "too_few_fields")["short_id"]
+    assert f"  {short} " in text.stdout and len(short) <= 16  # copyable: on one line, whole
+    shown = shopsight("quarantine", "show", short, *where, *warehouse, env=at_80)
+    assert shown.returncode == 0 and "None" not in shown.stdout and "as sent" in shown.stdout
+    again = shopsight("quarantine", "readmit", short, *where, *warehouse)  # as delivered: bad
+    assert again.returncode == 1
+    said = " ".join(again.stdout.split())
+    assert "0 rows loaded; 1 rejected again and kept in the quarantine with its new" in said
+
 
 def test_a_drifted_thelook_export_shows_in_status_drift_and_warnings(tmp_path) -> None:
     where = ["--bucket", f"file://{tmp_path}/bucket"]
@@ -126,7 +139,7 @@ def test_a_drifted_thelook_export_shows_in_status_drift_and_warnings(tmp_path) -
                 "--warehouse",
                 "duckdb://",
             ],
-            "no quarantined row or file with id 'nosuch'",
+            "quarantine id 'nosuch': expected hex digits, then :LINE or :file",
         ),
         (["quarantine", "readmit", "x", "--file", "/nonexistent/fixed.csv"], "does not exist"),
         (
@@ -177,7 +190,7 @@ def test_an_untrusted_file_keeps_ingest_and_status_red_until_accepted(tmp_path) 
     again = shopsight("ingest", *where)
     assert again.returncode == 1  # nothing new, but the truncated file is still untrusted
     assert "retail_db: nothing new to load" in again.stdout
-    assert "2 open problem(s)" in again.stderr and "truncated_gzip" in again.stderr
+    assert "2 open problem(s)" in again.stdout and "truncated_gzip" in again.stdout
     status = shopsight("status", *where, "--json")
     assert status.returncode == 1
     problems = json.loads(status.stdout)["open_problems"]

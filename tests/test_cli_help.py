@@ -31,13 +31,14 @@ EVERY_COMMAND = commands(ROOT, ())
 
 
 def rendered_help(path: tuple[str, ...], width: int) -> str:
+    """The help as a terminal ``width`` columns wide shows it (click keeps 2 columns free)."""
     command, parent = ROOT, None
-    context = ROOT.context_class(ROOT, info_name="shopsight", terminal_width=width)
+    context = ROOT.context_class(ROOT, info_name="shopsight", terminal_width=width - 2)
     for name in path:
         parent = context
         command = command.commands[name]  # type: ignore[attr-defined]
         context = command.context_class(
-            command, info_name=name, parent=parent, terminal_width=width
+            command, info_name=name, parent=parent, terminal_width=width - 2
         )
     return command.get_help(context)
 

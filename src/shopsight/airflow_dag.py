@@ -6,7 +6,8 @@ deadline (then fails and alerts); mapped steps → one mapped task per landing t
 layer: docs/orchestration.md says why); the rest → PythonOperators calling the same step
 function ``shopsight run`` calls. Warehouse writers share a pool of one slot (DuckDB has a
 single writer). Every task retries twice with exponential backoff, has an execution
-timeout, and alerts on its final failure; the check_trust task decides red or green and sends the success summary.
+timeout, and alerts on its final failure; the check_trust task decides red or green and
+sends the success summary.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ class BuildSummary:
     models: dict[str, int] = field(default_factory=dict)
     tests: dict[str, int] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # tests of severity warn
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -161,6 +162,10 @@ def build(
         bucket = summary.tests if kind in ("test", "unit_test") else summary.models
         status = str(node.status)
         bucket[status] = bucket.get(status, 0) + 1
+        if status == "warn":
+            summary.warnings.append(
+                {"test": node.node.name, "failing_rows": int(getattr(node, "failures", 0) or 0)}
+            )
         if status in ("error", "fail"):
             summary.failures.append(
                 {

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -49,13 +51,61 @@ def to_json_text(data: Any) -> str:
 _LIST_MARK = "@shopsight-whole-numbers:"  # stands in for a list while the rest is indented
 
 
+def say(line: str) -> None:
+    """One line for a person on stdout: plain text, never read as markup."""
+    out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """A paragraph's lines at most ``width`` wide, narrowed a little when that keeps a single
+    word off the last line; a word too long for a line (a path, a URL) keeps a line of its
+    own, unbroken so it can be copied."""
+    words = " ".join(text.split())
+    for narrower in range(width, max(width - 20, 20) - 1, -1):
+        lines = textwrap.wrap(words, narrower, break_long_words=False, break_on_hyphens=False)
+        if len(lines) < 2 or len(lines[-1].split()) > 1:
+            return lines
+    return textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False)
+
+
+def say_wrapped(text: str, indent: int = 0) -> None:
+    """A paragraph wrapped to the terminal's width under an indent, without orphan words."""
+    lines = wrap(text, max(out.width - indent, 30))
+    for line in lines or [""]:
+        say(" " * indent + line)
+
+
+def say_hanging(head: str, text: str) -> None:
+    """``head`` then ``text`` wrapped to the terminal beside it, continuation lines indented
+    under the text's start."""
+    lines = wrap(text, max(out.width - len(head), 24)) or [""]
+    say(head + lines[0])
+    for line in lines[1:]:
+        say(" " * len(head) + line)
+
+
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=Text(title), title_justify="left")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:  # data is shown as text, never read as markup
-        table.add_row(*[Text("" if value is None else str(value)) for value in row])
+    """A table for a person: whole numbers right-aligned with thousands separators, text
+    shown as text (never read as markup), the first column kept whole, light rules so it
+    fits 80 columns."""
+    table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for number, column in enumerate(columns):
+        numeric = bool(rows) and all(type(row[number]) is int for row in rows)
+        table.add_column(
+            column,
+            justify="right" if numeric else "left",
+            overflow="fold",
+            no_wrap=number == 0,  # the row's key (a table, a step) stays whole
+        )
+    for row in rows:
+        table.add_row(*[Text(_cell(value)) for value in row])
     out.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return f"{value:,}" if type(value) is int else str(value)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import generate_app
+from shopsight.cli.ingest import print_problem_list
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
 from shopsight.demo import DemoCheck, check_demo
 
@@ -37,32 +38,18 @@ def check_demo_command(
 
 
 def _print(check: DemoCheck, bucket_url: str) -> None:
-    say = console.out.print
+    say = console.say
     if check.caught:
         say(f"The demo caught all {check.faults} injected faults exactly as its manifests say.")
     else:
         say(f"{len(check.missed)} of {check.faults} injected faults were not caught as predicted:")
         for line in check.missed:
-            say(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+            console.say_wrapped(line, indent=2)
     if check.problems:
-        say(
+        console.say_wrapped(
             f"{len(check.problems)} files stay untrusted, so `shopsight run` stays red until "
             "each is resolved:"
         )
-        for problem in check.problems:
-            say(f"  {problem.summary}", markup=False, highlight=False, soft_wrap=True)
-            say(
-                f"    resolve: {problem.resolve_command}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
-            say(
-                f"    or accept: shopsight quarantine accept {problem.problem_id[:12]} "
-                '--reason "..."',
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+        print_problem_list(check.problems)
     for key in check.reports[-1:]:
-        say(f"Latest report: {bucket_url}/{key}", markup=False, highlight=False, soft_wrap=True)
+        say(f"Latest report: {bucket_url}/{key}")

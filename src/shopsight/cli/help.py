@@ -1,11 +1,11 @@
 """Help text that reads well at any width: wrapped without orphan words, command summaries
-never cut short, arguments named without Python types."""
+never cut short, arguments named without Python types. (typer vendors its own click: these
+classes derive from its classes, whose exits typer catches.)"""
 
 from __future__ import annotations
 
 import inspect
 import re
-import textwrap
 from collections.abc import Iterable
 
 import typer
@@ -13,19 +13,7 @@ from typer._click.core import Context
 from typer._click.formatting import HelpFormatter as BaseFormatter
 from typer.core import TyperCommand, TyperGroup
 
-# typer vendors its own click; these derive from its classes, whose exits typer catches.
-SHORTEST_WRAP = 20  # below this a paragraph keeps its orphan rather than become a column
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """One paragraph's lines at most ``width`` wide, narrowed a little when that keeps a
-    single word off the last line."""
-    words = " ".join(text.split())
-    for narrower in range(width, max(width - 20, SHORTEST_WRAP) - 1, -1):
-        lines = textwrap.wrap(words, narrower, break_long_words=False, break_on_hyphens=False)
-        if len(lines) < 2 or len(lines[-1].split()) > 1:
-            return lines
-    return textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False)
+from shopsight.console import wrap
 
 
 def paragraphs(text: str) -> list[str]:

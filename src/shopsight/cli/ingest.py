@@ -182,22 +182,24 @@ def ingest_command(
 
 
 def print_problems(problems: list[Problem]) -> None:
-    """The open problems, each with the command that resolves it (or none: all trusted)."""
+    """The open problems, each with the commands that resolve it (or none: all trusted)."""
     if not problems:
-        console.out.print("No open problems: every landed file is trusted.")
+        console.say("No open problems: every landed file is trusted.")
         return
-    console.err.print(
-        f"[bold red]{len(problems)} open problem(s)[/]: these files keep every run red until "
-        "each is re-admitted or accepted (`shopsight quarantine accept ID --reason ...`)",
-        highlight=False,
+    console.say_wrapped(
+        f"{len(problems)} open problem(s): these files keep every run red until each is "
+        "re-admitted (fixed) or accepted as it is:"
     )
-    for p in problems:
-        console.err.print(
-            f"  {p.problem_id}  {p.summary}", markup=False, highlight=False, soft_wrap=True
-        )
-        console.err.print(
-            f"    resolve: {p.resolve_command}", markup=False, highlight=False, soft_wrap=True
-        )
+    print_problem_list(problems)
+
+
+def print_problem_list(problems: list[Problem]) -> None:
+    """Each untrusted file, why, and the two commands that resolve it (short ids)."""
+    for problem in problems:
+        console.say(f"  {problem.path}")
+        console.say_wrapped(problem.detail, indent=4)
+        console.say(f"    resolve: {problem.resolve_command}")
+        console.say(f"    or accept: {problem.accept_command}")
 
 
 @app.command("status")
@@ -226,32 +228,29 @@ def status_command(
 
 
 def _print_status_table(rows: list[dict[str, Any]]) -> None:
-    console.print_table(
-        "warehouse status",
-        [
-            "source",
-            "table",
-            "files",
-            "files quarantined",
-            "rows loaded",
-            "rows quarantined",
-            "open quarantine",
-            "latest day",
-        ],
-        [
+    for source in dict.fromkeys(r["source"] for r in rows):
+        console.print_table(
+            f"{source}: what each table has loaded",
+            ["table", "files", "untrusted", "rows", "quarantined", "latest day"],
             [
-                r["source"],
-                r["table"],
-                r["files_loaded"],
-                r["files_quarantined"],
-                r["rows_loaded"],
-                r["rows_rejected"],
-                ", ".join(f"{k}={v}" for k, v in r["open_quarantine_by_reason"].items()),
-                r["latest_file_dt"],
-            ]
-            for r in rows
-        ],
-    )
+                [
+                    r["table"],
+                    r["files_loaded"],
+                    r["files_quarantined"],
+                    r["rows_loaded"],
+                    r["rows_rejected"],
+                    r["latest_file_dt"],
+                ]
+                for r in rows
+                if r["source"] == source
+            ],
+        )
+    held = [r for r in rows if r["open_quarantine_by_reason"]]
+    if held:
+        console.say("Still in the quarantine, by reason (`shopsight quarantine list`):")
+        for r in held:
+            reasons = ", ".join(f"{k} {v}" for k, v in r["open_quarantine_by_reason"].items())
+            console.say_wrapped(f"{r['source']}.{r['table']}: {reasons}", indent=2)
     warned = [
         [f"{r['source']}.{r['table']}", code, count]
         for r in rows
@@ -259,7 +258,7 @@ def _print_status_table(rows: list[dict[str, Any]]) -> None:
     ]
     if warned:
         console.print_table(
-            "warnings: loaded as delivered, worth a look (shopsight contracts warnings|drift)",
+            "Warnings: rows loaded as delivered (`shopsight contracts warnings`, `drift`)",
             ["table", "warning", "count"],
             warned,
         )

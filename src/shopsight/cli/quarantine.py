@@ -1,19 +1,29 @@
-"""`shopsight quarantine list|show|readmit`."""
+"""`shopsight quarantine list|show|readmit|accept`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from shopsight import console
 from shopsight.cli.app import quarantine_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
+from shopsight.ingest.batch import FileResult
 from shopsight.ingest.problems import accept_problem
+from shopsight.ingest.quarantine_ids import short_ids
 from shopsight.ingest.readmit import find_quarantined, readmit
 from shopsight.ingest.status import check_filters, check_reason, list_quarantine
+
+IdsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="ID...",
+        help="Quarantine ids as `quarantine list` shows them (any unique prefix, e.g. "
+        "3f2a91c0:12 or 3f2a91c0:file).",
+    ),
+]
 
 
 @quarantine_app.command("list")
@@ -28,28 +38,45 @@ def quarantine_list(
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """List quarantined rows and files with file, line, column and reason."""
+    """List quarantined rows and files, by file: short id, line, column and reason."""
     try:
         check_filters(source, table)
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             if reason:
                 check_reason(wh, reason)
             rows = list_quarantine(wh, all_rows, table, reason, source)
+            shortened = short_ids(wh, [row["id"] for row in rows])
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
-        console.print_json({"quarantine": rows})
+        console.print_json({"quarantine": [{**r, "short_id": shortened[r["id"]]} for r in rows]})
         return
-    console.print_table(
-        f"{len(rows)} quarantined",
-        ["id", "path", "line", "column", "reason", "message"],
-        [[r["id"], r["path"], r["line"], r["column"], r["reason"], r["message"]] for r in rows],
+    print_quarantine(rows, shortened)
+
+
+def print_quarantine(rows: list[dict[str, Any]], shortened: dict[str, str]) -> None:
+    """Rows grouped by file: an id short enough to copy, where in the file, the reason, and
+    the message wrapped under it."""
+    files = list(dict.fromkeys(row["path"] for row in rows))
+    console.say(
+        f"{len(rows)} quarantined in {len(files)} file{'s' if len(files) != 1 else ''}"
+        + (" (`shopsight quarantine show ID` shows one in full)" if rows else "")
     )
+    for path in files:
+        console.say("")
+        console.say(path)
+        for row in (r for r in rows if r["path"] == path):
+            where = "whole file" if row["line"] is None else f"line {row['line']}"
+            if row["column"]:
+                where += f", {row['column']}"
+            readmitted = f" (re-admitted in {row['readmitted_in']})" if row["readmitted_in"] else ""
+            console.say(f"  {shortened[row['id']]:<15} {where}: {row['reason']}{readmitted}")
+            console.say_wrapped(row["message"] or "", indent=18)
 
 
 @quarantine_app.command("show")
 def quarantine_show(
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Quarantine ids.")],
+    ids: IdsArgument,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
@@ -64,14 +91,29 @@ def quarantine_show(
         console.print_json({"quarantine": rows})
         return
     for row in rows:
-        for key, value in row.items():
-            console.out.print(f"[bold]{key}[/]: {escape(str(value))}", highlight=False)
-        console.out.print()
+        where = "the whole file" if row["line_number"] is None else f"line {row['line_number']}"
+        if row["column_name"]:
+            where += f", column {row['column_name']}"
+        state = (
+            f"re-admitted in {row['readmitted_in']}"
+            if row["readmitted_in"]
+            else "quarantined, not re-admitted yet"
+        )
+        console.say(row["quarantine_id"])
+        console.say(f"  file     {row['path']}")
+        console.say(f"  table    {row['source']}.{row['table_name']}, {where}")
+        console.say_wrapped(f"reason   {row['reason']}: {row['message']}", indent=2)
+        if row["raw_line"] is not None:
+            console.say(f"  as sent  {row['raw_line']}")
+        console.say(f"  kept at  {row['quarantine_object']}")
+        console.say(f"  since    {row['quarantined_at']:%Y-%m-%d %H:%M:%S} UTC")
+        console.say(f"  state    {state}")
+        console.say("")
 
 
 @quarantine_app.command("readmit")
 def quarantine_readmit(
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Quarantine ids to re-admit.")],
+    ids: IdsArgument,
     line: Annotated[
         str | None, typer.Option(metavar="LINE", help="A fixed line replacing one quarantined row.")
     ] = None,
@@ -91,7 +133,7 @@ def quarantine_readmit(
 ) -> None:
     """Load quarantined rows (as delivered, or fixed) or files through the normal path.
 
-    Exits 1 if a re-admitted row is rejected again (it is quarantined anew).
+    Exits 1 if a re-admitted row is rejected again (it is quarantined anew, with its reason).
     """
     if line is not None and file is not None:
         console.fail("give --line (for a row) or --file (for a file), not both")
@@ -104,20 +146,34 @@ def quarantine_readmit(
     if json_output:
         console.print_json({"files": [r.to_json() for r in results]})
     else:
-        for r in results:
-            console.out.print(
-                f"{r.path}: {r.rows_loaded} loaded, {r.rows_rejected} quarantined "
-                f"again ({r.status})",
-                highlight=False,
-            )
+        for result in results:
+            console.say(result.path)
+            console.say_wrapped(readmit_outcome(result), indent=2)
     if any(r.rows_rejected or r.status == "quarantined" for r in results):
         raise typer.Exit(1)
+
+
+def readmit_outcome(result: FileResult) -> str:
+    """One re-admitted file's outcome in words."""
+    if result.status == "quarantined":
+        return f"still untrusted, quarantined whole again: {result.message}"
+    loaded = f"{result.rows_loaded:,} row{'s' if result.rows_loaded != 1 else ''} loaded"
+    if not result.rows_rejected:
+        return f"re-admitted, {loaded}"
+    its = "its" if result.rows_rejected == 1 else "their"
+    return (
+        f"{loaded}; {result.rows_rejected:,} rejected again and kept in the quarantine with "
+        f"{its} new reason (`shopsight quarantine list`)"
+    )
 
 
 @quarantine_app.command("accept")
 def quarantine_accept(
     problem_id: Annotated[
-        str, typer.Argument(metavar="ID", help="The untrusted file's id (from `shopsight status`).")
+        str,
+        typer.Argument(
+            metavar="ID", help="The untrusted file's id or a unique prefix (`shopsight status`)."
+        ),
     ],
     reason: Annotated[str, typer.Option(metavar="TEXT", help="Why the file is accepted as it is.")],
     bucket: BucketOption = None,
@@ -137,4 +193,4 @@ def quarantine_accept(
     if json_output:
         console.print_json({"accepted": problem.to_json(), "reason": reason})
     else:
-        console.out.print(f"accepted {problem.path}: {reason}", markup=False, highlight=False)
+        console.say(f"accepted {problem.path}: {reason}")

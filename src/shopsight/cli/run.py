@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -12,7 +11,10 @@ from shopsight import console
 from shopsight.alerts import failure_alert, send
 from shopsight.cli.app import app
 from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, parse_day
+from shopsight.cli.run_summary import print_run_summary
 from shopsight.config import Settings
+from shopsight.ingest.problems import Problem, open_problems
+from shopsight.ingest.warehouse import WarehouseError, connect
 from shopsight.pipeline import (
     DAILY_STEPS,
     StepContext,
@@ -23,36 +25,25 @@ from shopsight.pipeline import (
 from shopsight.redact import redact
 
 
+def untrusted_files(settings: Settings, outcomes: list[StepOutcome]) -> list[Problem]:
+    """The files that keep the run red, with the commands that resolve them (none when the
+    run is not red for that reason, or the warehouse cannot be read: the steps said why)."""
+    if not any(o.untrusted for o in outcomes):
+        return []
+    try:
+        warehouse = connect(settings.warehouse)
+    except WarehouseError:
+        return []
+    try:
+        return open_problems(warehouse, settings.max_reject_ratio)
+    finally:
+        warehouse.close()
+
+
 def _run_date(value: str | None) -> date | None:
     if value is None:
         return None
     return parse_day(value, "--date")
-
-
-def _brief(outcome: StepOutcome) -> str:
-    if outcome.error:
-        return outcome.error[:160]
-    summary = outcome.summary
-    if "tests" in summary:
-        return f"models {summary['models']}, tests {summary['tests']}"
-    if outcome.name.startswith("ingest_"):
-        loaded = sum(s.get("rows_loaded", 0) for s in summary.values())
-        rejected = sum(s.get("rows_rejected", 0) for s in summary.values())
-        return f"{len(summary)} tables, {loaded:,} rows loaded, {rejected:,} quarantined"
-    if outcome.name == "loyalty":
-        return f"{summary['users']:,} users scored, rescored={summary['rescored']}"
-    if outcome.name == "reconcile" and "gap" in summary:
-        incomplete = "; ".join(
-            f"{day} incomplete: {', '.join(f'{n} {why}' for why, n in reasons.items())}"
-            for day, reasons in summary.get("incomplete_days", {}).items()
-        )
-        return (
-            f"{summary['from']}: gap {Decimal(summary['gap']):,.2f} in "
-            f"{len(summary['causes'])} causes, unexplained {Decimal(summary['unexplained']):,.2f}"
-        ) + (f"; {incomplete}" if incomplete else "")
-    if outcome.name == "report":
-        return f"{summary['url']} ({summary['size_bytes']:,} bytes)"
-    return str(summary.get("message") or summary.get("sources") or summary.get("day") or "")
 
 
 @app.command("run")
@@ -109,15 +100,11 @@ def run_command(
             }
         )
     else:
-        console.print_table(
-            f"daily run {context.run_id}",
-            ["step", "status", "seconds", "outcome"],
-            [[o.name, o.status, f"{o.seconds:.1f}", _brief(o)] for o in outcomes],
-        )
-        console.out.print(
-            f"warehouse: {redact(settings.warehouse)}   bucket: {redact(settings.bucket)}",
-            markup=False,
-            highlight=False,
+        print_run_summary(
+            outcomes,
+            untrusted_files(settings, outcomes),
+            redact(settings.bucket),
+            redact(settings.warehouse),
         )
     failed = [o for o in outcomes if o.status != "success"]
     if failed:

@@ -38,10 +38,19 @@ class Problem:
     first_seen_at: str | None
 
     @property
+    def short_id(self) -> str:
+        """The first digits of the id, which the quarantine commands accept (unique prefix)."""
+        return self.problem_id[:8]
+
+    @property
     def resolve_command(self) -> str:
         if self.kind == "file_quarantined":
-            return f"shopsight quarantine readmit {self.problem_id}:file --file FIXED"
+            return f"shopsight quarantine readmit {self.short_id}:file --file FIXED"
         return f"shopsight quarantine list --source {self.source} --table {self.table}"
+
+    @property
+    def accept_command(self) -> str:
+        return f'shopsight quarantine accept {self.short_id} --reason "..."'
 
     @property
     def summary(self) -> str:
@@ -49,7 +58,7 @@ class Problem:
         return f"{self.path}: {self.detail}"
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "resolve": self.resolve_command}
+        return {**asdict(self), "resolve": self.resolve_command, "accept": self.accept_command}
 
 
 def open_problems(warehouse: Warehouse, max_reject_ratio: float | None = None) -> list[Problem]:

@@ -17,6 +17,7 @@ from shopsight.ingest.batch import FileResult
 from shopsight.ingest.discovery import LandedFile
 from shopsight.ingest.ledger import OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.loader import ensure_schema, ingest_files
+from shopsight.ingest.quarantine_ids import QuarantineIdError, resolve_ids
 from shopsight.ingest.reader import InflationLimits, decompress
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
@@ -26,8 +27,13 @@ class ReadmitError(ValueError):
     """The quarantine ids cannot be re-admitted as asked."""
 
 
-def find_quarantined(warehouse: Warehouse, ids: list[str]) -> list[dict[str, Any]]:
-    """The quarantine rows with these ids. Raises ReadmitError for an unknown id."""
+def find_quarantined(warehouse: Warehouse, typed: list[str]) -> list[dict[str, Any]]:
+    """The quarantine rows with these ids (full, or unique prefixes such as `3f2a91c0:12`).
+    Raises ReadmitError for an id that names no row, or several."""
+    try:
+        ids = resolve_ids(warehouse, typed)
+    except QuarantineIdError as error:
+        raise ReadmitError(str(error)) from None
     placeholders = ", ".join("?" for _ in ids)
     rows = warehouse.query(
         f"select {', '.join(QUARANTINE_COLUMNS)} from {OPS_SCHEMA}.quarantine "
