@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         description="comma-separated PostgreSQL roles given read access to the marts after "
         "every build",
     )
+    currency: str = Field(
+        "USD", description="the store's currency, named on the report's money axes"
+    )
     business_timezone: str = Field(
         "UTC", description="time zone the sales team counts days in (reconciliation)"
     )

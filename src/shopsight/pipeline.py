@@ -230,14 +230,18 @@ def _reconcile(context: StepContext, _: str | None) -> dict[str, Any]:
 
 
 def _report(context: StepContext, _: str | None) -> dict[str, Any]:
-    from shopsight.report import publish_report
+    from shopsight.report.publish import publish_report
 
     tests: dict[str, int] = {}
+    warned: list[str] = []
     for name, summary in context.results.items():
         if name.startswith("dbt_") and isinstance(summary, dict):
             for status, count in summary.get("tests", {}).items():
                 tests[status] = tests.get(status, 0) + count
-    report = publish_report(context.settings, context.run_date, tests)
+            warned += [
+                f"{w['test']}: {w['failing_rows']:,} rows" for w in summary.get("warnings", [])
+            ]
+    report = publish_report(context.settings, context.run_date, tests, warned)
     return report.to_json()
 
 

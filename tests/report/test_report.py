@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from datetime import date, timedelta
+from html import escape, unescape
 from pathlib import Path
 
 import duckdb
@@ -23,9 +24,9 @@ from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
-from shopsight.report import PublishedReport, publish_report
 from shopsight.report.data import HISTORY_DAYS
 from shopsight.report.page import COLOURS, REASON_COLOURS
+from shopsight.report.publish import PublishedReport, publish_report
 from shopsight.storage import Bucket
 from shopsight.tracking.simulate import delivery_order, shipped_lines, tracking_events
 from shopsight.tracking.spool import Spool
@@ -219,11 +220,84 @@ def test_a_day_with_lost_order_lines_is_red_and_incomplete_never_zero(published)
     assert "untrusted file: landing/retail_db/order_items/" in banner.group(2)
     kpi = re.search(r"net revenue, report day<b>(.*?)</b>", report.html)
     assert kpi and "incomplete" in kpi.group(1)
-    # The revenue line breaks at that day with a mark, instead of dropping to zero.
-    assert f"data-incomplete='{day:%d %b}'" in report.html
+    # The revenue line breaks at that day with a band, instead of dropping to zero.
+    assert f'id="incomplete-{day}-0"' in report.html
     assert "Data tests in this run's build: 7 pass." in report.html
 
 
 def test_a_report_outside_a_run_does_not_borrow_test_counts(published) -> None:
     _, report = published
     assert "not run by this command" in report.html
+
+
+PROBE = """<script>
+addEventListener("load", () => {
+  const width = document.documentElement.clientWidth;
+  const outside = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const inner = element.parentElement && element.parentElement.closest(".scroll, svg");
+    if (inner) continue;  // inside a table that scrolls sideways, or inside a chart
+    const box = element.getBoundingClientRect();
+    if (box.width && (box.right > width + 1 || box.left < -1)) {
+      outside.push(`${element.tagName} ${element.className.baseVal ?? element.className}`);
+    }
+  }
+  const charts = [...document.querySelectorAll("svg.chart")].map((svg) => ({
+    chart: svg.getAttribute("aria-label"),
+    x: [...svg.querySelectorAll("[id='x-label'] text")].map((t) => t.textContent.trim()),
+    y: [...svg.querySelectorAll("[id='y-label'] text")].map((t) => t.textContent.trim()),
+    yticks: svg.querySelectorAll("[id^='ytick_']").length,
+    shown: svg.getBoundingClientRect().width,
+  }));
+  const probe = parent.document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({
+    width, scrollWidth: document.documentElement.scrollWidth, outside, charts,
+    viewport: !!document.querySelector("meta[name=viewport]"),
+  });
+  parent.document.body.appendChild(probe);
+});
+</script>"""
+
+
+def laid_out(html: str, width: int, folder: Path) -> dict:
+    """The probe's findings on the page laid out ``width`` pixels wide: in an iframe of that
+    width (headless Chromium's window is at least 500 pixels wide), whose srcdoc keeps the
+    page same-origin so the probe can report to the frame around it."""
+    framed = html.replace("</body>", PROBE + "</body>")
+    wrapper = folder / f"framed-{width}.html"
+    wrapper.write_text(
+        "<!doctype html><html><body style='margin:0'><iframe style='border:0;"
+        f'width:{width}px;height:900px\' srcdoc="{escape(framed, quote=True)}"></iframe>'
+        "</body></html>"
+    )
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "headless Chromium is missing: run `make chromium`"
+    command = [
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+        "--force-device-scale-factor=1", f"--window-size={max(width, 500) + 20},1000",
+        "--virtual-time-budget=5000", "--dump-dom", wrapper.as_uri(),
+    ]  # fmt: skip
+    dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+    found = re.search(r"<pre id=\"probe\">(.*?)</pre>", dom, flags=re.S)
+    assert found, "the probe did not run"
+    return json.loads(unescape(found.group(1)))
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_the_page_fits_a_phone_and_a_desktop_and_every_chart_has_labelled_axes(
+    published, tmp_path, width
+) -> None:
+    """Nothing overflows the viewport (tables scroll inside their section), and every chart
+    is drawn whole at the width with both axes labelled and ticked."""
+    _, report = published
+    probe = laid_out(report.html, width, tmp_path)
+    assert probe["viewport"] and probe["width"] == width
+    assert probe["scrollWidth"] <= width, probe["outside"]
+    assert probe["outside"] == []
+    assert len(probe["charts"]) >= 7
+    for chart in probe["charts"]:
+        assert chart["x"] and all(chart["x"]), chart
+        assert chart["y"] and all(chart["y"]), chart
+        assert chart["yticks"] >= 2, chart
+        assert 0 < chart["shown"] <= width, chart

@@ -11,7 +11,6 @@ from shopsight import console
 from shopsight.cli.app import app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, parse_day
 from shopsight.config import Settings
-from shopsight.report import publish_report
 from shopsight.report.data import NoReportData
 
 
@@ -39,6 +38,8 @@ def report_command(
     changes, pipeline health (files, quarantined rows by reason, tests), shipment tracking
     and the week's revenue reconciliation. The daily run writes it after the build.
     """
+    from shopsight.report.publish import publish_report  # loads matplotlib: only when used
+
     run_date = parse_day(day, "--date") if day else None
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     try:

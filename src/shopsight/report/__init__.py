@@ -1,5 +1,2 @@
-"""The daily run report: one self-contained HTML page with charts, stored in the bucket."""
-
-from shopsight.report.publish import PublishedReport, publish_report
-
-__all__ = ["PublishedReport", "publish_report"]
+"""The daily run report: one self-contained HTML page with charts, stored in the bucket
+(`shopsight.report.publish`). Importing the package loads no charting library."""

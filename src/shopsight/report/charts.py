@@ -1,195 +1,248 @@
-"""Charts as inline SVG: no script, no network, drawn the same in every browser.
+"""The report's charts, drawn by matplotlib's SVG backend and inlined: no script, no network.
 
-Each chart takes plain numbers and labels and returns an ``<svg>`` element. Colours are
-passed in, so a page can give each chart its own (the rendering test looks for them).
+Every chart has a title that states its window, labelled axes with units and several ticks,
+and a legend placed outside the plotting area so it never covers data. The SVG scales to
+its container (a viewBox, width 100%), so a phone shows the whole chart. Colours are passed
+in, so a page can give each chart its own (the rendering test looks for them); axis labels
+carry ids (`x-label`, `y-label`) the rendering test reads.
 """
 
 from __future__ import annotations
 
+import io
+import itertools
+import re
+import textwrap
 from collections.abc import Sequence
+from datetime import date
 from html import escape
+from typing import Any
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP, PAD_RIGHT = 760, 240, 70, 28, 14, 14
-AXIS, GRID, TEXT = "#555555", "#e4e4e4", "#333333"
+import matplotlib
+
+matplotlib.use("svg")  # no display, no GUI toolkit: the SVG backend only
+
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib import ticker  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+WIDTH_INCHES = 5.6  # 538 px at 96 dpi: scaled down to a phone, text stays legible
+TEXT, GRID, INCOMPLETE = "#333333", "#e4e4e4", "#9e9e9e"
+STYLE: dict[Any, Any] = {
+    "font.size": 9.5,
+    "font.family": ["DejaVu Sans", "sans-serif"],
+    "svg.fonttype": "none",  # text stays text: small, selectable, readable by a test
+    "axes.edgecolor": "#777777",
+    "axes.labelcolor": TEXT,
+    "xtick.color": TEXT,
+    "ytick.color": TEXT,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_serial = itertools.count()
 
 
-def _number(value: float) -> str:
-    if abs(value) >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if abs(value) >= 10_000:
-        return f"{value / 1_000:.0f}k"
-    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
+def _figure(height: float, rows: int = 1) -> tuple[Figure, list[Axes]]:
+    figure = Figure(figsize=(WIDTH_INCHES, height), layout="constrained")
+    axes = figure.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
+    return figure, list(axes)
 
 
-def _svg(width: int, height: int, body: str, label: str) -> str:
-    return (
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-        f"viewBox='0 0 {width} {height}' role='img' aria-label='{escape(label)}' "
-        f"font-family='system-ui,sans-serif' font-size='11'>{body}</svg>"
+def _label(axes: Axes, x: str, y: str) -> None:
+    axes.set_xlabel(x)
+    axes.set_ylabel(y)
+    axes.xaxis.label.set_gid("x-label")
+    axes.yaxis.label.set_gid("y-label")
+    axes.grid(True, color=GRID, linewidth=0.8)
+    axes.set_axisbelow(True)
+
+
+def _legend_above(axes: Axes, columns: int) -> None:
+    """The legend in a row above the plotting area: it never covers data."""
+    axes.legend(
+        loc="lower left",
+        bbox_to_anchor=(0, 1.02, 1, 0.2),
+        ncols=max(1, columns),
+        frameon=False,
+        borderaxespad=0,
+        mode="expand" if columns > 2 else None,
     )
 
 
-def line_chart(
-    labels: Sequence[str],
-    series: Sequence[tuple[str, str, Sequence[float | None]]],
-    label: str,
+def _svg(figure: Figure, label: str, css: str = "chart") -> str:
+    """The figure as an inline ``<svg>`` that scales to its container."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({**STYLE, "svg.hashsalt": f"shopsight-{next(_serial)}"}):
+        figure.savefig(buffer, format="svg", bbox_inches="tight", pad_inches=0.05)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r'\swidth="[\d.]+pt"\sheight="[\d.]+pt"', "", svg, count=1)
+    return svg.replace(
+        "<svg ",
+        f"<svg class='{css}' width='100%' role='img' aria-label='{escape(label)}' ",
+        1,
+    )
+
+
+def _money_ticks(axes: Axes, axis: str = "y") -> None:
+    target = axes.yaxis if axis == "y" else axes.xaxis
+    target.set_major_formatter(ticker.FuncFormatter(_short_number))
+    target.set_major_locator(ticker.MaxNLocator(nbins=5, min_n_ticks=3))
+
+
+def _short_number(value: float, _: Any = None) -> str:
+    if abs(value) >= 1_000_000:
+        return f"{value / 1_000_000:,.1f}M"
+    if abs(value) >= 10_000:
+        return f"{value / 1_000:,.0f}k"
+    return f"{value:,.0f}" if value == int(value) or abs(value) >= 100 else f"{value:,.2f}"
+
+
+def daily_panels(
+    days: Sequence[date],
+    panels: Sequence[tuple[str, str, str, Sequence[float | None]]],
+    title: str,
 ) -> str:
-    """One or more lines over shared x labels; each series ``(name, colour, values)`` gets its
-    own scale (left axis: the first series), so revenue and units share one chart. A value
-    of None is unknown: the line breaks there and a dashed mark says "incomplete", so an
-    unknown day never reads as a zero."""
-    if not labels:
-        return _empty(label)
-    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM
-    step = plot_w / max(len(labels) - 1, 1)
-    parts = []
-    first_top = max(max((v for v in series[0][2] if v is not None), default=0), 1e-9)
-    for tick in range(5):
-        y = PAD_TOP + plot_h * tick / 4
-        parts.append(
-            f"<line x1='{PAD_LEFT}' y1='{y:.1f}' x2='{WIDTH - PAD_RIGHT}' y2='{y:.1f}' "
-            f"stroke='{GRID}'/><text x='{PAD_LEFT - 6}' y='{y + 4:.1f}' text-anchor='end' "
-            f"fill='{TEXT}'>{_number(first_top * (4 - tick) / 4)}</text>"
-        )
-    for index in range(0, len(labels), max(1, len(labels) // 8)):
-        x = PAD_LEFT + index * step
-        parts.append(
-            f"<text x='{x:.1f}' y='{HEIGHT - 8}' text-anchor='middle' fill='{TEXT}'>"
-            f"{escape(labels[index])}</text>"
-        )
-    unknown = sorted({i for _, _, values in series for i, v in enumerate(values) if v is None})
-    for index in unknown:
-        x = PAD_LEFT + index * step
-        parts.append(
-            f"<line x1='{x:.1f}' y1='{PAD_TOP + 14}' x2='{x:.1f}' y2='{HEIGHT - PAD_BOTTOM}' "
-            f"stroke='{TEXT}' stroke-dasharray='4 3' data-incomplete='{escape(labels[index])}'/>"
-            f"<text x='{x - 4:.1f}' y='{PAD_TOP + plot_h / 2:.1f}' text-anchor='end' "
-            f"fill='{TEXT}'>incomplete</text>"
-        )
-    for position, (name, colour, values) in enumerate(series):
-        top = max(max((v for v in values if v is not None), default=0), 1e-9)
-        for run in _known_runs(values):
-            points = " ".join(
-                f"{PAD_LEFT + i * step:.1f},{PAD_TOP + plot_h * (1 - v / top):.1f}" for i, v in run
-            )
-            parts.append(
-                f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='3' "
-                "stroke-linejoin='round'/>"
-            )
-        legend_x = PAD_LEFT + 10 + position * 190
-        parts.append(
-            f"<rect x='{legend_x}' y='{PAD_TOP}' width='14' height='10' fill='{colour}'/>"
-            f"<text x='{legend_x + 18}' y='{PAD_TOP + 9}' fill='{TEXT}'>{escape(name)} "
-            f"(max {_number(top)})</text>"
-        )
-    return _svg(WIDTH, HEIGHT, "".join(parts), label)
-
-
-def _known_runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
-    """The stretches of consecutive known values, with their positions."""
-    runs: list[list[tuple[int, float]]] = [[]]
-    for index, value in enumerate(values):
-        if value is None:
-            runs.append([])
-        else:
-            runs[-1].append((index, value))
-    return [run for run in runs if run]
+    """One panel per series ``(name, y label, colour, values)`` over shared days, each on its
+    own axis. A value of None is unknown: the line breaks there and a grey band marks the day
+    "incomplete", so an unknown day never reads as a zero."""
+    with matplotlib.rc_context(STYLE):
+        figure, axes = _figure(2.0 * len(panels) + 0.6, len(panels))
+        unknown = sorted({i for *_, values in panels for i, v in enumerate(values) if v is None})
+        x = mdates.date2num(list(days))  # days as matplotlib's date numbers (1.0 = one day)
+        for number, (panel, (name, y_label, colour, values)) in enumerate(
+            zip(axes, panels, strict=True)
+        ):
+            plotted = [float("nan") if v is None else v for v in values]
+            panel.plot(x, plotted, color=colour, linewidth=2.6, label=name)
+            for index in unknown:
+                panel.axvspan(
+                    x[index] - 0.5,
+                    x[index] + 0.5,
+                    color=INCOMPLETE,
+                    alpha=0.35,
+                    linewidth=0,
+                    label="incomplete day (unknown, not zero)" if index == unknown[0] else None,
+                    gid=f"incomplete-{days[index].isoformat()}-{number}",
+                )
+            panel.set_ylim(bottom=0)
+            _label(panel, "day (UTC)", y_label)
+            _money_ticks(panel)
+            _legend_above(panel, 2)
+        axes[-1].xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
+        axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        for upper in axes[:-1]:
+            upper.set_xlabel("")
+        figure.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        return _svg(figure, title)
 
 
 def bar_chart(
     rows: Sequence[tuple[str, float]],
     colour: str,
-    label: str,
+    title: str,
+    x_label: str,
+    y_label: str,
     negative_colour: str | None = None,
     value_format: str = "{:,.0f}",
+    legend: tuple[str, str] | None = None,
 ) -> str:
-    """Horizontal bars, one per ``(label, value)``; negative values extend left of zero."""
+    """Horizontal bars, one per ``(label, value)``, largest first as given; negative values
+    extend left of zero in ``negative_colour``. Long labels wrap, never cut; each bar carries
+    its value. ``legend`` names the two colours (positive, negative)."""
     if not rows:
-        return _empty(label)
-    bar_h, gap, name_w = 18, 6, 230
-    height = PAD_TOP + len(rows) * (bar_h + gap) + 6
-    low = min(0.0, *(v for _, v in rows))
-    high = max(0.0, *(v for _, v in rows))
-    span = (high - low) or 1.0
-    plot_w = WIDTH - name_w - 90
-    zero_x = name_w + plot_w * (-low / span)
-    parts = [f"<line x1='{zero_x:.1f}' y1='{PAD_TOP - 4}' x2='{zero_x:.1f}' "
-             f"y2='{height - 4}' stroke='{AXIS}'/>"]  # fmt: skip
-    for index, (name, value) in enumerate(rows):
-        y = PAD_TOP + index * (bar_h + gap)
-        width = plot_w * abs(value) / span
-        x = zero_x if value >= 0 else zero_x - width
-        fill = colour if value >= 0 or negative_colour is None else negative_colour
-        text_x = zero_x + width + 4 if value >= 0 else zero_x + 4
-        parts.append(
-            f"<text x='{name_w - 8}' y='{y + 13}' text-anchor='end' fill='{TEXT}'>"
-            f"{escape(name[:38])}</text><rect x='{x:.1f}' y='{y}' width='{max(width, 1):.1f}' "
-            f"height='{bar_h}' fill='{fill}'/><text x='{text_x:.1f}' y='{y + 13}' "
-            f"fill='{TEXT}'>{escape(value_format.format(value))}</text>"
+        return empty(title)
+    with matplotlib.rc_context(STYLE):
+        names = [textwrap.fill(name, 26) for name, _ in rows]
+        lines = sum(name.count("\n") + 1 for name in names)
+        figure, (axes,) = _figure(0.9 + 0.28 * max(lines, len(rows)))
+        values = [value for _, value in rows]
+        colours = [colour if v >= 0 or negative_colour is None else negative_colour for v in values]
+        positions = list(range(len(rows)))
+        axes.barh(positions, values, color=colours, height=0.7)
+        axes.set_yticks(positions, names)
+        axes.invert_yaxis()
+        axes.axvline(0, color="#777777", linewidth=0.8)
+        span = (max(values + [0.0]) - min(values + [0.0])) or 1.0
+        axes.set_xlim(
+            min(values + [0.0]) - 0.22 * span * (min(values) < 0), max(values + [0.0]) + 0.22 * span
         )
-    return _svg(WIDTH, height, "".join(parts), label)
+        for position, value in zip(positions, values, strict=True):
+            axes.annotate(
+                value_format.format(value),
+                (value, position),
+                xytext=(4 if value >= 0 else -4, 0),
+                textcoords="offset points",
+                ha="left" if value >= 0 else "right",
+                va="center",
+                color=TEXT,
+            )
+        _label(axes, x_label, y_label)
+        axes.grid(False, axis="y")
+        axes.xaxis.set_major_locator(ticker.MaxNLocator(nbins=5, min_n_ticks=3))
+        if legend and negative_colour:
+            axes.legend(
+                handles=[
+                    Patch(color=colour, label=legend[0]),
+                    Patch(color=negative_colour, label=legend[1]),
+                ],
+                loc="lower left",
+                bbox_to_anchor=(0, 1.02),
+                ncols=2,
+                frameon=False,
+                borderaxespad=0,
+            )
+        figure.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        return _svg(figure, title)
 
 
 def stacked_columns(
-    labels: Sequence[str],
+    days: Sequence[date],
     stacks: Sequence[tuple[str, str, Sequence[float]]],
-    label: str,
+    title: str,
+    y_label: str,
 ) -> str:
-    """Columns per x label, stacked by series ``(name, colour, values)``, with a legend."""
-    if not labels or not stacks:
-        return _empty(label)
-    legend_h = 14 * ((len(stacks) + 3) // 4)
-    plot_w, plot_h = WIDTH - PAD_LEFT - PAD_RIGHT, HEIGHT - PAD_TOP - PAD_BOTTOM - legend_h
-    totals = [sum(s[2][i] for s in stacks) for i in range(len(labels))]
-    top = max(max(totals), 1)
-    column_w = plot_w / len(labels)
-    parts = [
-        f"<text x='{PAD_LEFT - 6}' y='{PAD_TOP + legend_h + 4}' text-anchor='end' fill='{TEXT}'>"
-        f"{_number(top)}</text><line x1='{PAD_LEFT}' y1='{PAD_TOP + legend_h + plot_h}' "
-        f"x2='{WIDTH - PAD_RIGHT}' y2='{PAD_TOP + legend_h + plot_h}' stroke='{AXIS}'/>"
-    ]
-    for index in range(len(labels)):
-        base = float(PAD_TOP + legend_h + plot_h)
-        x = PAD_LEFT + index * column_w + column_w * 0.1
-        for _, colour, values in stacks:
-            height = plot_h * values[index] / top
-            if height > 0:
-                base -= height
-                parts.append(
-                    f"<rect x='{x:.1f}' y='{base:.1f}' width='{column_w * 0.8:.1f}' "
-                    f"height='{height:.1f}' fill='{colour}'/>"
-                )
-    for index in range(0, len(labels), max(1, len(labels) // 8)):
-        x = PAD_LEFT + (index + 0.5) * column_w
-        parts.append(
-            f"<text x='{x:.1f}' y='{HEIGHT - 8}' text-anchor='middle' fill='{TEXT}'>"
-            f"{escape(labels[index])}</text>"
-        )
-    for position, (name, colour, values) in enumerate(stacks):  # legend: 4 per row
-        legend_x, legend_y = PAD_LEFT + 10 + (position % 4) * 170, 4 + (position // 4) * 14
-        parts.append(
-            f"<rect x='{legend_x}' y='{legend_y}' width='14' height='10' fill='{colour}'/>"
-            f"<text x='{legend_x + 18}' y='{legend_y + 9}' fill='{TEXT}'>"
-            f"{escape(name[:22])} ({_number(sum(values))})</text>"
-        )
-    return _svg(WIDTH, HEIGHT, "".join(parts), label)
+    """Columns per day, stacked by series ``(name, colour, values)``, with a legend above."""
+    if not days or not stacks:
+        return empty(title)
+    with matplotlib.rc_context(STYLE):
+        figure, (axes,) = _figure(2.6 + 0.2 * ((len(stacks) + 2) // 3))
+        base = [0.0] * len(days)
+        for name, colour, values in stacks:
+            axes.bar(
+                mdates.date2num(list(days)),
+                values,
+                bottom=base,
+                color=colour,
+                width=0.8,
+                label=f"{name} ({_short_number(sum(values))})",
+            )
+            base = [b + v for b, v in zip(base, values, strict=True)]
+        _label(axes, "day the files cover (UTC)", y_label)
+        axes.yaxis.set_major_locator(ticker.MaxNLocator(nbins=5, min_n_ticks=3, integer=True))
+        axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        _legend_above(axes, min(3, len(stacks)))
+        figure.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        return _svg(figure, title)
 
 
-def sparkline(values: Sequence[float], colour: str, width: int = 160, height: int = 28) -> str:
-    """A tiny line of recent values, with the last value as a dot."""
+def sparkline(values: Sequence[float], colour: str) -> str:
+    """A tiny line of recent values with the last one as a dot (a table cell's chart: the
+    column header says what it shows)."""
     if not values:
         return ""
-    top = max(max(values), 1e-9)
-    step = (width - 6) / max(len(values) - 1, 1)
-    points = [(3 + i * step, height - 3 - (height - 6) * v / top) for i, v in enumerate(values)]
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-    last_x, last_y = points[-1]
-    body = (
-        f"<polyline points='{line}' fill='none' stroke='{colour}' stroke-width='2.5'/>"
-        f"<circle cx='{last_x:.1f}' cy='{last_y:.1f}' r='3' fill='{colour}'/>"
-    )
-    return _svg(width, height, body, "units per day")
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=(1.7, 0.32))
+        axes = figure.add_axes((0.02, 0.08, 0.96, 0.84))
+        axes.plot(range(len(values)), values, color=colour, linewidth=2.2)
+        axes.plot([len(values) - 1], [values[-1]], "o", color=colour, markersize=4)
+        axes.set_ylim(bottom=0, top=max(max(values), 1) * 1.1)
+        axes.axis("off")
+        return _svg(figure, "units per day", css="sparkline")
 
 
-def _empty(label: str) -> str:
-    return f"<p class='empty'>{escape(label)}: no data yet for this period.</p>"
+def empty(title: str) -> str:
+    return f"<p class='empty'>{escape(title)}: no data yet for this period.</p>"

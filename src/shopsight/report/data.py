@@ -48,6 +48,8 @@ class ReportData:
     tracking_latest: datetime | None = None
     # This run's dbt test outcomes by status; None when this run built nothing.
     tests: dict[str, int] | None = None
+    warned_tests: list[str] = field(default_factory=list)  # "name: N rows", this run's build
+    currency: str = "USD"  # the store's, for the money axes
     # Days whose orders are not whole: day → "N orders: reason" lines.
     incomplete: dict[date, list[str]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # untrusted files, one line each
@@ -70,16 +72,31 @@ class ReportData:
             for r in reasons
         ]
         if tests.get("warn", 0):
-            amber.append(f"{tests['warn']} data tests warn")
+            named = f": {', '.join(self.warned_tests)}" if self.warned_tests else ""
+            amber.append(f"{tests['warn']} data tests warn{named}")
         if red:
             return "red", red + amber
         return ("amber", amber) if amber else ("green", [])
 
 
 def latest_order_day(warehouse: Warehouse) -> date | None:
-    """The last day with orders in the marts (the default report day)."""
+    """The last day with orders in the marts (the reconciliation's day)."""
     rows = _query(warehouse, "select max(order_date) from marts.fct_orders")
     return rows[0][0] if rows and rows[0][0] else None
+
+
+def latest_data_day(warehouse: Warehouse) -> date | None:
+    """The last day with orders or web sessions in the marts (the default report day: a
+    store with only a web shop gets its own last day, never today's empty one)."""
+    days = [
+        _day(rows[0][0])
+        for sql in (
+            "select max(order_date) from marts.fct_orders",
+            "select max(session_date) from web.fct_funnel_daily",
+        )
+        if (rows := _query(warehouse, sql)) and rows[0][0]
+    ]
+    return max(days, default=None)
 
 
 class NoReportData(ValueError):
@@ -108,7 +125,10 @@ def incomplete_days(warehouse: Warehouse, first: date, last: date) -> dict[date,
         "where not is_complete and order_date between ? and ? group by 1, 2 order by 1, 2",
         [first, last],
     ):
-        days[day].append(f"{int(orders):,} orders of unknown revenue ({reason})")
+        count = int(orders)
+        days[day].append(
+            f"{count:,} order{'s' if count != 1 else ''} of unknown revenue ({reason})"
+        )
     return dict(days)
 
 
@@ -123,10 +143,10 @@ def gather_report_data(
     data = ReportData(run_date, tests=tests, problems=problems or [])
     # The headline figures through the semantic layer: the metrics' one definition.
     revenue = MetricQuery(["net_revenue", "units"], start=first, end=run_date)
-    data.revenue = [
+    data.revenue = sorted(  # by day: the query's rows come in no promised order
         (_day(day), Decimal(net or 0), int(units or 0))
         for day, net, units in _rows_or_none(lambda: query_metrics(warehouse, revenue)[1])
-    ]
+    )
     data.incomplete = incomplete_days(warehouse, first, run_date)
     data.funnel = [
         (str(source), int(a), int(b), int(c), int(d))
@@ -204,7 +224,7 @@ def _pipeline_health(warehouse: Warehouse, data: ReportData, first: date) -> Non
         warehouse,
         f"select l.file_dt, q.reason, count(*) from {OPS_SCHEMA}.quarantine q "
         f"inner join {OPS_SCHEMA}.ingest_ledger l on l.ingest_id = q.ingest_id "
-        "where l.file_dt between ? and ? group by 1, 2",
+        "where l.file_dt between ? and ? and q.line_number is not null group by 1, 2",
         [first, data.run_date],
     ):
         quarantined[day][str(reason)] += int(count)

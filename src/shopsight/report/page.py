@@ -1,4 +1,5 @@
-"""The daily run report as one self-contained HTML page (inline SVG charts, inline style)."""
+"""The daily run report as one self-contained HTML page (inline SVG charts drawn by
+matplotlib, inline style, no script) that reads on a phone (390 px) and a desktop."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from html import escape
 
 from shopsight.reconcile.render import money
 from shopsight.reconcile.result import Reconciliation
-from shopsight.report.charts import bar_chart, line_chart, sparkline, stacked_columns
-from shopsight.report.data import ReportData
+from shopsight.report.charts import bar_chart, daily_panels, empty, sparkline, stacked_columns
+from shopsight.report.data import HISTORY_DAYS, ReportData
 
 # One colour per chart, so a rendering can be checked chart by chart.
 COLOURS = {
@@ -34,14 +35,21 @@ REASON_COLOURS = [
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:0;color:#222;background:#fafafa}"
     "header{background:#1d2b3a;color:#fff;padding:1.2em 2em}header h1{margin:0;font-size:1.5em}"
-    "main{padding:1em 2em;max-width:1100px}section{background:#fff;border:1px solid #e2e2e2;"
+    "main{padding:1em 2em;max-width:1100px;box-sizing:border-box}"
+    "section{background:#fff;border:1px solid #e2e2e2;"
     "border-radius:6px;padding:1em 1.4em;margin:1em 0}h2{margin-top:0;font-size:1.15em}"
     ".kpis{display:flex;gap:1em;flex-wrap:wrap}.kpi{background:#fff;border:1px solid #e2e2e2;"
     "border-radius:6px;padding:.7em 1em;min-width:150px}.kpi b{display:block;font-size:1.4em}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border-bottom:1px solid #eee;"
     "padding:.25em .7em;text-align:right;vertical-align:middle}td:first-child,th:first-child"
     "{text-align:left}.bad{color:#b00020;font-weight:bold}.good{color:#1b7f3b;font-weight:bold}"
-    ".empty{color:#777;font-style:italic}"
+    ".empty{color:#777;font-style:italic}.window{color:#555;font-size:.9em;margin-top:-.4em}"
+    "svg.chart{display:block;max-width:720px;height:auto;margin:.4em 0}"
+    "svg.sparkline{width:120px;height:auto}.scroll{overflow-x:auto;max-width:100%}"
+    "code{overflow-wrap:anywhere}.status li{overflow-wrap:anywhere}"
+    "@media (max-width:600px){header,.status{padding:.8em 1em}main{padding:.5em .6em}"
+    "section{padding:.7em .8em}header h1{font-size:1.15em}.kpi{min-width:40%}"
+    "td,th{padding:.25em .4em}}"
     ".status{padding:.8em 2em;font-weight:bold}.status ul{margin:.3em 0;font-weight:normal}"
     ".status-green{background:#e3f4e8;color:#1b5e2f}.status-amber{background:#fff4d6;"
     "color:#7a5200}.status-red{background:#fde2e4;color:#8a0016}"
@@ -70,6 +78,7 @@ def render_page(
     ]
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>ShopSight daily report {data.run_date}</title><style>{STYLE}</style></head>"
         f"<body><header><h1>ShopSight daily report: {data.run_date:%A %-d %B %Y}</h1>"
         f"<div>generated {generated_at:%Y-%m-%d %H:%M} UTC</div></header>"
@@ -87,14 +96,23 @@ def _status(data: ReportData) -> str:
     )
 
 
-def _section(title: str, body: str) -> str:
-    return f"<section><h2>{escape(title)}</h2>{body}</section>"
+def _section(title: str, body: str, window: str = "") -> str:
+    said = f"<p class='window'>{escape(window)}</p>" if window else ""
+    return f"<section><h2>{escape(title)}</h2>{said}{body}</section>"
+
+
+def _window(data: ReportData) -> str:
+    """The charts' window, stated on each section that draws one."""
+    first = data.run_date - timedelta(days=HISTORY_DAYS - 1)
+    return f"The {HISTORY_DAYS} days {first:%-d %b} to {data.run_date:%-d %b %Y} (UTC days)."
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
+    """A table that scrolls sideways inside its section when a phone is too narrow for it."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='scroll'>{table}</div>"
 
 
 def _kpis(data: ReportData, reconciliation: Reconciliation | None) -> str:
@@ -138,22 +156,28 @@ def _kpis(data: ReportData, reconciliation: Reconciliation | None) -> str:
 
 
 def _revenue(data: ReportData) -> str:
-    labels = [day.strftime("%d %b") for day, _, _ in data.revenue]
-    chart = line_chart(
-        labels,
-        [
-            (
-                "net revenue",
-                COLOURS["revenue"],
-                [None if d in data.incomplete else float(net) for d, net, _ in data.revenue],
-            ),
-            (
-                "units",
-                COLOURS["units"],
-                [None if d in data.incomplete else units for d, _, units in data.revenue],
-            ),
-        ],
-        "net revenue and units per day",
+    days = [day for day, _, _ in data.revenue]
+    chart = (
+        daily_panels(
+            days,
+            [
+                (
+                    "net revenue",
+                    f"net revenue ({data.currency})",
+                    COLOURS["revenue"],
+                    [None if d in data.incomplete else float(net) for d, net, _ in data.revenue],
+                ),
+                (
+                    "units sold",
+                    "units",
+                    COLOURS["units"],
+                    [None if d in data.incomplete else units for d, _, units in data.revenue],
+                ),
+            ],
+            "Net revenue and units per day",
+        )
+        if days
+        else empty("Net revenue and units per day")
     )
     gaps = [f"{day:%d %b}" for day, _, _ in data.revenue if day in data.incomplete]
     note = (
@@ -162,13 +186,18 @@ def _revenue(data: ReportData) -> str:
         if gaps
         else ""
     )
-    return _section("Revenue and units per day (net revenue, UTC days)", chart + note)
+    return _section("Revenue and units per day", chart + note, _window(data))
 
 
 def _funnel(data: ReportData) -> str:
     rates = [(s, 100.0 * p / n if n else 0.0) for s, n, _, _, p in data.funnel]
     chart = bar_chart(
-        rates, COLOURS["funnel"], "conversion by traffic source", value_format="{:.2f}%"
+        rates,
+        COLOURS["funnel"],
+        "Conversion by traffic source",
+        "sessions that purchased (%)",
+        "traffic source",
+        value_format="{:.2f}%",
     )
     rows = [
         [escape(s), f"{n:,}", f"{v:,}", f"{c:,}", f"{p:,}", f"{100.0 * p / n if n else 0:.2f}%"]
@@ -183,7 +212,9 @@ def _funnel(data: ReportData) -> str:
         "conversion",
     ]
     body = chart + (_table(header, rows) if rows else "")
-    return _section("Web funnel by traffic source (sessions reaching each step)", body)
+    return _section(
+        "Web funnel by traffic source (sessions reaching each step)", body, _window(data)
+    )
 
 
 def _campaigns(data: ReportData) -> str:
@@ -192,7 +223,9 @@ def _campaigns(data: ReportData) -> str:
     chart = bar_chart(
         [(c.source, float(c.net_revenue)) for c in data.campaigns],
         COLOURS["funnel"],
-        "net revenue by last touch",
+        "Net revenue by traffic source (last touch)",
+        f"net revenue ({data.currency})",
+        "traffic source (last touch)",
         value_format="{:,.2f}",
     )
     rows = [
@@ -225,7 +258,11 @@ def _campaigns(data: ReportData) -> str:
         'session (docs/warehouse.md, "Attribution"). New customers place their first '
         "order; returning ones a later one.</p>"
     )
-    return _section("Campaigns by traffic source", chart + _table(header, rows) + note + customers)
+    return _section(
+        "Campaigns by traffic source",
+        chart + _table(header, rows) + note + customers,
+        _window(data),
+    )
 
 
 def _stalled(data: ReportData) -> str:
@@ -249,7 +286,14 @@ def _price_changes(data: ReportData) -> str:
         for name, day, _, _, pct in data.price_changes
     ]
     chart = bar_chart(
-        bars, COLOURS["price_up"], "largest price changes", COLOURS["price_down"], "{:+.1f}%"
+        bars,
+        COLOURS["price_up"],
+        "Largest price changes",
+        "price change (%)",
+        "product (day of the change)",
+        COLOURS["price_down"],
+        "{:+.1f}%",
+        legend=("price rise", "price cut"),
     )
     rows = [
         [escape(name), f"{day}", money(old), money(new), f"{money(new - old)}"]
@@ -258,14 +302,13 @@ def _price_changes(data: ReportData) -> str:
     table = (
         _table(["product", "changed on", "old price", "new price", "change"], rows) if rows else ""
     )
-    return _section("Largest price changes", chart + table)
+    return _section("Largest price changes", chart + table, _window(data))
 
 
 def _pipeline(data: ReportData) -> str:
     days = sorted(set(data.files) | set(data.quarantined))
-    labels = [day.strftime("%d %b") for day in days]
     files = stacked_columns(
-        labels,
+        days,
         [
             (
                 status,
@@ -275,11 +318,12 @@ def _pipeline(data: ReportData) -> str:
             for status in ("loaded", "quarantined", "skipped")
             if any(data.files.get(d, {}).get(status) for d in days)
         ],
-        "files per day by outcome",
+        "Files per day by outcome",
+        "files",
     )
     reasons = sorted({r for counts in data.quarantined.values() for r in counts})
     quarantined = stacked_columns(
-        labels,
+        days,
         [
             (
                 reason,
@@ -288,7 +332,8 @@ def _pipeline(data: ReportData) -> str:
             )
             for i, reason in enumerate(reasons)
         ],
-        "rows quarantined by reason",
+        "Rows quarantined per day by reason (whole files are in the chart above)",
+        "rows",
     )
     tests = (
         "not run by this command (the daily run reports its own build)"
@@ -296,6 +341,8 @@ def _pipeline(data: ReportData) -> str:
         else ", ".join(f"{count:,} {status}" for status, count in sorted(data.tests.items()))
         or "none ran"
     )
+    if data.warned_tests:
+        tests += "; the tests that warned: " + ", ".join(data.warned_tests)
     warned = (
         _table(
             ["table", "rule", "rows"],
@@ -315,12 +362,14 @@ def _pipeline(data: ReportData) -> str:
     return _section(
         "Pipeline health",
         f"<p>Files per day (by the day they cover):</p>{files}"
-        f"<p>Rows kept aside in the quarantine, by reason:</p>{quarantined}"
+        f"<p>Rows kept aside in the quarantine, by reason (whole files are counted above, "
+        f"not here):</p>{quarantined}"
         "<p>Rows loaded as delivered although they broke a business rule (listed row by "
         f"row by <code>shopsight contracts warnings</code>):</p>{warned}"
         "<p>Columns the files carried that the contracts do not declare, or lacked "
         f"(<code>shopsight contracts drift</code>):</p>{drift}"
         f"<p>Data tests in this run's build: {escape(tests)}.</p>",
+        _window(data),
     )
 
 
@@ -338,7 +387,13 @@ def _tracking(data: ReportData) -> str:
         freshness = (
             f"<p>Latest tracking update: {data.tracking_latest:%Y-%m-%d %H:%M} ({when}).</p>"
         )
-    chart = bar_chart(data.delivery_states, COLOURS["delivery"], "order items by delivery state")
+    chart = bar_chart(
+        data.delivery_states,
+        COLOURS["delivery"],
+        "Order lines by delivery state",
+        "order lines",
+        "delivery state",
+    )
     return _section("Shipment tracking", freshness + chart)
 
 
@@ -347,7 +402,14 @@ def _reconciliation(result: Reconciliation | None) -> str:
         return _section("Revenue reconciliation", "<p class='empty'>Not run.</p>")
     rows = [(cause, float(amount)) for cause, amount in result.by_cause().items()]
     chart = bar_chart(
-        rows, COLOURS["reconcile_up"], "revenue gap by cause", COLOURS["reconcile_down"], "{:,.2f}"
+        rows,
+        COLOURS["reconcile_up"],
+        "Revenue gap by cause",
+        "amount (sales system minus warehouse)",
+        "cause",
+        COLOURS["reconcile_down"],
+        "{:,.2f}",
+        legend=("sales system higher", "warehouse higher"),
     )
     summary = (
         f"<p>{result.start} to {result.end}: the sales system {money(result.source_total)}, "

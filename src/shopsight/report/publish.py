@@ -10,7 +10,13 @@ from shopsight.config import Settings
 from shopsight.ingest.problems import open_problems
 from shopsight.ingest.warehouse import connect
 from shopsight.reconcile import reconcile
-from shopsight.report.data import NoReportData, gather_report_data, has_data, latest_order_day
+from shopsight.report.data import (
+    NoReportData,
+    gather_report_data,
+    has_data,
+    latest_data_day,
+    latest_order_day,
+)
 from shopsight.report.page import render_page
 from shopsight.storage import Bucket
 
@@ -39,12 +45,17 @@ def report_key(run_date: date) -> str:
 
 
 def publish_report(
-    settings: Settings, run_date: date | None = None, tests: dict[str, int] | None = None
+    settings: Settings,
+    run_date: date | None = None,
+    tests: dict[str, int] | None = None,
+    warned_tests: list[str] | None = None,
 ) -> PublishedReport:
-    """Render the report for ``run_date`` (default: the last day with orders) and store it.
+    """Render the report for ``run_date`` (default: the last day with orders or web
+    sessions) and store it.
 
     ``tests`` are this run's dbt test outcomes (None: this run built nothing, and the page
-    says so rather than showing another build's counts).
+    says so rather than showing another build's counts); ``warned_tests`` name the tests
+    that warned ("name: N rows").
 
     Raises:
         NoReportData: the day has no orders and no web sessions (nothing is written).
@@ -55,7 +66,7 @@ def publish_report(
     warehouse = connect(settings.warehouse, create=False)
     try:
         last_day = latest_order_day(warehouse)  # None: the retail star has no orders yet
-        day = run_date or last_day or datetime.now(UTC).date()
+        day = run_date or latest_data_day(warehouse) or datetime.now(UTC).date()
         if not has_data(warehouse, day):
             latest = f"the last day with orders is {last_day}" if last_day else "no orders yet"
             raise NoReportData(
@@ -63,6 +74,8 @@ def publish_report(
             )
         problems = [p.summary for p in open_problems(warehouse, settings.max_reject_ratio)]
         data = gather_report_data(warehouse, day, tests, problems)
+        data.warned_tests = warned_tests or []
+        data.currency = settings.currency
         reconciliation = None
         if last_day is not None:
             first = day - timedelta(days=RECONCILE_DAYS - 1)
