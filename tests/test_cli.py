@@ -309,3 +309,23 @@ def test_report_and_reconcile_refuse_days_without_data(tmp_path) -> None:
     assert not list((tmp_path / "bucket").glob("reports/dt=2030-01-01/*"))
     empty = shopsight("reconcile", "--from", "2030-01-01", "--to", "2030-01-02", *where)
     assert empty.returncode == 1 and "nothing to reconcile" in empty.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "valid"),
+    [
+        (
+            ["ingest", "--source", "shopify", "--bucket", "memory://b", "--warehouse", "duckdb://"],
+            "the sources are: aftership, retail_db, thelook, transactions",
+        ),
+        (
+            ["generate", "retail-db", "--faults", "some", "--bucket", "memory://b"],
+            "--faults must be 'none' or 'default', not 'some'",
+        ),
+    ],
+)
+def test_bad_input_prints_its_error_line_and_no_progress_bar(args: list[str], valid: str) -> None:
+    result = shopsight(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert valid in result.stderr

@@ -12,7 +12,14 @@ from typing import Any, NoReturn
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -108,10 +115,31 @@ def _cell(value: Any) -> str:
     return f"{value:,}" if type(value) is int else str(value)
 
 
+class _ProgressOnceMoving(Progress):
+    """Draws nothing until a task moves: a command that ends on bad input before any work
+    prints its one error line and no empty bar above it."""
+
+    shown = False
+
+    def update(self, task_id: TaskID, **changes: Any) -> None:
+        super().update(task_id, **changes)
+        self._show()
+
+    def advance(self, task_id: TaskID, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._show()
+
+    def _show(self) -> None:
+        if not self.shown and not self.disable:
+            self.shown = True
+            self.start()
+
+
 @contextmanager
 def progress_bar(description: str, quiet: bool) -> Iterator[Progress]:
-    """A progress bar on stderr (hidden for --json runs and when stderr is not a terminal)."""
-    progress = Progress(
+    """A progress bar on stderr once work moves (hidden for --json runs and when stderr is
+    not a terminal)."""
+    progress = _ProgressOnceMoving(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -120,8 +148,11 @@ def progress_bar(description: str, quiet: bool) -> Iterator[Progress]:
         disable=quiet,
         transient=False,
     )
-    with progress:
+    try:
         yield progress
+    finally:
+        if progress.shown:
+            progress.stop()
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

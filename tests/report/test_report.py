@@ -92,7 +92,7 @@ def _screenshot(page: Path, png: Path) -> Image.Image:
     assert chromium, "headless Chromium is missing: run `make chromium`"
     command = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-        "--force-device-scale-factor=1", "--window-size=1200,4600", f"--screenshot={png}",
+        "--force-device-scale-factor=1", "--window-size=1200,9000", f"--screenshot={png}",
         page.as_uri(),
     ]  # fmt: skip
     subprocess.run(command, capture_output=True, timeout=120, check=True)

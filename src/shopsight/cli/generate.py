@@ -49,7 +49,7 @@ def _generate(
         ["table", "rows"],
         [[t, n] for t, n in summary.rows.items()],
     )
-    console.out.print(f"{len(summary.faults)} faults logged in {summary.manifest}")
+    console.say(f"{len(summary.faults)} faults logged in {summary.manifest}")
 
 
 StartOption = Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="First day, YYYY-MM-DD.")]
