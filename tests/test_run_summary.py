@@ -86,7 +86,7 @@ def test_a_red_run_says_why_and_what_resolves_it(printed) -> None:
     assert "red check_trust 0.0 s red: the data is not whole" in words
     assert "resolve: shopsight quarantine readmit 0a9422e0:file --file FIXED" in text
     assert "retail_db_line_quantity_is_positive: 1 row" in text
-    assert "2024-03-30 is incomplete: 278 order lines in a quarantined file" in words
+    assert "2024-03-30 is incomplete: 278 orders of unknown revenue (order lines in a" in words
     for repr_only in ("{", "}", "True", "False", "None", "cli__", "'"):
         assert repr_only not in text, repr_only
 

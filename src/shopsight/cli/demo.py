@@ -6,7 +6,6 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import generate_app
-from shopsight.cli.ingest import print_problem_list
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
 from shopsight.demo import DemoCheck, check_demo
 
@@ -18,8 +17,8 @@ def check_demo_command(
     json_output: JsonOption = False,
 ) -> None:
     """Check the demo's story after a run: each fault the generator injected (its
-    manifests) was caught exactly as predicted. Lists the untrusted files left open, each
-    with the command that resolves it, and the reports written.
+    manifests) was caught exactly as predicted. Names the files left untrusted (`shopsight
+    status` gives the command that resolves each) and the latest report.
 
     Exits 0 when every fault was caught as predicted (the daily run itself stays red while
     files are untrusted, as it should), 1 otherwise.
@@ -50,6 +49,8 @@ def _print(check: DemoCheck, bucket_url: str) -> None:
             f"{len(check.problems)} files stay untrusted, so `shopsight run` stays red until "
             "each is resolved:"
         )
-        print_problem_list(check.problems)
+        for problem in check.problems:
+            console.say(f"  {problem.path}")
+        console.say("`shopsight status` shows why, and the command that resolves each.")
     for key in check.reports[-1:]:
         say(f"Latest report: {bucket_url}/{key}")

@@ -144,7 +144,9 @@ def print_run_summary(
             console.say(f"  {warning['test']}: {plural(warning['failing_rows'], 'row')}")
     for outcome in outcomes:
         for incomplete_day, reasons in outcome.summary.get("incomplete_days", {}).items():
-            lost = "; ".join(f"{n:,} {why}" for why, n in reasons.items())
+            lost = "; ".join(
+                f"{plural(n, 'order')} of unknown revenue ({why})" for why, n in reasons.items()
+            )
             console.say("")
             console.say_wrapped(
                 f"{incomplete_day} is incomplete: {lost}. Its revenue shows as unknown, "
