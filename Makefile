@@ -26,7 +26,7 @@ run: $(STAMP)
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint.
 test: $(STAMP) postgres chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 ## make airflow: Airflow standalone (UI on http://localhost:$(AIRFLOW_PORT)) with the daily DAG.
 ## `make airflow AIRFLOW_PORT=8090` moves it; at most one task per core runs at once.
