@@ -24,9 +24,10 @@ run: $(STAMP)
 		echo "The demo check below says whether each fault was caught as injected."; }
 	@$(BIN)/shopsight generate check-demo
 
-## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint.
+## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
+## one worker per core (each test file runs whole on one worker).
 test: $(STAMP) postgres chromium
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n auto --dist loadfile --durations=15
 
 ## make airflow: Airflow standalone (UI on http://localhost:$(AIRFLOW_PORT)) with the daily DAG.
 ## `make airflow AIRFLOW_PORT=8090` moves it; at most one task per core runs at once.

@@ -26,7 +26,7 @@ from airflow.sdk import DAG, CronTriggerTimetable
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 
 from shopsight.alerts import failure_alert, send
-from shopsight.build import DBT_PROJECT_DIR, dbt_environment
+from shopsight.build import DBT_PROJECT_DIR, dbt_environment, dbt_target_dir
 from shopsight.config import Settings
 from shopsight.pipeline import (
     DAILY_STEPS,
@@ -130,7 +130,7 @@ def task_failed(airflow_context: dict[str, Any]) -> None:
 def dbt_results(project_dir: str, **kwargs: Any) -> None:
     """Cosmos callback: keep the dbt build's counts (models, tests by status) as the task's
     XCom ``dbt_summary`` before Cosmos deletes the run's target folder."""
-    path = Path(project_dir) / "target" / "run_results.json"
+    path = dbt_target_dir(Path(project_dir)) / "run_results.json"
     if not path.exists():
         return
     models: dict[str, int] = {}

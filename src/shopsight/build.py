@@ -22,6 +22,14 @@ from shopsight.redact import redact
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
 
+def dbt_target_dir(project_dir: Path = DBT_PROJECT_DIR) -> Path:
+    """Where dbt writes its manifests and results: ``DBT_TARGET_PATH`` if set (dbt reads it
+    too; a relative path is relative to the project), else the project's ``target``.
+
+    Two processes that build at once each need their own (dbt rewrites the folder)."""
+    return project_dir / os.environ.get("DBT_TARGET_PATH", "target")
+
+
 class BuildError(RuntimeError):
     """dbt could not run at all (bad project, unreachable warehouse)."""
 

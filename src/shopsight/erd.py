@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from shopsight.build import dbt_target_dir
+
 # The stars documented in docs/warehouse.md: the model folder each diagram is drawn from.
 STARS = ("marts", "marts/web")
 
@@ -54,7 +56,7 @@ def star_diagram(manifest: dict[str, Any], folder: str = "marts") -> str:
 
 
 def load_manifest(project_dir: Path) -> dict[str, Any]:
-    return json.loads((project_dir / "target" / "manifest.json").read_text())
+    return json.loads((dbt_target_dir(project_dir) / "manifest.json").read_text())
 
 
 def with_diagram(document: str, diagram: str, folder: str = "marts") -> str:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from shopsight.build import dbt_target_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,7 +33,7 @@ def test_every_mart_column_is_described(web_store) -> None:
 
     from built_store import query
 
-    manifest = json.loads((ROOT / "dbt/target/manifest.json").read_text())
+    manifest = json.loads((dbt_target_dir() / "manifest.json").read_text())
     marts = [
         node
         for node in manifest["nodes"].values()
@@ -57,7 +59,7 @@ def test_every_mart_has_an_enforced_contract(web_store) -> None:
     reader (and PostgreSQL's constraints) can rely on the names and types."""
     import json
 
-    manifest = json.loads((ROOT / "dbt/target/manifest.json").read_text())
+    manifest = json.loads((dbt_target_dir() / "manifest.json").read_text())
     marts = [
         node
         for node in manifest["nodes"].values()

@@ -7,9 +7,8 @@ import gzip
 import io
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
-from shopsight.build import DBT_PROJECT_DIR, run_dbt
+from shopsight.build import dbt_target_dir, run_dbt
 
 from built_store import BuiltStore, query
 
@@ -104,9 +103,7 @@ def test_stalled_analysis_agrees_with_the_mart(faulty_store: BuiltStore) -> None
             ["compile", "--select", "stalled_products", "--vars", f"{{run_date: '{day}'}}"],
         )
         assert compiled.success
-        sql = (
-            Path(DBT_PROJECT_DIR) / "target/compiled/shopsight/analyses/stalled_products.sql"
-        ).read_text()
+        sql = (dbt_target_dir() / "compiled/shopsight/analyses/stalled_products.sql").read_text()
         from_lines = query(
             faulty_store,
             f"""

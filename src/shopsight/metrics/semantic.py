@@ -1,10 +1,10 @@
 """Metrics as MetricFlow defines them, compiled to SQL for the warehouse at hand.
 
-The definitions live in ``dbt/models/marts/semantic/_semantic__models.yml``; dbt writes them to
-``target/semantic_manifest.json`` when it parses the project. MetricFlow compiles a metric
-query against that manifest into SQL for DuckDB or PostgreSQL, and the SQL runs on the
-warehouse connection the caller already has: the report, ``shopsight metrics`` and an
-analyst's ``mf query`` read the same definition.
+The definitions live in ``dbt/models/marts/semantic/_semantic__models.yml``; dbt writes
+them to ``semantic_manifest.json`` in its target folder when it parses the project.
+MetricFlow compiles a metric query against that manifest into SQL for DuckDB or
+PostgreSQL, and the SQL runs on the warehouse connection the caller already has: the
+report, ``shopsight metrics`` and an analyst's ``mf query`` read the same definition.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from shopsight.build import DBT_PROJECT_DIR, BuildError, run_dbt
+from shopsight.build import DBT_PROJECT_DIR, BuildError, dbt_target_dir, run_dbt
 from shopsight.ingest.warehouse import Warehouse
-
-MANIFEST = DBT_PROJECT_DIR / "target" / "semantic_manifest.json"
 
 
 class MetricError(ValueError):
@@ -41,12 +39,13 @@ class MetricQuery:
 def definitions() -> dict[str, Any]:
     """The semantic manifest as dbt wrote it (parsing the project first if it is missing or
     older than a model file)."""
+    manifest = dbt_target_dir() / "semantic_manifest.json"
     newest = max(path.stat().st_mtime for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"))
-    if not MANIFEST.exists() or MANIFEST.stat().st_mtime < newest:
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
         result = run_dbt("duckdb:///:memory:", ["parse"])
-        if not result.success or not MANIFEST.exists():
+        if not result.success or not manifest.exists():
             raise BuildError("dbt could not parse the project to read its metrics")
-    return json.loads(MANIFEST.read_text())  # type: ignore[no-any-return]
+    return json.loads(manifest.read_text())  # type: ignore[no-any-return]
 
 
 def metric_catalogue() -> list[dict[str, str]]:
