@@ -190,7 +190,7 @@ def test_an_untrusted_file_keeps_ingest_and_status_red_until_accepted(tmp_path) 
     again = shopsight("ingest", *where)
     assert again.returncode == 1  # nothing new, but the truncated file is still untrusted
     assert "retail_db: nothing new to load" in again.stdout
-    assert "2 open problem(s)" in again.stdout and "truncated_gzip" in again.stdout
+    assert "2 open problems" in again.stdout and "truncated_gzip" in again.stdout
     status = shopsight("status", *where, "--json")
     assert status.returncode == 1
     problems = json.loads(status.stdout)["open_problems"]

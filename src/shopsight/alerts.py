@@ -17,6 +17,7 @@ from typing import Any
 
 from shopsight.config import Settings
 from shopsight.redact import redact as redact_text
+from shopsight.words import plural
 
 log = logging.getLogger("shopsight.alerts")
 
@@ -82,11 +83,11 @@ def untrusted_alert(run_id: str, new: list[Any], open_problems: list[Any]) -> Al
     lines = [f"- {p.summary}\n  resolve: {p.resolve_command}" for p in new]
     older = len(open_problems) - len(new)
     return Alert(
-        subject=f"[ShopSight] UNTRUSTED: {len(new)} new file(s) keep the daily run red",
+        subject=f"[ShopSight] UNTRUSTED: the daily run stays red ({plural(len(new), 'new file')})",
         body=(
-            f"Run {run_id} found {len(new)} newly untrusted file(s):\n"
+            f"Run {run_id} found {plural(len(new), 'newly untrusted file')}:\n"
             + "\n".join(lines)
-            + (f"\n{older} older problem(s) are still open." if older else "")
+            + (f"\n{plural(older, 'older problem')} still open." if older else "")
             + "\nThe run stays red until each is re-admitted or accepted "
             "(`shopsight quarantine accept ID --reason ...`); `shopsight status` lists them."
         ),

@@ -7,6 +7,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, NoReturn
 
 from rich import box
@@ -92,17 +93,19 @@ def say_hanging(head: str, text: str) -> None:
 
 
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    """A table for a person: whole numbers right-aligned with thousands separators, text
-    shown as text (never read as markup), the first column kept whole, light rules so it
-    fits 80 columns."""
-    table = Table(title=Text(title), title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    """A table for a person: numbers (int, Decimal) right-aligned with thousands separators
+    and never broken, text shown as text (never read as markup), the first column kept
+    whole, light rules so it fits 80 columns. A header may carry a line break."""
+    out.print(Text(title))  # on its own line: a table's title would wrap at the table's width
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for number, column in enumerate(columns):
-        numeric = bool(rows) and all(type(row[number]) is int for row in rows)
+        values = [row[number] for row in rows if row[number] is not None]
+        numeric = bool(values) and all(type(value) in (int, Decimal) for value in values)
         table.add_column(
-            column,
+            Text(column),
             justify="right" if numeric else "left",
             overflow="fold",
-            no_wrap=number == 0,  # the row's key (a table, a step) stays whole
+            no_wrap=number == 0 or numeric,  # the row's key (a table, a step) stays whole
         )
     for row in rows:
         table.add_row(*[Text(_cell(value)) for value in row])
@@ -112,7 +115,7 @@ def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    return f"{value:,}" if type(value) is int else str(value)
+    return f"{value:,}" if type(value) in (int, Decimal) else str(value)
 
 
 class _ProgressOnceMoving(Progress):

@@ -18,6 +18,7 @@ from typing import Any
 from shopsight.config import Settings
 from shopsight.contracts.model import load_contract
 from shopsight.storage import Bucket
+from shopsight.words import plural
 
 # The tables each source delivers every day: the run waits for these before it starts.
 DAILY_FILES = {
@@ -238,9 +239,8 @@ def _report(context: StepContext, _: str | None) -> dict[str, Any]:
         if name.startswith("dbt_") and isinstance(summary, dict):
             for status, count in summary.get("tests", {}).items():
                 tests[status] = tests.get(status, 0) + count
-            warned += [
-                f"{w['test']}: {w['failing_rows']:,} rows" for w in summary.get("warnings", [])
-            ]
+            for warning in summary.get("warnings", []):
+                warned.append(f"{warning['test']}: {plural(warning['failing_rows'], 'row')}")
     report = publish_report(context.settings, context.run_date, tests, warned)
     return report.to_json()
 

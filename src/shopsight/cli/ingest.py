@@ -18,6 +18,7 @@ from shopsight.ingest.problems import Problem, open_problems
 from shopsight.ingest.status import table_status
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
+from shopsight.words import plural
 
 
 def print_ingest(report: IngestReport, source: str = "") -> None:
@@ -187,7 +188,7 @@ def print_problems(problems: list[Problem]) -> None:
         console.say("No open problems: every landed file is trusted.")
         return
     console.say_wrapped(
-        f"{len(problems)} open problem(s): these files keep every run red until each is "
+        f"{plural(len(problems), 'open problem')}: these files keep every run red until each is "
         "re-admitted (fixed) or accepted as it is:"
     )
     print_problem_list(problems)

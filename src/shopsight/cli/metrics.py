@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -101,8 +102,10 @@ def metrics_query(
     if json_output:
         console.print_json({"columns": columns, "rows": [list(row) for row in rows]})
         return
+    # A dimension's header breaks after its entity (`web_order__` / `customer_type`) so the
+    # table fits 80 columns without cutting a name mid-word; ratios show four places.
     console.print_table(
         ", ".join(metrics),
-        columns,
-        [[f"{v:.4f}" if isinstance(v, float) else v for v in row] for row in rows],
+        [column.replace("__", "__\n") for column in columns],
+        [[Decimal(f"{v:.4f}") if isinstance(v, float) else v for v in row] for row in rows],
     )

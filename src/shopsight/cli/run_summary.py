@@ -7,13 +7,10 @@ from typing import Any
 
 from shopsight import console
 from shopsight.pipeline import StepOutcome
+from shopsight.words import plural
 
 STATUS_WORDS = {"success": "ok", "failed": "FAILED", "skipped": "skipped"}
 TEST_WORDS = {"pass": "passed", "warn": "warned", "fail": "failed", "error": "errored"}
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def counted(counts: dict[str, int], words: dict[str, str]) -> str:

@@ -165,10 +165,11 @@ def bar_chart(
         axes.set_yticks(positions, names)
         axes.invert_yaxis()
         axes.axvline(0, color="#777777", linewidth=0.8)
-        span = (max(values + [0.0]) - min(values + [0.0])) or 1.0
-        axes.set_xlim(
-            min(values + [0.0]) - 0.22 * span * (min(values) < 0), max(values + [0.0]) + 0.22 * span
-        )
+        # Room beyond the longest bar on each side for its value label (wider when bars run
+        # both ways: the span is then shared by two sides).
+        low, high = min(values + [0.0]), max(values + [0.0])
+        room = (high - low or 1.0) * (0.35 if low < 0 else 0.22)
+        axes.set_xlim(low - room * (low < 0), high + room)
         for position, value in zip(positions, values, strict=True):
             axes.annotate(
                 value_format.format(value),

@@ -46,7 +46,7 @@ STYLE = (
     ".empty{color:#777;font-style:italic}.window{color:#555;font-size:.9em;margin-top:-.4em}"
     "svg.chart{display:block;max-width:720px;height:auto;margin:.4em 0}"
     "svg.sparkline{width:120px;height:auto}.scroll{overflow-x:auto;max-width:100%}"
-    "code{overflow-wrap:anywhere}.status li{overflow-wrap:anywhere}"
+    "code,p,.status li{overflow-wrap:anywhere}"
     "@media (max-width:600px){header,.status{padding:.8em 1em}main{padding:.5em .6em}"
     "section{padding:.7em .8em}header h1{font-size:1.15em}.kpi{min-width:40%}"
     "td,th{padding:.25em .4em}}"
