@@ -42,7 +42,8 @@ STYLE = (
     "border-radius:6px;padding:.7em 1em;min-width:150px}.kpi b{display:block;font-size:1.4em}"
     "table{border-collapse:collapse;margin:.5em 0}td,th{border-bottom:1px solid #eee;"
     "padding:.25em .7em;text-align:right;vertical-align:middle}td:first-child,th:first-child"
-    "{text-align:left}.bad{color:#b00020;font-weight:bold}.good{color:#1b7f3b;font-weight:bold}"
+    "{text-align:left}td+td{white-space:nowrap}"  # a date or a figure never breaks
+    ".bad{color:#b00020;font-weight:bold}.good{color:#1b7f3b;font-weight:bold}"
     ".empty{color:#777;font-style:italic}.window{color:#555;font-size:.9em;margin-top:-.4em}"
     "svg.chart{display:block;max-width:720px;height:auto;margin:.4em 0}"
     "svg.sparkline{width:120px;height:auto}.scroll{overflow-x:auto;max-width:100%}"
