@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -93,23 +94,30 @@ def say_hanging(head: str, text: str) -> None:
 
 
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    """A table for a person: numbers (int, Decimal) right-aligned with thousands separators
-    and never broken, text shown as text (never read as markup), the first column kept
-    whole, light rules so it fits 80 columns. A header may carry a line break."""
+    """A table for a person: numbers (int, Decimal) right-aligned with thousands separators,
+    text shown as text (never read as markup), light rules so it fits 80 columns. Numbers
+    and the first column (the row's key: a table, a step, a day) are never broken or cut:
+    other columns wrap to make room, and a table that still cannot fit is printed wider
+    (the terminal wraps its lines) rather than cropped. A header may carry a line break."""
     out.print(Text(title))  # on its own line: a table's title would wrap at the table's width
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for number, column in enumerate(columns):
         values = [row[number] for row in rows if row[number] is not None]
         numeric = bool(values) and all(type(value) in (int, Decimal) for value in values)
+        whole = number == 0 or numeric
         table.add_column(
             Text(column),
             justify="right" if numeric else "left",
             overflow="fold",
-            no_wrap=number == 0 or numeric,  # the row's key (a table, a step) stays whole
+            no_wrap=whole,
+            min_width=max(len(text) for text in [*column.splitlines(), *map(_cell, values)])
+            if whole
+            else None,
         )
     for row in rows:
         table.add_row(*[Text(_cell(value)) for value in row])
-    out.print(table)
+    needed = Measurement.get(out, out.options, table).minimum
+    out.print(table, width=max(out.width, needed), crop=False)
 
 
 def _cell(value: Any) -> str:

@@ -4,6 +4,7 @@ figure and a recount of the files; the command line answers with it."""
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 
 from test_campaigns import _attribution, _cents, _latest, _sessions
@@ -14,7 +15,7 @@ from shopsight.ingest.warehouse import connect
 from shopsight.metrics.semantic import MetricQuery, query_metrics
 from shopsight.report.data import gather_report_data
 
-from built_store import BuiltStore, query
+from built_store import BuiltStore, copy_warehouse, query
 from support import shopsight
 
 
@@ -117,3 +118,32 @@ def test_metrics_command_lists_and_answers(faulty_store: BuiltStore) -> None:
     assert unknown.exit_code == 2
     assert "does not exactly match any known metrics" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_a_metrics_table_at_80_columns_cuts_no_name_and_no_figure(
+    faulty_store: BuiltStore, tmp_path
+) -> None:
+    """At 80 columns a table that fits stays within 80, a dimension's header breaking after
+    its entity rather than mid-word; one too wide for 80 is printed wider, never with a
+    figure or a name cut. Money is shown with separators, days as dates."""
+    where = ["--warehouse", f"duckdb:///{copy_warehouse(faulty_store, tmp_path)}"]
+    narrow = {**os.environ, "COLUMNS": "80"}
+
+    def asked(*metrics: str) -> tuple[list[str], dict]:
+        command = ["metrics", "query", *metrics, "--by", "metric_time__month", *where]
+        text = shopsight(*command, env=narrow)
+        assert text.returncode == 0, text.stderr
+        answer = json.loads(shopsight(*command, "--json").stdout)
+        return text.stdout.splitlines(), answer
+
+    lines, answer = asked("net_revenue", "orders", "units", "gross_revenue")
+    assert all(len(line) <= 80 for line in lines), lines
+    assert " ".join(lines[2:4]).split() == ["metric_time__", "month", *answer["columns"][1:]]
+    lines, answer = asked("net_revenue", "average_order_value", "revenue_orders", "gross_revenue")
+    assert max(len(line) for line in lines) > 80  # too wide to fit: printed wider, not cut
+    assert " ".join(lines[2:4]).split() == ["metric_time__", "month", *answer["columns"][1:]]
+    for month, *figures in answer["rows"]:
+        shown = [month[:10]] + [
+            f"{Decimal(str(v)):,}" if isinstance(v, int | str) else f"{v:.4f}" for v in figures
+        ]
+        assert any(line.split() == shown for line in lines), (shown, lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Annotated
 
@@ -103,9 +104,18 @@ def metrics_query(
         console.print_json({"columns": columns, "rows": [list(row) for row in rows]})
         return
     # A dimension's header breaks after its entity (`web_order__` / `customer_type`) so the
-    # table fits 80 columns without cutting a name mid-word; ratios show four places.
+    # table fits 80 columns without cutting a name mid-word.
     console.print_table(
         ", ".join(metrics),
         [column.replace("__", "__\n") for column in columns],
-        [[Decimal(f"{v:.4f}") if isinstance(v, float) else v for v in row] for row in rows],
+        [[_shown(value) for value in row] for row in rows],
     )
+
+
+def _shown(value: object) -> object:
+    """Ratios to four places; a day, week or month as its date (MetricFlow gives midnight)."""
+    if isinstance(value, float):
+        return Decimal(f"{value:.4f}")
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date()
+    return value

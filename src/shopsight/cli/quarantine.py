@@ -15,6 +15,7 @@ from shopsight.ingest.problems import accept_problem
 from shopsight.ingest.quarantine_ids import short_ids
 from shopsight.ingest.readmit import find_quarantined, readmit
 from shopsight.ingest.status import check_filters, check_reason, list_quarantine
+from shopsight.words import plural
 
 IdsArgument = Annotated[
     list[str],
@@ -59,7 +60,7 @@ def print_quarantine(rows: list[dict[str, Any]], shortened: dict[str, str]) -> N
     the message wrapped under it."""
     files = list(dict.fromkeys(row["path"] for row in rows))
     console.say(
-        f"{len(rows)} quarantined in {len(files)} file{'s' if len(files) != 1 else ''}"
+        f"{len(rows):,} quarantined in {plural(len(files), 'file')}"
         + (" (`shopsight quarantine show ID` shows one in full)" if rows else "")
     )
     for path in files:
@@ -157,7 +158,7 @@ def readmit_outcome(result: FileResult) -> str:
     """One re-admitted file's outcome in words."""
     if result.status == "quarantined":
         return f"still untrusted, quarantined whole again: {result.message}"
-    loaded = f"{result.rows_loaded:,} row{'s' if result.rows_loaded != 1 else ''} loaded"
+    loaded = f"{plural(result.rows_loaded, 'row')} loaded"
     if not result.rows_rejected:
         return f"re-admitted, {loaded}"
     its = "its" if result.rows_rejected == 1 else "their"

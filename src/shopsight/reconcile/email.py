@@ -29,6 +29,7 @@ from shopsight.reconcile.result import (
     Reconciliation,
     cause_family,
 )
+from shopsight.words import plural
 
 STATUS_WORDS = {
     "CANCELED": "cancelled orders",
@@ -80,7 +81,7 @@ def _explanations(result: Reconciliation) -> list[tuple[Decimal, str]]:
     for key, (amount, orders) in groups.items():
         if key == UNEXPLAINED or abs(amount) < Decimal("0.005"):  # below a cent: not news
             continue
-        count = f"{orders:,} order{'s' if orders != 1 else ''}"
+        count = plural(orders, "order")
         if cause_family(key) == EXCLUDED:
             what = STATUS_WORDS.get(key.split(": ", 1)[1], key.split(": ", 1)[1].lower())
             text = (

@@ -17,6 +17,7 @@ from shopsight.ingest.drift import drift_report
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.metrics.semantic import MetricQuery, query_metrics
+from shopsight.words import plural
 
 HISTORY_DAYS = 60  # revenue, funnel and pipeline charts
 SPARK_DAYS = 28  # the stalled products' sparklines
@@ -125,10 +126,7 @@ def incomplete_days(warehouse: Warehouse, first: date, last: date) -> dict[date,
         "where not is_complete and order_date between ? and ? group by 1, 2 order by 1, 2",
         [first, last],
     ):
-        count = int(orders)
-        days[day].append(
-            f"{count:,} order{'s' if count != 1 else ''} of unknown revenue ({reason})"
-        )
+        days[day].append(f"{plural(int(orders), 'order')} of unknown revenue ({reason})")
     return dict(days)
 
 
