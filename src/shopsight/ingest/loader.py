@@ -178,7 +178,8 @@ def ingest_files(
             continue
         try:
             _refuse_changed_redelivery(recorded, landed.key, result.checksum)
-            lines, layout = _read_lines(contract, table, landed.key, data, len(results) - 1)
+            lines, layout = read_lines(contract, table, landed.key, data, len(results) - 1)
+            failpoint("ingest.after_read")
             readable[len(results) - 1] = _ReadFile(result, data, lines, layout)
         except FileRejected as rejection:
             _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
@@ -212,10 +213,14 @@ class _ReadFile:
     layout: Layout
 
 
-def _read_lines(
-    contract: Contract, table: Table, key: str, data: bytes, file_index: int
+def read_lines(
+    contract: Contract, table: Table, key: str, data: bytes, file_index: int = 0
 ) -> tuple[pa.Table, Layout]:
-    """The file's data lines, and where their fields sit (a header maps them by name)."""
+    """The file's data lines, and where their fields sit (a header maps them by name).
+
+    Raises:
+        FileRejected: the whole file cannot be read (its compression, encoding or header).
+    """
     fmt = contract.format
     limits = InflationLimits.of(fmt)
     lines = split_lines(decompress(key, data, limits), file_index=file_index)
@@ -224,7 +229,6 @@ def _read_lines(
         header = lines.column("line_with_newline")[0].as_py().rstrip("\r\n")
         layout = Layout.from_header(table, header, fmt.delimiter, fmt.quote)
         lines = lines.slice(1)
-    failpoint("ingest.after_read")
     return lines, layout
 
 

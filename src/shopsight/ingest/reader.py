@@ -45,7 +45,7 @@ def decompress(key: str, data: bytes, limits: InflationLimits | None = None) -> 
             if not stream.eof:
                 raise FileRejected("truncated_gzip", "gzip stream ends early")
             pending = memoryview(stream.unused_data)
-            if bytes(pending[:2]) != _GZIP_MAGIC:
+            if bytes(pending[:2]) != GZIP_MAGIC:
                 break
     except zlib.error as error:
         raise FileRejected("unreadable_gzip", f"not a gzip stream ({error})") from error
@@ -55,7 +55,7 @@ def decompress(key: str, data: bytes, limits: InflationLimits | None = None) -> 
 
 
 _CHUNK = 8 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)

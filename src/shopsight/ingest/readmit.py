@@ -16,9 +16,9 @@ from shopsight.contracts.model import Contract, load_contract
 from shopsight.ingest.batch import FileResult
 from shopsight.ingest.discovery import LandedFile
 from shopsight.ingest.ledger import OPS_SCHEMA, QUARANTINE_COLUMNS
-from shopsight.ingest.loader import ensure_schema, ingest_files
+from shopsight.ingest.loader import ensure_schema, ingest_files, read_lines
 from shopsight.ingest.quarantine_ids import QuarantineIdError, resolve_ids
-from shopsight.ingest.reader import InflationLimits, decompress
+from shopsight.ingest.reader import GZIP_MAGIC, FileRejected, InflationLimits, decompress
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
 
@@ -89,8 +89,8 @@ def _readmit(
         content = _content(bucket, contract, group, replacement)
         checksum = hashlib.sha256(content).hexdigest()
         parent = PurePosixPath(path)
-        name = parent.name if group[0]["line_number"] is None else parent.name.removesuffix(".gz")
-        key = str(parent.with_name(f"readmit-{checksum[:12]}-{name}"))
+        key = str(parent.with_name(f"readmit-{checksum[:12]}-{_name_for(parent.name, content)}"))
+        _refuse_unreadable(contract, table, key, path, content)
         if not bucket.exists(key):
             bucket.write_bytes(key, content)
         ensure_schema(warehouse, contract)
@@ -109,6 +109,37 @@ def _readmit(
             [key, *marks],
         )
     return results
+
+
+def _name_for(original: str, content: bytes) -> str:
+    """The re-admitted object's name: the original's, its ``.gz`` suffix following what the
+    bytes are (a fixed file is often sent uncompressed for a ``.csv.gz`` original)."""
+    plain = original.removesuffix(".gz")
+    return f"{plain}.gz" if content[:2] == GZIP_MAGIC else plain
+
+
+def _refuse_unreadable(
+    contract: Contract, table: str, key: str, original: str, content: bytes
+) -> None:
+    """Read the fixed file as the loader will, before anything is written: a file that
+    cannot be read changes nothing (no new object, ledger row or open problem)."""
+    try:
+        read_lines(contract, contract.table(table), key, content)
+    except FileRejected as rejection:
+        raise ReadmitError(
+            f"nothing re-admitted: the fixed file for {original} cannot be loaded "
+            f"({rejection.reason}: {rejection.message}); {_advice(rejection.reason)}"
+        ) from None
+
+
+def _advice(reason: str) -> str:
+    if reason in ("truncated_gzip", "unreadable_gzip"):
+        return "compress it again whole, or give it uncompressed"
+    if reason == "decompression_limit":
+        return "give the file uncompressed, or split it"
+    if reason in ("missing_column", "header_mismatch"):
+        return "give it the header the contract declares (`shopsight contracts ddl`)"
+    return "fix it and run the command again"
 
 
 def _by_file(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
