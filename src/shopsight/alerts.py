@@ -69,11 +69,16 @@ def success_alert(dag_id: str, run_id: str, results: dict[str, Any], seconds: fl
     for name, summary in results.items():
         if name.startswith("dbt_") and isinstance(summary, dict):
             tests += summary.get("tests", {}).get("pass", 0)
+    verdict = results.get("verdict") or {}
+    colour = str(verdict.get("colour", "green")).upper()
+    details = "".join(f"\n- {line}" for line in verdict.get("reasons", []))
+    details += "".join(f"\n- {line}" for line in verdict.get("caveats", []))
     return Alert(
-        subject=f"[ShopSight] OK {dag_id} (run {run_id})",
+        subject=f"[ShopSight] {'OK' if colour == 'GREEN' else colour} {dag_id} (run {run_id})",
         body=(
             f"{dag_id} run {run_id} succeeded in {seconds:,.0f} s: {files} files loaded "
-            f"({rows:,} rows), {quarantined:,} rows quarantined, {tests} tests passed."
+            f"({rows:,} rows), {quarantined:,} rows quarantined, {tests} tests passed. "
+            f"Verdict for {verdict.get('day', 'the day')}: {colour}.{details}"
         ),
     )
 

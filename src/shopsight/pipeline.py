@@ -18,7 +18,6 @@ from typing import Any
 from shopsight.config import Settings
 from shopsight.contracts.model import load_contract
 from shopsight.storage import Bucket
-from shopsight.words import plural
 
 # The tables each source delivers every day: the run waits for these before it starts.
 DAILY_FILES = {
@@ -230,53 +229,61 @@ def _reconcile(context: StepContext, _: str | None) -> dict[str, Any]:
     return summary
 
 
-def _report(context: StepContext, _: str | None) -> dict[str, Any]:
-    from shopsight.report.publish import publish_report
-
-    tests: dict[str, int] = {}
-    warned: list[str] = []
-    for name, summary in context.results.items():
+def _build_tests(results: dict[str, Any]) -> tuple[dict[str, int] | None, list[tuple[str, int]]]:
+    """This run's dbt test outcomes by status (None: no dbt step ran) and its warnings."""
+    tests: dict[str, int] | None = None
+    warned: list[tuple[str, int]] = []
+    for name, summary in results.items():
         if name.startswith("dbt_") and isinstance(summary, dict):
+            tests = tests or {}
             for status, count in summary.get("tests", {}).items():
                 tests[status] = tests.get(status, 0) + count
-            for warning in summary.get("warnings", []):
-                warned.append(f"{warning['test']}: {plural(warning['failing_rows'], 'row')}")
-    report = publish_report(context.settings, context.run_date, tests, warned)
+            warned += [(w["test"], int(w["failing_rows"])) for w in summary.get("warnings", [])]
+    return tests, warned
+
+
+def _verdict(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.ingest.warehouse import connect
+    from shopsight.report.data import latest_data_day
+    from shopsight.verdict import decide_verdict, record_verdict
+
+    tests, warned = _build_tests(context.results)
+    warehouse = connect(context.settings.warehouse)
+    try:
+        day = context.run_date or latest_data_day(warehouse)
+        verdict = decide_verdict(warehouse, day, tests, warned, context.settings.max_reject_ratio)
+        record_verdict(warehouse, verdict, context.run_id)
+    finally:
+        warehouse.close()
+    return verdict.to_json()
+
+
+def _report(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.report.publish import publish_report
+    from shopsight.verdict import Verdict
+
+    verdict = Verdict.from_json(context.results["verdict"])
+    if verdict.day is None:
+        return {"skipped": "no orders and no web sessions in the marts yet"}
+    report = publish_report(context.settings, context.run_date, verdict=verdict)
     return report.to_json()
 
 
 def _check_trust(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.alerts import send, success_alert
-    from shopsight.ingest.problems import open_problems
-    from shopsight.ingest.warehouse import connect
-    from shopsight.report.data import incomplete_days, latest_order_day
+    from shopsight.verdict import Verdict
 
-    warehouse = connect(context.settings.warehouse)
-    try:
-        problems = open_problems(warehouse, context.settings.max_reject_ratio)
-        day = context.run_date or latest_order_day(warehouse)
-        incomplete = incomplete_days(warehouse, day, day).get(day, []) if day else []
-    finally:
-        warehouse.close()
-    gaps = f" {day} is incomplete: {'; '.join(incomplete)}." if incomplete else ""
-    if problems:
-        raise UntrustedRun(untrusted_message(problems) + gaps)
-    if incomplete:
-        raise UntrustedRun(f"the run completed but{gaps}")
+    verdict = Verdict.from_json(context.results["verdict"])
+    if verdict.colour == "red":
+        raise UntrustedRun(f"{verdict.day or 'the run'} is red: {'; '.join(verdict.reasons)}")
     alert = success_alert(
         "shopsight_daily", context.run_id, context.results, time.time() - context.started
     )
-    return {"message": alert.body, "channels": send(alert, context.settings)}
-
-
-def untrusted_message(problems: list[Any]) -> str:
-    """Why the run is red: every open problem, and where to see how to resolve it."""
-    files = "; ".join(p.summary for p in problems)
-    return (
-        f"{len(problems)} untrusted file{'s keep' if len(problems) != 1 else ' keeps'} the run red "
-        f"until each is re-admitted or accepted (`shopsight status` shows the command for "
-        f"each): {files}"
-    )
+    return {
+        "colour": verdict.colour,
+        "message": alert.body,
+        "channels": send(alert, context.settings),
+    }
 
 
 def alert_new_problems(settings: Settings, run_id: str) -> dict[str, str]:
@@ -360,20 +367,31 @@ def _daily_steps() -> list[Step]:
     )
     steps.append(
         Step(
-            "report",
-            "the daily run report (HTML with charts) into reports/ in the bucket",
-            _report,
+            "verdict",
+            "the day's verdict, decided once (red: an untrusted file, an incomplete day or a "
+            "failed test; amber: new warnings; accepted gaps named), recorded for the report, "
+            "the alert and `status`",
+            _verdict,
             upstream=previous,
             reads_results=True,
         )
     )
     steps.append(
         Step(
+            "report",
+            "the daily run report (HTML with charts) into reports/ in the bucket",
+            _report,
+            upstream=("verdict",),
+            reads_results=True,
+        )
+    )
+    steps.append(
+        Step(
             "check_trust",
-            "red while any file is untrusted (alerting once per new one); else one message "
-            "summing up the run (files, quarantined rows, tests, duration)",
+            "red when the verdict is red (alerting once per new untrusted file); else one "
+            "message summing up the run (verdict, files, quarantined rows, tests, duration)",
             _check_trust,
-            upstream=("source_freshness", "reconcile", "report"),
+            upstream=("source_freshness", "reconcile", "verdict", "report"),
             reads_results=True,
         )
     )

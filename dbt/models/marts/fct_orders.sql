@@ -3,7 +3,9 @@
     incomplete: its units and revenue are unknown (null), never zero, and
     `incomplete_reason` says why: one of its lines is still in the quarantine, or it has no
     line at all and the order lines delivered on the day the order first arrived are not
-    whole (that day's order_items file is quarantined, or none has loaded yet).
+    whole (that day's order_items file is quarantined, or none has loaded yet). When a person
+    accepted the file those lines were in (`shopsight quarantine accept`), the order stays
+    incomplete and `is_loss_accepted` says the gap is known and owned: it keeps no run red.
 
     Incremental on order_id (docs/decisions/0011): each run rebuilds the orders with a row
     or a line loaded at or after the latest load it has seen (less
@@ -32,14 +34,19 @@ line_files_by_day as (
     select
         file_dt,
         sum(case when status = 'loaded' then 1 else 0 end) as files_loaded,
-        max(case when is_untrusted then reason end) as untrusted_reason
+        max(case when is_untrusted then reason end) as untrusted_reason,
+        max(case when is_accepted then reason end) as accepted_reason
     from {{ ref('stg_shopsight_ops__file_deliveries') }}
     where source = 'retail_db' and table_name = 'order_items'
     group by file_dt
 ),
 
 quarantined_lines as (
-    select order_id, count(*) as lines_quarantined, min(reason) as reason
+    select
+        order_id,
+        count(*) as lines_quarantined,
+        min(reason) as reason,
+        min(case when is_accepted then 1 else 0 end) = 1 as is_accepted
     from {{ ref('stg_shopsight_ops__quarantined_order_lines') }}
     where order_id is not null
     group by order_id
@@ -105,6 +112,8 @@ completeness as (
     select
         orders.order_id,
         case
+            when quarantined_lines.is_accepted
+                then 'order lines quarantined, accepted as lost: ' || quarantined_lines.reason
             when quarantined_lines.order_id is not null
                 then 'order lines quarantined: ' || quarantined_lines.reason
             when lines.order_id is not null
@@ -112,8 +121,19 @@ completeness as (
             when line_files_by_day.untrusted_reason is not null
                 then 'order lines file quarantined: ' || line_files_by_day.untrusted_reason
             when coalesce(line_files_by_day.files_loaded, 0) = 0
+                and line_files_by_day.accepted_reason is not null
+                then 'order lines file accepted as lost: ' || line_files_by_day.accepted_reason
+            when coalesce(line_files_by_day.files_loaded, 0) = 0
                 then 'order lines not loaded yet'
         end as incomplete_reason,
+        coalesce(quarantined_lines.is_accepted, false)
+            or (
+                quarantined_lines.order_id is null
+                and lines.order_id is null
+                and line_files_by_day.untrusted_reason is null
+                and coalesce(line_files_by_day.files_loaded, 0) = 0
+                and line_files_by_day.accepted_reason is not null
+            ) as is_loss_accepted,
         case
             when lines.loaded_at > first_deliveries.loaded_at then lines.loaded_at
             else coalesce(first_deliveries.loaded_at, lines.loaded_at)
@@ -140,6 +160,7 @@ final as (
         coalesce(lines.gross_order_value, {{ to_money(0) }}) as loaded_line_value,
         completeness.incomplete_reason is null as is_complete,
         completeness.incomplete_reason,
+        completeness.is_loss_accepted,
         case
             when completeness.incomplete_reason is null then coalesce(lines.units, 0)
         end as units,

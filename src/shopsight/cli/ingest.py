@@ -14,10 +14,11 @@ from shopsight.config import Settings
 from shopsight.contracts.model import known_sources, load_contract
 from shopsight.ingest.discovery import list_landed_files
 from shopsight.ingest.loader import IngestReport, ingest
-from shopsight.ingest.problems import Problem, open_problems
+from shopsight.ingest.problems import AcceptedGap, Problem, accepted_gaps, open_problems
 from shopsight.ingest.status import table_status
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
+from shopsight.verdict import Verdict, recorded_verdict
 from shopsight.words import plural
 
 
@@ -216,16 +217,55 @@ def status_command(
     try:
         with open_store(bucket, warehouse, must_exist=True) as (settings, _, wh):
             problems = open_problems(wh, settings.max_reject_ratio)
+            gaps = accepted_gaps(wh)
+            verdict = recorded_verdict(wh)
             rows = table_status(wh)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
-        console.print_json({"open_problems": [p.to_json() for p in problems], "tables": rows})
+        console.print_json(
+            {
+                "verdict": verdict.to_json() if verdict else None,
+                "open_problems": [p.to_json() for p in problems],
+                "accepted_gaps": [g.to_json() for g in gaps],
+                "tables": rows,
+            }
+        )
     else:
+        _print_verdict(verdict)
         print_problems(problems)
+        _print_accepted(gaps)
         _print_status_table(rows)
     if problems:
         raise typer.Exit(1)
+
+
+def _print_verdict(verdict: Verdict | None) -> None:
+    if verdict is None:
+        console.say("No daily run has judged a day yet (`shopsight run`).")
+    else:
+        console.say_wrapped(f"Last verdict, for {verdict.day}: {verdict.headline}")
+        for reason in verdict.reasons:
+            console.say_wrapped(reason, indent=2)
+    console.say("")
+
+
+def _print_accepted(gaps: list[AcceptedGap]) -> None:
+    """Every file a person accepted as it is: known, owned gaps (they keep no run red)."""
+    if not gaps:
+        return
+    console.say("")
+    console.say_wrapped(
+        f"{plural(len(gaps), 'accepted gap')}: files accepted as they are (their data stays "
+        "missing, and keeps no run red):"
+    )
+    for gap in gaps:
+        console.say(f"  {gap.path}")
+        console.say_wrapped(
+            f"{gap.file_reason}; accepted by {gap.accepted_by} on {gap.accepted_at[:16]} UTC: "
+            f"{gap.reason}",
+            indent=4,
+        )
 
 
 def _print_status_table(rows: list[dict[str, Any]]) -> None:

@@ -70,7 +70,13 @@ def print_quarantine(rows: list[dict[str, Any]], shortened: dict[str, str]) -> N
             where = "whole file" if row["line"] is None else f"line {row['line']}"
             if row["column"]:
                 where += f", {row['column']}"
-            readmitted = f" (re-admitted in {row['readmitted_in']})" if row["readmitted_in"] else ""
+            readmitted = (
+                f" (re-admitted in {row['readmitted_in']})"
+                if row["readmitted_in"]
+                else f" (accepted by {row['accepted']['by']})"
+                if row["accepted"]
+                else ""
+            )
             console.say(f"  {shortened[row['id']]:<15} {where}: {row['reason']}{readmitted}")
             console.say_wrapped(row["message"] or "", indent=18)
 
@@ -95,20 +101,24 @@ def quarantine_show(
         where = "the whole file" if row["line_number"] is None else f"line {row['line_number']}"
         if row["column_name"]:
             where += f", column {row['column_name']}"
+        accepted = row["accepted"]
         state = (
             f"re-admitted in {row['readmitted_in']}"
             if row["readmitted_in"]
+            else f"accepted as it is by {accepted['by']} on {accepted['at'][:16]} UTC: "
+            f"{accepted['reason']}"
+            if accepted
             else "quarantined, not re-admitted yet"
         )
         console.say(row["quarantine_id"])
         console.say(f"  file     {row['path']}")
         console.say(f"  table    {row['source']}.{row['table_name']}, {where}")
-        console.say_wrapped(f"reason   {row['reason']}: {row['message']}", indent=2)
+        console.say_hanging("  reason   ", f"{row['reason']}: {row['message']}")
         if row["raw_line"] is not None:
             console.say(f"  as sent  {row['raw_line']}")
         console.say(f"  kept at  {row['quarantine_object']}")
         console.say(f"  since    {row['quarantined_at']:%Y-%m-%d %H:%M:%S} UTC")
-        console.say(f"  state    {state}")
+        console.say_hanging("  state    ", state)
         console.say("")
 
 

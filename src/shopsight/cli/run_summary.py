@@ -7,6 +7,7 @@ from typing import Any
 
 from shopsight import console
 from shopsight.pipeline import StepOutcome
+from shopsight.verdict import HEADLINES, Verdict
 from shopsight.words import plural
 
 STATUS_WORDS = {"success": "ok", "failed": "FAILED", "skipped": "skipped"}
@@ -84,11 +85,28 @@ def step_outcome(outcome: StepOutcome) -> str:
         return f"sources: {checked}" if checked else "no source has delivered yet"
     if outcome.name == "reconcile" and "gap" in summary:
         return reconcile_outcome(summary)
+    if summary.get("skipped"):
+        return f"skipped: {summary['skipped']}"
     if outcome.name == "report":
         return f"written ({summary['size_bytes']:,} bytes), link below"
+    if outcome.name == "verdict":
+        return verdict_outcome(Verdict.from_json(summary))
     if outcome.name == "check_trust":
+        if summary.get("colour") == "amber":
+            return "amber: the numbers stand, with warnings (below)"
         return "green: every file trusted, the day complete"
     return str(summary.get("message") or "")
+
+
+def verdict_outcome(judged: Verdict) -> str:
+    """The verdict step in words: its colour and how many reasons and caveats."""
+    said = f"{judged.colour} for {judged.day}"
+    parts = []
+    if judged.reasons:
+        parts.append(plural(len(judged.reasons), "reason"))
+    if judged.accepted:
+        parts.append(plural(judged.accepted, "accepted gap"))
+    return said + (f": {', '.join(parts)} (below)" if parts else "")
 
 
 def run_day(outcomes: list[StepOutcome]) -> str | None:
@@ -106,9 +124,40 @@ def verdict(outcomes: list[StepOutcome]) -> str:
         return f"FAILED at {', '.join(o.name for o in failed)}" + (
             f"; {plural(skipped, 'step')} after it skipped." if skipped else "."
         )
+    judged = next((o for o in outcomes if o.name == "verdict" and o.status == "success"), None)
+    if judged is not None:
+        return Verdict.from_json(judged.summary).headline
     if any(o.untrusted for o in outcomes):
-        return "RED. Every step ran, but the data is not whole."
-    return "GREEN. Every step succeeded; the numbers are whole."
+        return HEADLINES["red"]
+    return HEADLINES["green"]
+
+
+def print_verdict_details(outcomes: list[StepOutcome]) -> None:
+    """Why the verdict is amber (red is said by the untrusted files and incomplete days),
+    the accepted gaps it names, and the warnings reported on earlier days."""
+    judged = next((o for o in outcomes if o.name == "verdict" and o.status == "success"), None)
+    if judged is None:
+        return
+    verdict = Verdict.from_json(judged.summary)
+    if verdict.colour == "amber":
+        console.say("")
+        console.say("Amber because:")
+        for reason in verdict.reasons:
+            console.say_wrapped(reason, indent=2)
+    gaps = [c.removeprefix("accepted: ") for c in verdict.caveats if c.startswith("accepted: ")]
+    if gaps:
+        console.say("")
+        console.say_wrapped(
+            f"{plural(len(gaps), 'accepted gap')} (known and owned; revenue there stays "
+            "unknown, and keeps no run red):"
+        )
+        for gap in gaps:
+            console.say_wrapped(gap, indent=2)
+    if verdict.notes:
+        console.say("")
+        console.say("Reported on earlier days (listed, not amber again):")
+        for note in verdict.notes:
+            console.say_wrapped(note.removeprefix("still warns (reported before): "), indent=2)
 
 
 def print_run_summary(
@@ -133,7 +182,17 @@ def print_run_summary(
             "re-admitted (fixed) or accepted as it is:"
         )
         print_problem_list(problems)
-    warned = [w for o in outcomes for w in o.summary.get("warnings", [])]
+    print_verdict_details(outcomes)
+    reported = {
+        note.split(": ", 2)[1]
+        for o in outcomes
+        if o.name == "verdict"
+        for note in o.summary.get("notes", [])
+        if note.startswith("still warns")
+    }
+    warned = [
+        w for o in outcomes for w in o.summary.get("warnings", []) if w["test"] not in reported
+    ]
     if warned:
         console.say("")
         console.say("Tests that warned (data worth a look; they do not fail the run):")
@@ -145,9 +204,14 @@ def print_run_summary(
                 f"{plural(n, 'order')} of unknown revenue ({why})" for why, n in reasons.items()
             )
             console.say("")
+            until = (
+                ": a person accepted the loss"
+                if all("accepted as lost" in why for why in reasons)
+                else ", until the files are resolved"
+            )
             console.say_wrapped(
                 f"{incomplete_day} is incomplete: {lost}. Its revenue shows as unknown, "
-                "never as zero, until the files are resolved."
+                f"never as zero{until}."
             )
     console.say("")
     for outcome in outcomes:

@@ -74,6 +74,19 @@ create table if not exists {OPS_SCHEMA}.accepted_problems (
     accepted_by varchar(128) not null,
     accepted_at timestamp not null
 );
+create table if not exists {OPS_SCHEMA}.day_verdicts (
+    run_day date not null,
+    run_id varchar(256) not null,
+    colour varchar(8) not null,
+    verdict text not null,
+    decided_at timestamp not null
+);
+create table if not exists {OPS_SCHEMA}.warned_tests (
+    test_name varchar(512) not null,
+    failing_rows bigint not null,
+    first_day date not null,
+    primary key (test_name, failing_rows)
+);
 create table if not exists {OPS_SCHEMA}.problem_alerts (
     ingest_id varchar(64) primary key,
     alerted_at timestamp not null

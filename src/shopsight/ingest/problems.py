@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from shopsight.contracts.model import load_contract
@@ -120,19 +120,47 @@ def _over_ratio_files(warehouse: Warehouse, max_reject_ratio: float | None) -> l
     return problems
 
 
+def _files_with_held_rows(warehouse: Warehouse, wanted: str) -> list[Problem]:
+    """Loaded files whose id starts with ``wanted`` and that still hold quarantined rows
+    within the reject ratio: not untrusted, but their rows' orders stay incomplete, so a
+    person may accept those rows as lost too."""
+    rows = warehouse.query(
+        f"""
+        select l.ingest_id, l.source, l.table_name, l.path, l.file_dt, count(*), l.finished_at
+        from {OPS_SCHEMA}.ingest_ledger l
+        inner join {OPS_SCHEMA}.quarantine q on q.ingest_id = l.ingest_id
+        where l.status = 'loaded' and q.line_number is not null and q.readmitted_in is null
+            and l.ingest_id like ? and {_NOT_ACCEPTED}
+        group by l.ingest_id, l.source, l.table_name, l.path, l.file_dt, l.finished_at""",
+        [f"{wanted}%"],
+    )
+    return [
+        Problem(
+            *(ingest_id, source, table, path, _text(dt)),
+            *("rows_quarantined", "rows_quarantined", f"{held} rows still quarantined"),
+            _text(at),
+        )
+        for ingest_id, source, table, path, dt, held, at in rows
+    ]
+
+
 def accept_problem(warehouse: Warehouse, problem_id: str, reason: str) -> Problem:
     """Record that a person accepts an open problem as it is (with who, when and why).
 
     ``problem_id`` is the file's ingest id, a unique prefix of it, or its ``<id>:file``
-    quarantine id.
+    quarantine id; or the id of a file (or of a row of it) whose quarantined rows are
+    within the reject ratio, whose rows are then accepted as lost.
 
     Raises:
         ProblemError: the id names no open problem, or more than one; the reason is empty.
     """
     if not reason.strip():
         raise ProblemError("say why the problem is accepted (--reason)")
-    wanted = problem_id.removesuffix(":file")
+    wanted = problem_id.split(":", 1)[0]  # a file's id, or the file part of a row's id
+    if not wanted:
+        raise ProblemError("give the id of the file to accept (`shopsight status`)")
     matches = [p for p in open_problems(warehouse) if p.problem_id.startswith(wanted)]
+    matches = matches or _files_with_held_rows(warehouse, wanted)
     if not matches:
         raise ProblemError(
             f"no open problem with id {problem_id!r} (see `shopsight status` for the open ones)"
@@ -147,6 +175,70 @@ def accept_problem(warehouse: Warehouse, problem_id: str, reason: str) -> Proble
             [problem.problem_id, problem.path, reason.strip(), _who(), _now()],
         )
     return problem
+
+
+@dataclass(frozen=True)
+class AcceptedGap:
+    """An untrusted file a person accepted as it is: a known, owned gap in the data."""
+
+    problem_id: str
+    path: str
+    file_dt: str | None
+    file_reason: str  # why the file was untrusted (truncated_gzip, over_reject_ratio...)
+    reason: str  # why the person accepted it
+    accepted_by: str
+    accepted_at: str
+
+    @property
+    def summary(self) -> str:
+        """One line: the file, and who accepted it, when and why."""
+        return (
+            f"{self.path} ({self.file_reason}) accepted by {self.accepted_by} on "
+            f"{self.accepted_at[:16]} UTC: {self.reason}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def accepted_gaps(
+    warehouse: Warehouse, first: date | None = None, last: date | None = None
+) -> list[AcceptedGap]:
+    """The accepted files, of days from ``first`` to ``last`` (default: every day), oldest
+    day first."""
+    clauses, params = [], []
+    if first is not None:
+        clauses.append("(l.file_dt is null or l.file_dt >= ?)")
+        params.append(first)
+    if last is not None:
+        clauses.append("(l.file_dt is null or l.file_dt <= ?)")
+        params.append(last)
+    where = f"where {' and '.join(clauses)}" if clauses else ""
+    rows = warehouse.query(
+        f"""
+        select a.ingest_id, a.path, l.file_dt, coalesce(l.reason, 'quarantined rows'),
+            a.reason, a.accepted_by, a.accepted_at
+        from {OPS_SCHEMA}.accepted_problems a
+        inner join {OPS_SCHEMA}.ingest_ledger l on l.ingest_id = a.ingest_id
+        {where}
+        order by l.file_dt, a.path""",
+        params,
+    )
+    return [
+        AcceptedGap(str(i), str(path), _text(dt), str(why_file), str(why), str(who), str(at))
+        for i, path, dt, why_file, why, who, at in rows
+    ]
+
+
+def acceptances(warehouse: Warehouse) -> dict[str, dict[str, str]]:
+    """Every acceptance by the file's ingest id: who accepted it, when and why."""
+    return {
+        str(ingest_id): {"by": str(who), "at": str(at)[:19], "reason": str(why)}
+        for ingest_id, who, at, why in warehouse.query(
+            f"select ingest_id, accepted_by, accepted_at, reason "
+            f"from {OPS_SCHEMA}.accepted_problems"
+        )
+    }
 
 
 def unalerted(warehouse: Warehouse, problems: list[Problem]) -> list[Problem]:

@@ -17,6 +17,7 @@ from shopsight.ingest.batch import FileResult
 from shopsight.ingest.discovery import LandedFile
 from shopsight.ingest.ledger import OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.loader import ensure_schema, ingest_files, read_lines
+from shopsight.ingest.problems import acceptances
 from shopsight.ingest.quarantine_ids import QuarantineIdError, resolve_ids
 from shopsight.ingest.reader import GZIP_MAGIC, FileRejected, InflationLimits, decompress
 from shopsight.ingest.warehouse import Warehouse
@@ -40,7 +41,11 @@ def find_quarantined(warehouse: Warehouse, typed: list[str]) -> list[dict[str, A
         f"where quarantine_id in ({placeholders}) order by path, line_number",
         ids,
     )
-    found = [dict(zip(QUARANTINE_COLUMNS, row, strict=True)) for row in rows]
+    accepted = acceptances(warehouse)
+    found = [
+        {**row, "accepted": accepted.get(row["ingest_id"])}
+        for row in (dict(zip(QUARANTINE_COLUMNS, values, strict=True)) for values in rows)
+    ]
     missing = set(ids) - {row["quarantine_id"] for row in found}
     if missing:
         raise ReadmitError(

@@ -8,6 +8,7 @@ from typing import Any
 
 from shopsight.contracts.model import ContractError, known_sources, load_contract
 from shopsight.ingest.ledger import OPS_SCHEMA
+from shopsight.ingest.problems import acceptances
 from shopsight.ingest.warehouse import Warehouse
 
 
@@ -88,7 +89,11 @@ def list_quarantine(
         "raw",
         "readmitted_in",
     ]
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    accepted = acceptances(warehouse)
+    return [
+        {**row, "accepted": accepted.get(str(row["id"]).split(":", 1)[0])}
+        for row in (dict(zip(keys, values, strict=True)) for values in rows)
+    ]
 
 
 def list_row_warnings(

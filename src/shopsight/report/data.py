@@ -17,6 +17,7 @@ from shopsight.ingest.drift import drift_report
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.metrics.semantic import MetricQuery, query_metrics
+from shopsight.verdict import Verdict
 from shopsight.words import plural
 
 HISTORY_DAYS = 60  # revenue, funnel and pipeline charts
@@ -47,37 +48,23 @@ class ReportData:
     drift: list[tuple[str, str, str, str]] = field(default_factory=list)
     delivery_states: list[tuple[str, int]] = field(default_factory=list)
     tracking_latest: datetime | None = None
-    # This run's dbt test outcomes by status; None when this run built nothing.
-    tests: dict[str, int] | None = None
-    warned_tests: list[str] = field(default_factory=list)  # "name: N rows", this run's build
     currency: str = "USD"  # the store's, for the money axes
-    # Days whose orders are not whole: day → "N orders: reason" lines.
+    # Days whose orders are not whole: day → "N orders: reason" lines (accepted gaps too).
     incomplete: dict[date, list[str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)  # untrusted files, one line each
+    # The day's verdict, as the daily run decided it (the banner shows it as it is).
+    verdict: Verdict | None = None
+
+    @property
+    def tests(self) -> dict[str, int] | None:
+        """The run's dbt test outcomes by status; None when no build ran for this verdict."""
+        return self.verdict.tests if self.verdict else None
 
     @property
     def status(self) -> tuple[str, list[str]]:
-        """green / amber / red, and why: red while a file is untrusted, the report day is
-        incomplete or a test failed; amber for warnings and earlier incomplete days."""
-        tests = self.tests or {}
-        red = [f"untrusted file: {p}" for p in self.problems]
-        red += [
-            f"{self.run_date} is incomplete: {r}" for r in self.incomplete.get(self.run_date, [])
-        ]
-        if tests.get("fail", 0) + tests.get("error", 0):
-            red.append(f"{tests.get('fail', 0) + tests.get('error', 0)} data tests failed")
-        amber = [
-            f"{day} is incomplete: {r}"
-            for day, reasons in sorted(self.incomplete.items())
-            if day != self.run_date
-            for r in reasons
-        ]
-        if tests.get("warn", 0):
-            named = f": {', '.join(self.warned_tests)}" if self.warned_tests else ""
-            amber.append(f"{tests['warn']} data tests warn{named}")
-        if red:
-            return "red", red + amber
-        return ("amber", amber) if amber else ("green", [])
+        """green / amber / red, and why (the verdict's reasons, then its caveats)."""
+        if self.verdict is None:
+            return "amber", ["no verdict: the daily run has not judged this day"]
+        return self.verdict.colour, self.verdict.reasons + self.verdict.caveats
 
 
 def latest_order_day(warehouse: Warehouse) -> date | None:
@@ -116,14 +103,27 @@ def has_data(warehouse: Warehouse, day: date) -> bool:
     return False
 
 
-def incomplete_days(warehouse: Warehouse, first: date, last: date) -> dict[date, list[str]]:
+def incomplete_days(
+    warehouse: Warehouse, first: date, last: date, accepted: bool | None = False
+) -> dict[date, list[str]]:
     """Days from ``first`` to ``last`` with orders of unknown revenue: day → one line per
-    reason ("278 orders of unknown revenue (order lines file quarantined: truncated_gzip)")."""
+    reason ("278 orders of unknown revenue (order lines file quarantined: truncated_gzip)").
+
+    ``accepted`` False counts the orders whose gap nobody accepted (they make a day red);
+    True only those whose missing lines a person accepted as lost (a known gap, a caveat);
+    None every order of unknown revenue (the charts: unknown is never drawn as zero).
+    """
+    which = {
+        False: "and not coalesce(is_loss_accepted, false) ",
+        True: "and coalesce(is_loss_accepted, false) ",
+        None: "",
+    }[accepted]
     days: dict[date, list[str]] = defaultdict(list)
     for day, reason, orders in _query(
         warehouse,
         "select order_date, incomplete_reason, count(*) from marts.fct_orders "
-        "where not is_complete and order_date between ? and ? group by 1, 2 order by 1, 2",
+        f"where not is_complete and order_date between ? and ? {which}"
+        "group by 1, 2 order by 1, 2",
         [first, last],
     ):
         days[day].append(f"{plural(int(orders), 'order')} of unknown revenue ({reason})")
@@ -133,19 +133,18 @@ def incomplete_days(warehouse: Warehouse, first: date, last: date) -> dict[date,
 def gather_report_data(
     warehouse: Warehouse,
     run_date: date,
-    tests: dict[str, int] | None,
-    problems: list[str] | None = None,
+    verdict: Verdict | None = None,
 ) -> ReportData:
     """The report's figures for the ``HISTORY_DAYS`` days up to ``run_date``."""
     first = run_date - timedelta(days=HISTORY_DAYS - 1)
-    data = ReportData(run_date, tests=tests, problems=problems or [])
+    data = ReportData(run_date, verdict=verdict)
     # The headline figures through the semantic layer: the metrics' one definition.
     revenue = MetricQuery(["net_revenue", "units"], start=first, end=run_date)
     data.revenue = sorted(  # by day: the query's rows come in no promised order
         (_day(day), Decimal(net or 0), int(units or 0))
         for day, net, units in _rows_or_none(lambda: query_metrics(warehouse, revenue)[1])
     )
-    data.incomplete = incomplete_days(warehouse, first, run_date)
+    data.incomplete = incomplete_days(warehouse, first, run_date, accepted=None)
     data.funnel = [
         (str(source), int(a), int(b), int(c), int(d))
         for source, a, b, c, d in _query(

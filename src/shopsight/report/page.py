@@ -88,13 +88,29 @@ def render_page(
 
 
 def _status(data: ReportData) -> str:
-    """The banner: green, amber or red, naming each untrusted file and incomplete day."""
+    """The banner: the day's verdict as the run decided it (green, amber or red, naming
+    each untrusted file and incomplete day), its accepted gaps, and what was reported
+    before."""
+    verdict = data.verdict
     colour, reasons = data.status
-    items = "".join(f"<li>{escape(reason)}</li>" for reason in reasons)
+    if verdict is not None:
+        reasons = verdict.reasons
+    words = STATUS_WORDS[colour]
+    if colour == "green" and verdict is not None and verdict.accepted:
+        words = "Green, with caveats: the numbers stand; the gaps below are known and owned."
+    parts = [_items(reasons)]
+    if verdict is not None and verdict.caveats:
+        parts.append(f"<p>Accepted gaps (their data stays unknown):</p>{_items(verdict.caveats)}")
+    if verdict is not None and verdict.notes:
+        parts.append(f"<p>Reported on earlier days:</p>{_items(verdict.notes)}")
     return (
         f"<div class='status status-{colour}' data-status='{colour}'>"
-        f"{escape(STATUS_WORDS[colour])}{f'<ul>{items}</ul>' if items else ''}</div>"
+        f"{escape(words)}{''.join(parts)}</div>"
     )
+
+
+def _items(lines: list[str]) -> str:
+    return f"<ul>{''.join(f'<li>{escape(line)}</li>' for line in lines)}</ul>" if lines else ""
 
 
 def _section(title: str, body: str, window: str = "") -> str:
@@ -342,8 +358,6 @@ def _pipeline(data: ReportData) -> str:
         else ", ".join(f"{count:,} {status}" for status, count in sorted(data.tests.items()))
         or "none ran"
     )
-    if data.warned_tests:
-        tests += "; the tests that warned: " + ", ".join(data.warned_tests)
     warned = (
         _table(
             ["table", "rule", "rows"],

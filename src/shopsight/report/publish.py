@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from shopsight.config import Settings
-from shopsight.ingest.problems import open_problems
 from shopsight.ingest.warehouse import connect
 from shopsight.reconcile import reconcile
 from shopsight.report.data import (
@@ -19,6 +18,7 @@ from shopsight.report.data import (
 )
 from shopsight.report.page import render_page
 from shopsight.storage import Bucket
+from shopsight.verdict import Verdict, decide_verdict, recorded_verdict
 
 RECONCILE_DAYS = 7
 
@@ -48,14 +48,15 @@ def publish_report(
     settings: Settings,
     run_date: date | None = None,
     tests: dict[str, int] | None = None,
-    warned_tests: list[str] | None = None,
+    verdict: Verdict | None = None,
 ) -> PublishedReport:
     """Render the report for ``run_date`` (default: the last day with orders or web
     sessions) and store it.
 
-    ``tests`` are this run's dbt test outcomes (None: this run built nothing, and the page
-    says so rather than showing another build's counts); ``warned_tests`` name the tests
-    that warned ("name: N rows").
+    ``verdict`` is the day's verdict as the daily run decided it. Without one, the page
+    shows the verdict the last run of that day recorded, and only for a day no run has
+    judged yet decides one here from ``tests`` (this caller's dbt test outcomes; None: no
+    build ran, and the page says so rather than showing another build's counts).
 
     Raises:
         NoReportData: the day has no orders and no web sessions (nothing is written).
@@ -72,9 +73,12 @@ def publish_report(
             raise NoReportData(
                 f"no orders or web sessions on {day} in the warehouse ({latest}): no report written"
             )
-        problems = [p.summary for p in open_problems(warehouse, settings.max_reject_ratio)]
-        data = gather_report_data(warehouse, day, tests, problems)
-        data.warned_tests = warned_tests or []
+        verdict = verdict or recorded_verdict(warehouse, day)
+        if verdict is None:
+            verdict = decide_verdict(
+                warehouse, day, tests, [], settings.max_reject_ratio, record_warnings=False
+            )
+        data = gather_report_data(warehouse, day, verdict)
         data.currency = settings.currency
         reconciliation = None
         if last_day is not None:
