@@ -74,7 +74,7 @@ def red_run() -> list[StepOutcome]:
 
 
 def test_a_red_run_says_why_and_what_resolves_it(printed) -> None:
-    print_run_summary(red_run(), [PROBLEM], "file://./var/bucket", "duckdb:///./w.duckdb")
+    print_run_summary(None, red_run(), [PROBLEM], "file://./var/bucket", "duckdb:///./w.duckdb")
     text = printed.getvalue()
     lines = text.splitlines()
     assert lines[0] == "Daily run of 2024-03-30: RED. Every step ran, but the data is not whole."
@@ -97,7 +97,7 @@ def test_a_failed_step_is_named_and_what_it_skipped_counted(printed) -> None:
         StepOutcome("dbt_staging", "failed", 3.0, {}, error="dbt build --select staging failed"),
         StepOutcome("dbt_marts", "skipped", 0.0, {}, error="upstream dbt_staging did not succeed"),
     ]
-    print_run_summary(outcomes, [], "file://b", "duckdb:///w")
+    print_run_summary(None, outcomes, [], "file://b", "duckdb:///w")
     text = printed.getvalue()
     assert text.startswith("Daily run of what has landed: FAILED at dbt_staging; 1 step after")
     assert "skipped dbt_marts" in " ".join(text.split())
@@ -105,7 +105,7 @@ def test_a_failed_step_is_named_and_what_it_skipped_counted(printed) -> None:
 
 def test_a_green_run_says_so(printed) -> None:
     outcomes = [StepOutcome("check_trust", "success", 0.0, {"message": "sent"})]
-    print_run_summary(outcomes, [], "file://b", "duckdb:///w")
+    print_run_summary(None, outcomes, [], "file://b", "duckdb:///w")
     assert "GREEN. Every step succeeded; the numbers are whole." in " ".join(
         printed.getvalue().split()
     )

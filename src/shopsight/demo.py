@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from shopsight.generate.export import reexport_key
 from shopsight.generate.faults import FaultRecord, read_fault_manifests
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.problems import Problem, open_problems
@@ -28,7 +29,9 @@ class DemoCheck:
     faults: int = 0
     missed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    reports: list[str] = field(default_factory=list)
+    reports: list[str] = field(default_factory=list)  # links, oldest first
+    # Untrusted files the store re-exported whole: (problem, the re-export's local file).
+    reexports: list[tuple[Problem, str]] = field(default_factory=list)
 
     @property
     def caught(self) -> bool:
@@ -66,7 +69,11 @@ def check_demo(bucket: Bucket, warehouse: Warehouse) -> DemoCheck:
             if problem:
                 check.missed.append(f"{fault.fault} in {fault.path}: {problem}")
     check.problems = open_problems(warehouse)
-    check.reports = [info.key for info in bucket.list("reports/")]
+    check.reports = [bucket.link(info.key) for info in bucket.list("reports/")]
+    for untrusted in check.problems:
+        fixed = bucket.local_path(reexport_key(untrusted.path))
+        if fixed and bucket.exists(reexport_key(untrusted.path)):
+            check.reexports.append((untrusted, fixed))
     return check
 
 

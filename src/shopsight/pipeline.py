@@ -52,6 +52,10 @@ class StepContext:
     started: float = field(default_factory=time.time)
     # Earlier steps' summaries by step name (the check_trust step sums them up).
     results: dict[str, Any] = field(default_factory=dict)
+    # How long the in-process run waits for the day's files (Airflow's sensor has its own
+    # deadline), and what it calls while it waits: (seconds left, folders still empty).
+    wait_seconds: float = 0.0
+    on_wait: Callable[[float, list[str]], None] | None = None
 
     @property
     def bucket(self) -> Bucket:
@@ -97,9 +101,21 @@ def missing_daily_files(context: StepContext) -> list[str]:
 
 
 def _wait_for_landing(context: StepContext, _: str | None) -> dict[str, Any]:
-    missing = missing_daily_files(context)
-    if missing:
-        raise StepFailed(f"the day's files have not all arrived: {', '.join(missing)}")
+    deadline = time.monotonic() + context.wait_seconds
+    poke = max(1, context.settings.landing_poke_seconds)
+    while missing := missing_daily_files(context):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            waited = (
+                f" after waiting {context.wait_seconds / 60:g} min" if context.wait_seconds else ""
+            )
+            raise StepFailed(
+                f"the files of {context.run_date} have not all landed{waited}: "
+                f"{', '.join(missing)} (still empty)"
+            )
+        if context.on_wait:
+            context.on_wait(left, missing)
+        time.sleep(min(poke, left))  # the bucket is looked at again, not a state awaited
     return {"day": context.run_date.isoformat() if context.run_date else None}
 
 

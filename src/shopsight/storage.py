@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import fsspec
 
@@ -71,6 +72,17 @@ class Bucket:
 
     def _path(self, key: str) -> str:
         return f"{self.root}/{key.lstrip('/')}"
+
+    def link(self, key: str) -> str:
+        """The object's address to open: an absolute ``file://`` URL for a local bucket
+        (a browser cannot open ``file://./var/...``), the bucket URL and key otherwise."""
+        if self.protocol == "file":  # keep "=" of dt=<day> folders readable
+            return "file://" + quote(str(Path(self._path(key)).resolve()), safe="/=")
+        return f"{self.url}/{key.lstrip('/')}"
+
+    def local_path(self, key: str) -> str | None:
+        """The object's file on this machine (a local bucket), else None."""
+        return self._path(key) if self.protocol == "file" else None
 
     def _key(self, path: str) -> str:
         path = path.lstrip("/") if self.protocol == "memory" else path

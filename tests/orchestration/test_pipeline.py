@@ -51,11 +51,19 @@ def test_success_message_sums_up_the_run() -> None:
         "loyalty": {"ingest": {"files_loaded": 1, "rows_loaded": 40, "rows_rejected": 1}},
         "dbt_staging": {"tests": {"pass": 10}},
         "dbt_marts": {"tests": {"pass": 5, "warn": 1}},
+        "verdict": {
+            "day": "2024-03-31",
+            "colour": "green",
+            "reasons": [],
+            "caveats": ["accepted: landing/x.csv (truncated_gzip) accepted by ana: lost"],
+        },
     }
     alert = success_alert("shopsight_daily", "run-1", results, 61.2)
+    assert alert.subject == "[ShopSight] OK shopsight_daily (run run-1)"
     assert alert.body == (
         "shopsight_daily run run-1 succeeded in 61 s: 7 files loaded (390 rows), "
-        "3 rows quarantined, 15 tests passed."
+        "3 rows quarantined, 15 tests passed. Verdict for 2024-03-31: GREEN.\n"
+        "- accepted: landing/x.csv (truncated_gzip) accepted by ana: lost"
     )
 
 
@@ -77,3 +85,51 @@ def test_redaction_removes_configured_secrets_and_credentials() -> None:
     for secret in ("xyz", "s3cr3t", "hunter2", "abc123"):
         assert secret not in text
     assert "postgresql://loader:***@db/shop" in text
+
+
+def _waiting(tmp_path, wait_seconds: float):
+    from datetime import date
+
+    from shopsight.config import Settings
+    from shopsight.pipeline import StepContext
+
+    settings = Settings(
+        bucket=f"file://{tmp_path}/bucket",
+        warehouse=f"duckdb:///{tmp_path}/w",
+        landing_poke_seconds=1,
+    )
+    context = StepContext(settings, date(2024, 5, 2))
+    context.wait_seconds = wait_seconds
+    return context
+
+
+def test_a_run_without_wait_names_the_missing_folders_at_once(tmp_path) -> None:
+    import pytest
+
+    from shopsight.pipeline import StepFailed
+
+    wait = next(step for step in DAILY_STEPS if step.name == "wait_for_landing")
+    with pytest.raises(StepFailed, match="files of 2024-05-02 have not all landed: ") as failed:
+        wait.run(_waiting(tmp_path, 0), None)
+    assert "landing/thelook/events/dt=2024-05-02/" in str(failed.value)
+    assert "after waiting" not in str(failed.value)
+
+
+def test_a_run_that_waits_goes_on_once_the_files_land(tmp_path) -> None:
+    from shopsight.pipeline import DAILY_FILES
+
+    wait = next(step for step in DAILY_STEPS if step.name == "wait_for_landing")
+    context = _waiting(tmp_path, 600)
+    countdown: list[tuple[float, list[str]]] = []
+
+    def land_the_files(seconds_left: float, missing: list[str]) -> None:
+        countdown.append((seconds_left, missing))  # the files land while the run waits
+        for source, tables in DAILY_FILES.items():
+            for table in tables:
+                context.bucket.write_bytes(
+                    f"landing/{source}/{table}/dt=2024-05-02/part-00000.csv", b"x\n"
+                )
+
+    context.on_wait = land_the_files
+    assert wait.run(context, None) == {"day": "2024-05-02"}
+    assert len(countdown) == 1 and 0 < countdown[0][0] <= 600 and len(countdown[0][1]) == 5

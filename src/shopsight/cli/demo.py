@@ -31,12 +31,12 @@ def check_demo_command(
     if json_output:
         console.print_json(check.to_json())
     else:
-        _print(check, target.url)
+        _print(check)
     if not check.caught:
         raise typer.Exit(1)
 
 
-def _print(check: DemoCheck, bucket_url: str) -> None:
+def _print(check: DemoCheck) -> None:
     say = console.say
     if check.caught:
         say(f"The demo caught all {check.faults} injected faults exactly as its manifests say.")
@@ -52,5 +52,15 @@ def _print(check: DemoCheck, bucket_url: str) -> None:
         for problem in check.problems:
             console.say(f"  {problem.path}")
         console.say("`shopsight status` shows why, and the command that resolves each.")
-    for key in check.reports[-1:]:
-        say(f"Latest report: {bucket_url}/{key}")
+    for problem, fixed in check.reexports:
+        console.say_wrapped(
+            f"The store re-exported {problem.path.rsplit('/', 3)[-3]} of {problem.file_dt}: "
+            f"shopsight quarantine readmit {problem.short_id}:file --file {fixed}"
+        )
+    if check.problems:
+        console.say_wrapped(
+            "Day two: resolve them, then `shopsight generate next-day` and "
+            "`shopsight run --date <that day>`."
+        )
+    for link in check.reports[-1:]:
+        say(f"Latest report: {link}")

@@ -14,6 +14,7 @@ from shopsight.cli.app import generate_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, parse_day, parse_zone
 from shopsight.config import Settings
 from shopsight.generate.export import generate_retail_db
+from shopsight.generate.next_day import generate_next_day
 from shopsight.generate.sales_report import generate_sales_report
 from shopsight.generate.summary import GenerationSummary
 from shopsight.generate.thelook_export import generate_thelook
@@ -204,6 +205,34 @@ def generate_demo_command(
         ["source", "files", "faults"],
         [[source, s["files"], s["faults"]] for source, s in summaries.items()],
     )
+
+
+@generate_app.command("next-day")
+def generate_next_day_command(bucket: BucketOption = None, json_output: JsonOption = False) -> None:
+    """Land the day after the latest landed day, for every source, continuing the same
+    store (ids, users, sessions, prices); no faults; the same files for the same seed.
+
+    Then `shopsight run --date <that day>` runs the new day.
+    """
+    settings = Settings().with_overrides(bucket=bucket)
+    try:
+        target = Bucket(settings.bucket, settings, create=False)
+        target.require()
+        with console.progress_bar("generating the next day", json_output) as bar:
+            task = bar.add_task("sources", total=None)
+            written = generate_next_day(target)
+            bar.advance(task)
+    except EXPECTED as error:
+        console.fail(str(error))
+    if json_output:
+        console.print_json(written.to_json())
+        return
+    console.print_table(
+        f"{written.day} landed in {target.url}",
+        ["source", "files", "rows"],
+        [[name, s.files, sum(s.rows.values())] for name, s in written.sources.items()],
+    )
+    console.say(f"Run it: shopsight run --date {written.day}")
 
 
 @generate_app.command("sales-report")

@@ -151,7 +151,7 @@ def ingest_command(
     if table and source is None:
         console.fail("--table needs --source (table names repeat across sources)")
     try:
-        with open_store(bucket, warehouse) as (settings, target, wh):
+        with open_store(bucket, warehouse, bucket_must_exist=True) as (settings, target, wh):
             sources = [source] if source else _sources_with_files(target)
             if not sources:
                 console.fail(f"no landed files in {target.url} for any source", code=1)

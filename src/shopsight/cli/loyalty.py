@@ -14,7 +14,7 @@ from shopsight.transforms.loyalty_scores import LoyaltyReport, refresh_loyalty_s
 def run_loyalty(bucket: str | None, warehouse: str | None, json_output: bool) -> LoyaltyReport:
     """The loyalty step with a progress bar; shared by `loyalty` and `run`."""
     with (
-        open_store(bucket, warehouse) as (_, target, wh),
+        open_store(bucket, warehouse, bucket_must_exist=True) as (_, target, wh),
         console.progress_bar("ingesting transactions", json_output) as bar,
     ):
         task = bar.add_task("files", total=None)

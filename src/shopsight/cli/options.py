@@ -75,15 +75,20 @@ def parse_zone(value: str, option: str) -> ZoneInfo:
 
 @contextmanager
 def open_store(
-    bucket: str | None, warehouse: str | None, must_exist: bool = False
+    bucket: str | None,
+    warehouse: str | None,
+    must_exist: bool = False,
+    bucket_must_exist: bool = False,
 ) -> Iterator[tuple[Settings, Bucket, Warehouse]]:
     """Settings with the flags applied, the bucket, and the warehouse (ops tables ready);
     the warehouse is closed on the way out, whatever happens. ``must_exist`` (commands that
     only read) refuses a warehouse, or a --bucket given, that does not exist instead of
-    creating it (the default bucket is then not created either)."""
+    creating it (the default bucket is then not created either). ``bucket_must_exist``
+    (commands that read landed files) refuses a bucket that does not exist before anything
+    is created, the warehouse included."""
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
-    target = Bucket(settings.bucket, settings, create=not must_exist)
-    if must_exist and bucket is not None:
+    target = Bucket(settings.bucket, settings, create=not (must_exist or bucket_must_exist))
+    if (must_exist and bucket is not None) or bucket_must_exist:
         target.require()
     wh = connect(settings.warehouse, create=not must_exist)
     try:

@@ -150,7 +150,7 @@ def quarantine_readmit(
         console.fail("give --line (for a row) or --file (for a file), not both")
     replacement = line.encode() if line is not None else file.read_bytes() if file else None
     try:
-        with open_store(bucket, warehouse) as (_, target, wh):
+        with open_store(bucket, warehouse, bucket_must_exist=True) as (_, target, wh):
             results = readmit(target, wh, ids, replacement)
     except EXPECTED as error:
         console.fail(str(error))

@@ -23,6 +23,8 @@ from shopsight.pipeline import (
     run_daily,
 )
 from shopsight.redact import redact
+from shopsight.storage import Bucket, StorageError
+from shopsight.words import plural
 
 
 def untrusted_files(settings: Settings, outcomes: list[StepOutcome]) -> list[Problem]:
@@ -40,6 +42,18 @@ def untrusted_files(settings: Settings, outcomes: list[StepOutcome]) -> list[Pro
         warehouse.close()
 
 
+def _countdown(seconds_left: float, missing: list[str]) -> None:
+    """One line on stderr each time the run looks for the day's files and waits again."""
+    minutes, seconds = divmod(int(seconds_left), 60)
+    console.err.print(
+        f"waiting {minutes}:{seconds:02d} more for {plural(len(missing), 'folder')}: "
+        + ", ".join(missing),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 def _run_date(value: str | None) -> date | None:
     if value is None:
         return None
@@ -53,15 +67,31 @@ def run_command(
         typer.Option(
             "--date",
             metavar="YYYY-MM-DD",
-            help="The day to run (YYYY-MM-DD): waits for that day's files and builds the "
-            "daily mart up to it. Default: whatever has landed.",
+            help="The day to run (YYYY-MM-DD): loads files up to that day, builds the "
+            "daily mart up to it, and fails at once, naming what is missing, while a "
+            "source's files of the day have not landed (see --wait). Default: whatever "
+            "has landed.",
         ),
     ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            metavar="MINUTES",
+            min=0,
+            help="With --date: wait up to MINUTES for the day's files, counting down on "
+            "stderr, looking every SHOPSIGHT_LANDING_POKE_SECONDS. Default 0.",
+        ),
+    ] = 0,
     bucket: BucketOption = None,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """The daily run, every step from landed files to the report.
+
+    With --date, the day's files of every daily source must have landed (--wait MINUTES
+    waits for them); without it, the run loads whatever has landed and reports its last
+    day.
 
     Steps, in order: ingest each source (retail_db, thelook, transactions, aftership),
     rescore loyalty, build and test the marts with dbt (staging, intermediate, marts),
@@ -76,6 +106,15 @@ def run_command(
     """
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     context = StepContext(settings, _run_date(run_date), run_id=f"cli__{run_date or 'latest'}")
+    if wait and context.run_date is None:
+        console.fail("--wait needs --date (the day whose files to wait for)")
+    try:  # a typo in --bucket must not create a bucket (nor an empty warehouse)
+        Bucket(settings.bucket, settings, create=False).require()
+    except StorageError as error:
+        console.fail(str(error))
+    context.wait_seconds = wait * 60
+    if not json_output:
+        context.on_wait = _countdown
     with console.progress_bar("daily run", json_output) as bar:
         task = bar.add_task("steps", total=len(DAILY_STEPS))
 
@@ -101,6 +140,7 @@ def run_command(
         )
     else:
         print_run_summary(
+            context.run_date,
             outcomes,
             untrusted_files(settings, outcomes),
             redact(settings.bucket),

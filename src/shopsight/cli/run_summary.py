@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -161,13 +162,17 @@ def print_verdict_details(outcomes: list[StepOutcome]) -> None:
 
 
 def print_run_summary(
-    outcomes: list[StepOutcome], problems: list[Any], bucket: str, warehouse: str
+    run_date: date | None,
+    outcomes: list[StepOutcome],
+    problems: list[Any],
+    bucket: str,
+    warehouse: str,
 ) -> None:
     """The verdict, a line per step, then the untrusted files and incomplete days with what
     resolves each, and where the report and the warehouse are."""
     from shopsight.cli.ingest import print_problem_list
 
-    day = run_day(outcomes)
+    day = run_date.isoformat() if run_date else run_day(outcomes)
     console.say_wrapped(f"Daily run of {day or 'what has landed'}: {verdict(outcomes)}")
     console.say("")
     name_width = max(len(o.name) for o in outcomes)

@@ -150,6 +150,9 @@ def _write_day_file(
     if file_fault and table == "order_items":
         key = landing_key(table, day, "part-00000.csv.gz")
         bucket.write_bytes(key, truncate_gzip(content))
+        # The store's re-export of the lost file, as its team would send it on request
+        # (uncompressed): what `shopsight quarantine readmit ID:file --file` takes.
+        bucket.write_bytes(reexport_key(key), content)
         records.append(
             FaultRecord("truncated_gzip", table, key, None, "file_quarantined", "truncated_gzip")
         )
@@ -164,6 +167,13 @@ def _write_day_file(
         return 2
     bucket.write_bytes(landing_key(table, day), content)
     return 1
+
+
+def reexport_key(landed: str) -> str:
+    """Where the demo keeps the store's re-export of a landed file it spoiled."""
+    return "manifests/" + landed.removeprefix("landing/").removesuffix(".gz").replace(
+        f"{SOURCE}/", f"{SOURCE}/re-exports/", 1
+    )
 
 
 def _redeliver_changed_file(bucket: Bucket, day: date) -> FaultRecord:

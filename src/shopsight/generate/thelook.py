@@ -87,6 +87,7 @@ class TheLookSimulation:
             "M": [p for p in self.products if p.department == "Men"],
             "F": [p for p in self.products if p.department == "Women"],
         }
+        self.planned_users = users
         self.users = [self._user(i) for i in range(1, users + 1)]
         self.orders = self._orders()
         self.ghost_sessions_per_day = max(1, users * 5 // max(days, 1))
@@ -101,12 +102,12 @@ class TheLookSimulation:
         span = max(1, int((self.end - after).total_seconds()) - 1)
         return after + timedelta(seconds=rng.randrange(span))
 
-    def _user(self, user_id: int) -> User:
+    def _user(self, user_id: int, since: datetime | None = None) -> User:
         rng = random.Random(f"{self.seed}:thelook:user:{user_id}")
         gender = rng.choice("MF")
         first, last = rng.choice(FIRST_NAMES[gender]), rng.choice(LAST_NAMES)
         place = rng.choices(PLACES, [p[6] for p in PLACES])[0]
-        created = self._moment(rng, datetime.combine(self.start, datetime.min.time()))
+        created = self._moment(rng, since or datetime.combine(self.start, datetime.min.time()))
         recent = created >= self.end - timedelta(days=7)
         email = f"{first}{last}@example.{rng.choice(['com', 'net', 'org'])}".lower()
         row = [
@@ -131,42 +132,70 @@ class TheLookSimulation:
     def _orders(self) -> list[Order]:
         rng = random.Random(f"{self.seed}:thelook:orders")
         orders: list[Order] = []
-        item_id = 0
         for user in self.users:
             for _ in range(rng.choices([0, 1, 2, 3, 4], [0.2, 0.5, 0.2, 0.05, 0.05])[0]):
                 created = self._moment(rng, user.created_at)
-                final = pick(rng, FINAL_STATUS)
-                milestones: dict[str, datetime] = {}
-                if final == "Cancelled":
-                    milestones["Cancelled"] = created + timedelta(minutes=rng.randrange(1440))
-                elif final in ("Shipped", "Complete", "Returned"):
-                    shipped = created + timedelta(minutes=rng.randrange(3 * 1440))
-                    milestones["Shipped"] = shipped
-                    if final in ("Complete", "Returned"):
-                        delivered = shipped + timedelta(minutes=rng.randrange(5 * 1440))
-                        milestones["Complete"] = delivered
-                        if final == "Returned":
-                            milestones["Returned"] = delivered + timedelta(
-                                minutes=rng.randrange(3 * 1440)
-                            )
-                order = Order(len(orders) + 1, user, created, final, milestones)
-                for _ in range(rng.choices([1, 2, 3, 4], [0.7, 0.2, 0.05, 0.05])[0]):
-                    item_id += 1
-                    product = rng.choice(self.by_department[user.gender])
-                    # Bought in the order's own session, on the order's day.
-                    end_of_day = datetime.combine(created.date(), datetime.max.time())
-                    bought = min(created + timedelta(seconds=rng.randrange(600)), end_of_day)
-                    order.items.append((item_id, product, item_id, bought))
-                # Shipped once every item is bought (the live dataset breaks this now and
-                # then; ingestion warns about it, so fault-free data keeps it).
-                last_bought = max(bought for *_, bought in order.items)
-                if "Shipped" in milestones and milestones["Shipped"] < last_bought:
-                    lag = last_bought - milestones["Shipped"]
-                    for status in ("Shipped", "Complete", "Returned"):
-                        if status in milestones:
-                            milestones[status] += lag
-                orders.append(order)
+                item_id = orders[-1].items[-1][0] if orders else 0
+                orders.append(self._order(rng, len(orders) + 1, user, created, item_id))
         return orders
+
+    def _order(
+        self, rng: random.Random, order_id: int, user: User, created: datetime, item_id: int
+    ) -> Order:
+        """One order placed at ``created``: its final status, milestones and items (ids
+        after ``item_id``)."""
+        final = pick(rng, FINAL_STATUS)
+        milestones: dict[str, datetime] = {}
+        if final == "Cancelled":
+            milestones["Cancelled"] = created + timedelta(minutes=rng.randrange(1440))
+        elif final in ("Shipped", "Complete", "Returned"):
+            shipped = created + timedelta(minutes=rng.randrange(3 * 1440))
+            milestones["Shipped"] = shipped
+            if final in ("Complete", "Returned"):
+                delivered = shipped + timedelta(minutes=rng.randrange(5 * 1440))
+                milestones["Complete"] = delivered
+                if final == "Returned":
+                    milestones["Returned"] = delivered + timedelta(minutes=rng.randrange(3 * 1440))
+        order = Order(order_id, user, created, final, milestones)
+        for _ in range(rng.choices([1, 2, 3, 4], [0.7, 0.2, 0.05, 0.05])[0]):
+            item_id += 1
+            product = rng.choice(self.by_department[user.gender])
+            # Bought in the order's own session, on the order's day.
+            end_of_day = datetime.combine(created.date(), datetime.max.time())
+            bought = min(created + timedelta(seconds=rng.randrange(600)), end_of_day)
+            order.items.append((item_id, product, item_id, bought))
+        # Shipped once every item is bought (the live dataset breaks this now and then;
+        # ingestion warns about it, so fault-free data keeps it).
+        last_bought = max(bought for *_, bought in order.items)
+        if "Shipped" in milestones and milestones["Shipped"] < last_bought:
+            lag = last_bought - milestones["Shipped"]
+            for status in ("Shipped", "Complete", "Returned"):
+                if status in milestones:
+                    milestones[status] += lag
+        return order
+
+    def extend(self, day: date) -> None:
+        """Continue the store one day past its planned period (``day`` is the day after the
+        last one planned or extended): as many users sign up as on an average planned day,
+        and as many orders are placed, by users old and new, as on the last day; ids carry
+        on. Call :meth:`day_rows` for every earlier day first (sessions carry on too)."""
+        if day != self.end.date():
+            raise ValueError(f"the store continues on {self.end.date()}, not {day}")
+        rng = random.Random(f"{self.seed}:thelook:extend:{day.isoformat()}")
+        previous = day - timedelta(days=1)
+        placed = max(1, sum(o.created_at.date() == previous for o in self.orders))
+        morning = datetime.combine(day, datetime.min.time())
+        self.end = morning + timedelta(days=1)
+        for _ in range(max(1, self.planned_users // self.days)):
+            self.users.append(self._user(len(self.users) + 1, since=morning))
+        for _ in range(placed):
+            user = rng.choice(self.users)
+            created = self._moment(rng, max(morning, user.created_at))
+            item_id = max(i[0] for o in self.orders[-50:] for i in o.items)
+            order = self._order(rng, len(self.orders) + 1, user, created, item_id)
+            self.orders.append(order)
+            for change in sorted(order.change_days()):
+                self.changes.setdefault(change, []).append(order)
 
     def day_rows(self, day: date) -> dict[str, list[list[object]]]:
         """Every table's rows delivered on ``day``."""

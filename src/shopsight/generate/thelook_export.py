@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -19,6 +20,8 @@ from shopsight.generate.thelook_faults import (
     renamed_required_column,
 )
 from shopsight.storage import Bucket
+
+STATE_KEY = f"manifests/{SOURCE}/simulation.json"
 
 
 def generate_thelook(
@@ -43,6 +46,9 @@ def generate_thelook(
     """
     check_request(days, users, "--users", faults)
     simulation = TheLookSimulation(seed, start, days, users)
+    # What `generate next-day` needs to continue this store (the plan is replayed).
+    state = {"origin": start.isoformat(), "days": days, "users": users, "seed": seed}
+    bucket.write_bytes(STATE_KEY, json.dumps({**state, "drift": drift}).encode())
     summary = GenerationSummary(start, days, rows={table: 0 for table in HEADERS})
     rng = random.Random(f"{seed}:thelook:faults")
     names = list(ROW_FAULTS) if faults == "default" else []
@@ -53,7 +59,7 @@ def generate_thelook(
             header = HEADERS[table]
             if drift and offset >= days // 2:
                 header, rows = live_style(table, header, rows)
-            lines = _csv(header, rows).decode("utf-8").split("\n")[:-1]
+            lines = csv_bytes(header, rows).decode("utf-8").split("\n")[:-1]
             # A fault falls due on its day and waits for a file big enough to stay under
             # the reject ratio (early days have few orders).
             due = [n for i, n in enumerate(names) if i % max(1, days - 1) <= offset]
@@ -88,7 +94,7 @@ def _days(start: date, days: int) -> Iterator[date]:
         yield start + timedelta(days=offset)
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+def csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

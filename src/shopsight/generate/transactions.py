@@ -26,33 +26,33 @@ CENT = Decimal("0.01")
 # fault → (how the line is spoiled, the reason and column ingestion must report)
 FAULTS: dict[str, tuple[Callable[[dict[str, object]], str], str, str | None]] = {
     "missing_user_id": (
-        lambda r: _dumps({k: v for k, v in r.items() if k != "user_id"}),
+        lambda r: json_line({k: v for k, v in r.items() if k != "user_id"}),
         "missing_value",
         "user_id",
     ),
     "amount_as_text": (
-        lambda r: _dumps({**r, "transaction_amount": f"{r['transaction_amount']} EUR"}),
+        lambda r: json_line({**r, "transaction_amount": f"{r['transaction_amount']} EUR"}),
         "wrong_json_type",
         "transaction_amount",
     ),
     "amount_not_finite": (
-        lambda r: _dumps(r).replace(f": {r['transaction_amount']},", ": NaN,", 1),
+        lambda r: json_line(r).replace(f": {r['transaction_amount']},", ": NaN,", 1),
         "invalid_decimal",
         "transaction_amount",
     ),
     "amount_below_a_cent": (
-        lambda r: _dumps(r).replace(
+        lambda r: json_line(r).replace(
             f": {r['transaction_amount']},", f": {r['transaction_amount']}5,", 1
         ),
         "invalid_decimal",
         "transaction_amount",
     ),
     "repeat_flag_as_text": (
-        lambda r: _dumps({**r, "is_repeat_purchase": "yes"}),
+        lambda r: json_line({**r, "is_repeat_purchase": "yes"}),
         "wrong_json_type",
         "is_repeat_purchase",
     ),
-    "truncated_record": (lambda r: _dumps(r)[:-7], "invalid_json", None),
+    "truncated_record": (lambda r: json_line(r)[:-7], "invalid_json", None),
 }
 
 
@@ -75,7 +75,7 @@ def generate_transactions(
     by_day: dict[date, list[dict[str, object]]] = {}
     seen_users: set[int] = set()
     for order in sorted(simulation.orders, key=lambda o: (o.created_at, o.order_id)):
-        by_day.setdefault(order.created_at.date(), []).append(_record(order, seen_users))
+        by_day.setdefault(order.created_at.date(), []).append(transaction_record(order, seen_users))
     summary = GenerationSummary(start, days, rows={TABLE: 0})
     rng = random.Random(f"{seed}:transactions:faults")
     pending = list(FAULTS) if faults == "default" else []
@@ -83,7 +83,7 @@ def generate_transactions(
         day = start + timedelta(days=offset)
         records = by_day.get(day, [])
         key = f"landing/{SOURCE}/{TABLE}/dt={day.isoformat()}/part-00000.jsonl"
-        lines = [_dumps(record) for record in records]
+        lines = [json_line(record) for record in records]
         # One fault per file big enough to stay well under the reject ratio.
         if pending and len(lines) >= 40:
             name = pending.pop(0)
@@ -102,7 +102,7 @@ def generate_transactions(
     return summary
 
 
-def _record(order: Order, seen_users: set[int]) -> dict[str, object]:
+def transaction_record(order: Order, seen_users: set[int]) -> dict[str, object]:
     amount = sum((Decimal(repr(p.retail_price)) for _, p, _, _ in order.items), Decimal(0))
     repeat = order.user.id in seen_users
     seen_users.add(order.user.id)
@@ -115,7 +115,7 @@ def _record(order: Order, seen_users: set[int]) -> dict[str, object]:
     }
 
 
-def _dumps(record: dict[str, object]) -> str:
+def json_line(record: dict[str, object]) -> str:
     """A JSON line; a Decimal is written as a JSON number, digit for digit."""
     fields = (
         f"{json.dumps(k)}: {v if isinstance(v, Decimal) else json.dumps(v)}"

@@ -91,4 +91,4 @@ def publish_report(
     html = render_page(data, reconciliation, datetime.now(UTC))
     key = report_key(day)
     bucket.write_bytes(key, html.encode("utf-8"))
-    return PublishedReport(key, f"{bucket.url}/{key}", len(html.encode("utf-8")), day, html)
+    return PublishedReport(key, bucket.link(key), len(html.encode("utf-8")), day, html)
