@@ -297,6 +297,7 @@ def _check_trust(context: StepContext, _: str | None) -> dict[str, Any]:
     )
     return {
         "colour": verdict.colour,
+        "accepted_gaps": verdict.accepted,
         "message": alert.body,
         "channels": send(alert, context.settings),
     }

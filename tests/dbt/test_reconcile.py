@@ -341,9 +341,14 @@ def test_reports_come_as_markdown_html_json_and_email(late_store, tmp_path) -> N
         daily_gap = Decimal(day["source_total"]) - Decimal(day["warehouse_total"])
         assert sum(Decimal(a) for a in day["causes"].values()) == daily_gap, day["day"]
     assert len(as_json["order_ids"]["duplicates removed"]) == 2
+    # Money is exact to the cent everywhere: no float noise, no negative zero.
+    amounts = re.findall(r'"(-?\d+\.\d+)"', done.stdout)
+    assert amounts and all(re.fullmatch(r"-?\d+\.\d\d", a) for a in amounts)
+    assert '"-0.00"' not in done.stdout
 
     markdown = _shopsight(*common, "--format", "markdown")
     assert markdown.returncode == 1, markdown.stderr
+    assert "-0.00" not in markdown.stdout
     assert "## Incomplete days (revenue unknown, not zero)" in markdown.stdout
     assert f"| gap (sum of the causes) | {gap:,.2f} |" in markdown.stdout
     assert "| duplicates removed |" in markdown.stdout and "## By day" in markdown.stdout
@@ -357,7 +362,11 @@ def test_reports_come_as_markdown_html_json_and_email(late_store, tmp_path) -> N
     email = json.loads(_shopsight(*common, "--email", "--json").stdout)
     assert email["subject"].startswith("Why the new revenue report differs")
     assert f"{gap:,.2f}" in email["text"] and f"{gap:,.2f}" in email["html"]
-    assert "Some days are not complete on our side yet" in email["text"]
+    assert "Some days are not complete on our side" in email["text"]
+    # In the sales team's words: no reason codes, no "1 orders".
+    for code in ("quarantined", "truncated_gzip", "missing_value", " 1 orders", "order lines"):
+        assert code not in email["text"], code
+    assert "reached us garbled" in email["text"] or "reached us damaged" in email["text"]
 
 
 @pytest.mark.parametrize(

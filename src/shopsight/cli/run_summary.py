@@ -95,6 +95,8 @@ def step_outcome(outcome: StepOutcome) -> str:
     if outcome.name == "check_trust":
         if summary.get("colour") == "amber":
             return "amber: the numbers stand, with warnings (below)"
+        if summary.get("accepted_gaps"):
+            return f"green, with {plural(summary['accepted_gaps'], 'accepted gap')} (below)"
         return "green: every file trusted, the day complete"
     return str(summary.get("message") or "")
 
@@ -149,8 +151,8 @@ def print_verdict_details(outcomes: list[StepOutcome]) -> None:
     if gaps:
         console.say("")
         console.say_wrapped(
-            f"{plural(len(gaps), 'accepted gap')} (known and owned; revenue there stays "
-            "unknown, and keeps no run red):"
+            f"{plural(len(gaps), 'accepted gap')} (known and owned: their data stays "
+            "missing, and keeps no run red):"
         )
         for gap in gaps:
             console.say_wrapped(gap, indent=2)

@@ -127,6 +127,33 @@ def _explanations(result: Reconciliation) -> list[tuple[Decimal, str]]:
     return sorted(sentences, key=lambda pair: -abs(pair[0]))
 
 
+# Why an order's revenue is unknown (fct_orders.incomplete_reason), in the sales team's words.
+INCOMPLETE_WORDS = [
+    ("order lines file accepted as lost", "that day's order details were lost at the source"),
+    ("order lines file quarantined", "that day's file of order details reached us damaged"),
+    ("order lines quarantined, accepted", "some of their details were lost at the source"),
+    ("order lines quarantined", "some of their details reached us garbled"),
+    ("order lines not loaded yet", "their details have not reached us yet"),
+]
+
+
+def _incomplete_in_words(result: Reconciliation) -> list[str]:
+    """One phrase per incomplete day: "30 March, 190 orders (that day's file of order
+    details reached us damaged)"."""
+    phrases = []
+    for day, reasons in sorted(result.incomplete.items()):
+        why: dict[str, int] = {}
+        for reason, orders in reasons.items():
+            words = next((w for prefix, w in INCOMPLETE_WORDS if reason.startswith(prefix)), None)
+            key = words or "some of their details are still missing"
+            why[key] = why.get(key, 0) + orders
+        because = "; ".join(
+            text if len(why) == 1 else f"{plural(n, 'order')}: {text}" for text, n in why.items()
+        )
+        phrases.append(f"{day:%-d %B}, {plural(sum(reasons.values()), 'order')} ({because})")
+    return phrases
+
+
 def draft_email(result: Reconciliation, today: date, sender: str = "The data team") -> Email:
     """The email to the sales team about the difference ``result`` explains."""
     period = f"{result.start:%-d %B %Y} to {result.end:%-d %B %Y}"
@@ -167,13 +194,20 @@ def draft_email(result: Reconciliation, today: date, sender: str = "The data tea
         f"through every order, and the difference comes from these reasons:",
     ]
     reasons = [text for _, text in _explanations(result)]
-    incomplete = result.incomplete_days()
+    incomplete = _incomplete_in_words(result)
     closing = [
         *(
             [
-                "Some days are not complete on our side yet, so their revenue is shown as "
-                "unknown rather than as zero: " + "; ".join(incomplete) + ". We will send "
-                "the corrected figures as soon as the missing data is loaded."
+                "Some days are not complete on our side, so their revenue is shown as "
+                "unknown rather than as zero: "
+                + "; ".join(incomplete)
+                + ". "
+                + (
+                    "Those details cannot be recovered, so these orders stay unknown in the "
+                    "new report."
+                    if all("lost at the source" in line for line in incomplete)
+                    else "We will send the corrected figures as soon as the missing data is loaded."
+                )
             ]
             if incomplete
             else []

@@ -5,21 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
-from shopsight.reconcile.result import SUMS, ZERO, Reconciliation
+from shopsight.reconcile.result import SUMS, ZERO, Reconciliation, cents
 from shopsight.reconcile.sales import describe_source
 
 DRILL_DOWN_IDS = 200  # order ids listed per cause in Markdown and HTML; --json has them all
 
 
 def money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
+    """An amount to the cent with separators (never ``-0.00``)."""
+    return f"{cents(amount):,.2f}"
 
 
 def summary_rows(result: Reconciliation) -> list[list[str]]:
     """cause, amount, orders; then the gap (= their sum)."""
     rows = [
-        [cause, money(amount), f"{len(result.orders[cause]):,}"]
-        for cause, amount in result.by_cause().items()
+        [cause, money(amount), f"{len(result.orders.get(cause, ())):,}"]
+        for cause, amount in result.causes_in_cents().items()
     ]
     return [*rows, ["gap (sum of the causes)", money(result.gap), ""]]
 
@@ -32,14 +33,13 @@ def title(result: Reconciliation) -> str:
 
 
 def day_rows(result: Reconciliation) -> tuple[list[str], list[list[str]]]:
-    causes = list(result.by_cause())
-    by_day = result.by_day()
+    causes = list(result.causes_in_cents())
     header = ["day", "sales system", "warehouse", "gap", *causes]
     rows = []
     for day in result.days():
         source = result.daily_source.get(day, ZERO)
         warehouse = result.daily_warehouse.get(day, ZERO)
-        amounts = by_day.get(day, {})
+        amounts = result.day_in_cents(day)
         rows.append(
             [
                 day.isoformat(),

@@ -6,10 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Any
 
 import numpy as np
+
+from shopsight.words import plural
 
 ZERO = Decimal(0)
 # Sums of exact amounts: a year's total has 11 digits before the point and up to 20 after,
@@ -24,6 +26,26 @@ def trimmed(value: Decimal) -> Decimal:
     while exponent < -2 and len(digits) > 1 and digits[-1] == 0:
         digits, exponent = digits[:-1], exponent + 1
     return Decimal((sign, digits, exponent))
+
+
+CENT = Decimal("0.01")
+
+
+def cents(value: Decimal) -> Decimal:
+    """``value`` to the cent, as every output shows money (never ``-0.00``)."""
+    rounded = value.quantize(CENT, rounding=ROUND_HALF_EVEN, context=SUMS)
+    return rounded if rounded else Decimal("0.00")
+
+
+def causes_in_cents(causes: dict[str, Decimal], gap: Decimal) -> dict[str, Decimal]:
+    """The causes to the cent, still adding up to the gap to the cent: what rounding each
+    one leaves goes to the ``rounding`` cause (which appears when it was found, or when the
+    rounding of the others leaves a cent)."""
+    shown = {cause: cents(amount) for cause, amount in causes.items() if cause != ROUNDING}
+    rest = cents(gap) - sum(shown.values(), Decimal("0.00"))
+    if rest or ROUNDING in causes:
+        shown[ROUNDING] = cents(rest)
+    return {cause: shown[cause] for cause in sorted(shown, key=_rank)}
 
 
 # Cause names, in the order reports list them. Status exclusions and quarantine reasons
@@ -112,7 +134,7 @@ class Reconciliation:
     def incomplete_days(self) -> list[str]:
         """One line per incomplete day: how many orders, and why."""
         return [
-            f"{day.isoformat()}: {sum(reasons.values()):,} orders of unknown revenue ("
+            f"{day.isoformat()}: {plural(sum(reasons.values()), 'order')} of unknown revenue ("
             + "; ".join(f"{n:,} {reason}" for reason, n in sorted(reasons.items()))
             + ")"
             for day, reasons in sorted(self.incomplete.items())
@@ -143,34 +165,44 @@ class Reconciliation:
     def unexplained(self) -> Decimal:
         return self.by_cause().get(UNEXPLAINED, ZERO)
 
+    def causes_in_cents(self) -> dict[str, Decimal]:
+        """:meth:`by_cause` to the cent, adding up to the gap to the cent."""
+        return causes_in_cents(self.by_cause(), self.gap)
+
+    def day_in_cents(self, day: date) -> dict[str, Decimal]:
+        """The day's causes to the cent, adding up to the day's gap to the cent."""
+        gap = SUMS.subtract(self.daily_source.get(day, ZERO), self.daily_warehouse.get(day, ZERO))
+        return causes_in_cents(self.by_day().get(day, {}), gap)
+
     def to_json(self) -> dict[str, Any]:
-        by_day = self.by_day()
+        """Every amount to the cent, as a string (exact: never a float)."""
+        by_cause = self.by_cause()
         return {
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
             "business_timezone": self.business_timezone,
             "source": self.source,
-            "source_total": str(self.source_total),
-            "warehouse_total": str(self.warehouse_total),
+            "source_total": str(cents(self.source_total)),
+            "warehouse_total": str(cents(self.warehouse_total)),
             "source_orders": self.source_orders,
             "warehouse_orders": self.warehouse_orders,
-            "gap": str(self.gap),
-            "unexplained": str(self.unexplained),
+            "gap": str(cents(self.gap)),
+            "unexplained": str(cents(self.unexplained)),
             "incomplete_days": {
                 day.isoformat(): reasons for day, reasons in sorted(self.incomplete.items())
             },
             "causes": {
-                cause: {"amount": str(amount), "orders": len(self.orders[cause])}
-                for cause, amount in self.by_cause().items()
+                cause: {"amount": str(amount), "orders": len(self.orders.get(cause, ()))}
+                for cause, amount in self.causes_in_cents().items()
             },
             "days": [
                 {
                     "day": day.isoformat(),
-                    "source_total": str(self.daily_source.get(day, ZERO)),
-                    "warehouse_total": str(self.daily_warehouse.get(day, ZERO)),
-                    "causes": {cause: str(a) for cause, a in by_day.get(day, {}).items()},
+                    "source_total": str(cents(self.daily_source.get(day, ZERO))),
+                    "warehouse_total": str(cents(self.daily_warehouse.get(day, ZERO))),
+                    "causes": {cause: str(a) for cause, a in self.day_in_cents(day).items()},
                 }
                 for day in self.days()
             ],
-            "order_ids": {cause: self.orders[cause].as_list() for cause in self.by_cause()},
+            "order_ids": {cause: self.orders[cause].as_list() for cause in by_cause},
         }
