@@ -30,6 +30,7 @@ from shopsight.report.publish import PublishedReport, publish_report
 from shopsight.storage import Bucket
 from shopsight.tracking.simulate import delivery_order, shipped_lines, tracking_events
 from shopsight.tracking.spool import Spool
+from shopsight.verdict import Verdict
 from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
 from support import RULE_WARNINGS
@@ -68,6 +69,18 @@ def published(tmp_path_factory) -> tuple[Settings, PublishedReport]:
     assert build(url, ["stg_aftership__tracking_updates+"]).success
     settings = Settings(bucket=bucket.url, warehouse=url, business_timezone="Asia/Singapore")
     return settings, publish_report(settings)
+
+
+# Product 50 is delisted on the store's day 49 (the generator's pauses, seed 5): a week
+# later, having sold on more than 30 of the 60 days before, it is flagged as stalled.
+STALLED_DAY = date(2024, 3, 7)
+
+
+@pytest.fixture(scope="module")
+def stalled_day_report(published) -> PublishedReport:
+    """The report of a day with a product that stopped selling (every chart has data)."""
+    settings, _ = published
+    return publish_report(settings, STALLED_DAY)
 
 
 def _land_tracking(bucket: Bucket, folder: Path, url: str) -> None:
@@ -109,8 +122,9 @@ def _pixels(image: Image.Image, colour: str) -> int:
     )
 
 
-def test_every_chart_draws_in_headless_chromium(published, tmp_path) -> None:
-    settings, report = published
+def test_every_chart_draws_in_headless_chromium(published, stalled_day_report, tmp_path) -> None:
+    settings, _ = published
+    report = stalled_day_report
     page = tmp_path / "report.html"
     page.write_bytes(Bucket(settings.bucket).read_bytes(report.key))
     image = _screenshot(page, tmp_path / "report.png")
@@ -293,8 +307,9 @@ def test_the_page_fits_a_phone_and_a_desktop_and_every_chart_has_labelled_axes(
     section; a long test name wraps), and every chart is drawn whole at the width with both
     axes labelled and ticked."""
     settings, _ = published
-    warned = ["retail_db_line_subtotal_is_quantity_times_price: 2 rows"]
-    report = publish_report(settings, None, {"pass": 200, "warn": 1}, warned)
+    warned = "1 data test warns: retail_db_line_subtotal_is_quantity_times_price: 2 rows"
+    verdict = Verdict("2024-03-15", "amber", [warned], tests={"pass": 200, "warn": 1})
+    report = publish_report(settings, None, verdict=verdict)
     probe = laid_out(report.html, width, tmp_path)
     assert probe["viewport"] and probe["width"] == width
     assert probe["scrollWidth"] <= width, probe["outside"]
@@ -305,3 +320,56 @@ def test_the_page_fits_a_phone_and_a_desktop_and_every_chart_has_labelled_axes(
         assert chart["y"] and all(chart["y"]), chart
         assert chart["yticks"] >= 2, chart
         assert 0 < chart["shown"] <= width, chart
+
+
+def _net_units_by_product_and_day(bucket: Bucket) -> dict[tuple[str, date], int]:
+    """A recount from the landed files: units of net-revenue order lines per product name
+    and order day (the latest delivered status of each order decides)."""
+    import csv
+    import gzip
+    import io
+
+    def rows(prefix: str) -> list[list[str]]:
+        found = []
+        for info in sorted(bucket.list(prefix), key=lambda i: i.key):
+            data = bucket.read_bytes(info.key)
+            try:
+                text = (gzip.decompress(data) if info.key.endswith(".gz") else data).decode()
+            except (OSError, EOFError, UnicodeDecodeError):
+                continue  # a file the loader quarantined whole
+            found += [r for r in csv.reader(io.StringIO(text)) if r]
+        return found
+
+    names = {r[0]: r[2] for r in rows("landing/retail_db/products/") if len(r) > 2}
+    orders = {r[0]: (r[1][:10], r[3]) for r in rows("landing/retail_db/orders/") if len(r) == 4}
+    units: dict[tuple[str, date], int] = {}
+    for line in rows("landing/retail_db/order_items/"):
+        if len(line) != 6 or line[1] not in orders or not line[3].isdigit():
+            continue
+        day, status = orders[line[1]]
+        if status in ("CANCELED", "SUSPECTED_FRAUD") or line[2] not in names:
+            continue
+        try:
+            key = (names[line[2]], date.fromisoformat(day))
+        except ValueError:  # a faulty timestamp the loader quarantines
+            continue
+        units[key] = units.get(key, 0) + int(line[3])
+    return units
+
+
+def test_the_stalled_products_are_those_of_the_report_day(published, stalled_day_report) -> None:
+    settings, _ = published
+    report = stalled_day_report
+    section = report.html.split("Products that stopped selling, as of ", 1)[1]
+    assert section.startswith(f"{report.run_date:%-d %b %Y}")
+    table = section.split("</table>", 1)[0]
+    listed = [unescape(n) for n in re.findall(r"<tr><td>([^<]+)</td><td>", table)]
+    units = _net_units_by_product_and_day(Bucket(settings.bucket))
+    quiet = [report.run_date - timedelta(days=n) for n in range(7)]
+    assert listed, f"the store has a product that stopped selling on {STALLED_DAY}"
+    for name in listed:  # none of them sold in the 7 days ending on the report day...
+        assert all(units.get((name, day), 0) == 0 for day in quiet), name
+        # ...and each sold on more than 30 of the 60 days before those 7
+        sold_on = {day for (product, day), n in units.items() if product == name and n}
+        lookback = {quiet[-1] - timedelta(days=n) for n in range(1, 54)}
+        assert len(sold_on & lookback) > 30, name

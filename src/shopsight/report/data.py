@@ -22,7 +22,6 @@ from shopsight.words import plural
 
 HISTORY_DAYS = 60  # revenue, funnel and pipeline charts
 SPARK_DAYS = 28  # the stalled products' sparklines
-STALLED_DAYS = 14  # products flagged as stalled on any of these last days are listed
 
 
 @dataclass
@@ -176,17 +175,18 @@ def gather_report_data(
 def _stalled_products(
     warehouse: Warehouse, run_date: date
 ) -> list[tuple[str, int, int, list[int]]]:
-    """Products flagged as stalled on any of the last ``STALLED_DAYS`` days: name, days since
-    a sale (at the latest flag), units to date, units per day over the last ``SPARK_DAYS``."""
+    """Products stalled on the report day (the mart's flag on ``run_date``): name, days
+    since their last sale as of that day, units to date, units per day over the last
+    ``SPARK_DAYS``."""
     first = run_date - timedelta(days=SPARK_DAYS - 1)
     flagged = _query(
         warehouse,
         "select s.product_id, max(p.product_name), max(s.days_since_last_sale), "
         "max(s.units_to_date) from marts.fct_daily_product_sales s "
         "inner join marts.dim_products p on p.product_id = s.product_id and p.is_current "
-        "where s.is_stalled and s.sales_date between ? and ? "
-        "group by 1 order by 4 desc limit 15",
-        [run_date - timedelta(days=STALLED_DAYS - 1), run_date],
+        "where s.is_stalled and s.sales_date = ? "
+        "group by 1 order by 4 desc, 2 limit 15",
+        [run_date],
     )
     if not flagged:
         return []

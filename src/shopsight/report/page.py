@@ -283,18 +283,20 @@ def _campaigns(data: ReportData) -> str:
 
 
 def _stalled(data: ReportData) -> str:
+    title = f"Products that stopped selling, as of {data.run_date:%-d %b %Y}"
     if not data.stalled:
-        return _section(
-            "Products that stopped selling", "<p class='empty'>None in the last 14 days.</p>"
-        )
+        return _section(title, "<p class='empty'>None on the report day.</p>")
     rows = [
         [escape(name), f"{since:,}", f"{to_date:,}", sparkline(units, COLOURS["stalled"])]
         for name, since, to_date, units in data.stalled
     ]
     header = ["product", "days since last sale", "units to date", "units per day, last 4 weeks"]
-    return _section(
-        "Products that stopped selling (flagged in the last 14 days)", _table(header, rows)
+    note = (
+        "<p>Flagged by the daily product-sales mart on the report day: sold on more than "
+        "30 of the 60 days before it, and on none of the last 7 (dbt vars "
+        "<code>stalled_*</code>).</p>"
     )
+    return _section(title, note + _table(header, rows))
 
 
 def _price_changes(data: ReportData) -> str:
@@ -409,7 +411,7 @@ def _tracking(data: ReportData) -> str:
         "order lines",
         "delivery state",
     )
-    return _section("Shipment tracking", freshness + chart)
+    return _section(f"Shipment tracking, as of {data.run_date:%-d %b %Y}", freshness + chart)
 
 
 def _reconciliation(result: Reconciliation | None) -> str:
@@ -432,4 +434,8 @@ def _reconciliation(result: Reconciliation | None) -> str:
         f"unexplained {money(result.unexplained)} ({escape(result.business_timezone)} days "
         "vs UTC days).</p>"
     )
-    return _section("Revenue reconciliation (sales system vs warehouse)", summary + chart)
+    return _section(
+        f"Revenue reconciliation, {result.start:%-d %b} to {result.end:%-d %b %Y} "
+        "(sales system vs warehouse)",
+        summary + chart,
+    )
