@@ -30,8 +30,8 @@ from shopsight.report.publish import PublishedReport, publish_report
 from shopsight.storage import Bucket
 from shopsight.tracking.simulate import delivery_order, shipped_lines, tracking_events
 from shopsight.tracking.spool import Spool
-from shopsight.verdict import Verdict
 from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
+from shopsight.verdict import Verdict
 
 from support import RULE_WARNINGS
 
