@@ -118,11 +118,12 @@ def test_revenue_and_orders_by_source_and_touch_equal_a_recount(web_store: Built
     for item in _latest(web_store, "order_items", "id").values():
         if item["status"] not in ("Cancelled", "Returned"):
             net[item["order_id"]] += _cents(item["sale_price"])
-    firsts = {}
+    firsts = {}  # each customer's first order that counts as revenue: a new customer's
     for order_id, order in sorted(
         orders.items(), key=lambda pair: (_stamp(pair[1]["created_at"]), int(pair[0]))
     ):
-        firsts.setdefault(order["user_id"], order_id)
+        if order["status"] not in ("Cancelled", "Returned"):
+            firsts.setdefault(order["user_id"], order_id)
     expected: Counter[tuple[str, str, str]] = Counter()
     for order_id, (last, _, first) in _attribution(web_store).items():
         day = orders[order_id]["created_at"][:10]
@@ -131,7 +132,7 @@ def test_revenue_and_orders_by_source_and_touch_equal_a_recount(web_store: Built
             expected[(day, source, f"{touch}_orders")] += 1
             expected[(day, source, f"{touch}_net")] += net[order_id]  # type: ignore[assignment]
             expected[(day, source, f"{touch}_new")] += (
-                firsts[orders[order_id]["user_id"]] == order_id
+                firsts.get(orders[order_id]["user_id"]) == order_id
             )
     for session in sessions.values():
         day = session.started.date().isoformat()
@@ -235,3 +236,42 @@ def test_signup_cohorts_equal_a_recount(web_store: BuiltStore) -> None:
     ):
         assert size == sizes[(str(week_start), channel)]
         assert cumulative == revenue
+
+
+def test_orders_of_a_day_without_its_events_are_not_attributed(faulty_web_store) -> None:
+    (lost,) = [
+        f.path
+        for f in faulty_web_store.generation.faults
+        if f.outcome == "file_quarantined" and "/events/" in f.path
+    ]
+    day = lost.split("dt=", 1)[1][:10]
+    that_day = {
+        order_id
+        for info in faulty_web_store.bucket.list("landing/thelook/orders/")
+        for order_id, order in _rows_by_key(faulty_web_store, info.key, "order_id").items()
+        if order["created_at"].startswith(day)
+    }
+    unattributed = query(
+        faulty_web_store,
+        "select cast(order_id as varchar), last_touch_source, last_touch_session_id, "
+        "is_attribution_complete from web.fct_orders where last_touch_rule = 'events missing'",
+    )
+    assert that_day and {row[0] for row in unattributed} == that_day
+    assert {row[1:] for row in unattributed} == {("Events missing", None, False)}
+    days = query(
+        faulty_web_store,
+        "select traffic_source, sessions, is_complete_day, last_touch_orders "
+        f"from web.fct_channel_daily where day = '{day}'",
+    )
+    assert days and all(sessions is None and not whole for _, sessions, whole, _ in days)
+    credited = {source: orders for source, _, _, orders in days if orders}
+    assert credited == {"Events missing": len(that_day)}
+
+
+def _rows_by_key(store: BuiltStore, key: str, column: str) -> dict[str, dict[str, str]]:
+    data = store.bucket.read_bytes(key)
+    try:
+        text = (gzip.decompress(data) if key.endswith(".gz") else data).decode()
+    except (OSError, EOFError):  # a file the loader quarantined whole
+        return {}
+    return {row[column]: row for row in csv.DictReader(io.StringIO(text)) if row.get(column)}

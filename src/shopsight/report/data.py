@@ -34,6 +34,8 @@ class ReportData:
     # Per traffic source: sessions, conversion rate, and by last touch orders, net revenue
     # and average order value, and net revenue by first touch (semantic-layer metrics).
     campaigns: list[Campaign] = field(default_factory=list)
+    # Days whose web events are not whole: (day, its orders, credited to "Events missing").
+    unattributed_days: list[tuple[date, int]] = field(default_factory=list)
     # New vs returning customers: (customer type, orders, net revenue).
     customer_types: list[tuple[str, int, Decimal]] = field(default_factory=list)
     stalled: list[tuple[str, int, int, list[int]]] = field(default_factory=list)
@@ -262,8 +264,8 @@ class Campaign:
     """A traffic source's performance over the report's window."""
 
     source: str
-    sessions: int
-    conversion_rate: float
+    sessions: int | None  # None: the source brought no session we know of (never 0)
+    conversion_rate: float | None
     orders: int  # by last touch
     net_revenue: Decimal  # by last touch
     average_order_value: Decimal | None
@@ -290,8 +292,8 @@ def _campaigns(warehouse: Warehouse, data: ReportData, first: date) -> None:
         (
             Campaign(
                 source,
-                int(sessions.get(source, (0, 0))[0] or 0),
-                float(sessions.get(source, (0, 0))[1] or 0),
+                int(sessions[source][0] or 0) if source in sessions else None,
+                float(sessions[source][1] or 0) if source in sessions else None,
                 int(last.get(source, (0, 0, None))[0] or 0),
                 Decimal(last.get(source, (0, 0, None))[1] or 0),
                 _money(last.get(source, (0, 0, None))[2]),
@@ -301,6 +303,15 @@ def _campaigns(warehouse: Warehouse, data: ReportData, first: date) -> None:
         ),
         key=lambda c: (-c.net_revenue, c.source),
     )
+    data.unattributed_days = [
+        (_day(day), int(orders))
+        for day, orders in _query(
+            warehouse,
+            "select order_date, count(*) from web.fct_orders where not is_attribution_complete "
+            "and order_date between ? and ? group by 1 order by 1",
+            [first, data.run_date],
+        )
+    ]
     data.customer_types = [
         (kind, int(orders or 0), Decimal(revenue or 0))
         for kind, (orders, revenue) in sorted(

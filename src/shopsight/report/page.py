@@ -11,6 +11,7 @@ from shopsight.reconcile.render import money
 from shopsight.reconcile.result import Reconciliation
 from shopsight.report.charts import bar_chart, daily_panels, empty, sparkline, stacked_columns
 from shopsight.report.data import HISTORY_DAYS, ReportData
+from shopsight.words import plural
 
 # One colour per chart, so a rendering can be checked chart by chart.
 COLOURS = {
@@ -248,8 +249,8 @@ def _campaigns(data: ReportData) -> str:
     rows = [
         [
             escape(c.source),
-            f"{c.sessions:,}",
-            f"{100 * c.conversion_rate:.2f}%",
+            "–" if c.sessions is None else f"{c.sessions:,}",
+            "–" if c.conversion_rate is None else f"{100 * c.conversion_rate:.2f}%",
             f"{c.orders:,}",
             f"{c.net_revenue:,.2f}",
             "–" if c.average_order_value is None else f"{c.average_order_value:,.2f}",
@@ -272,9 +273,19 @@ def _campaigns(data: ReportData) -> str:
     )
     note = (
         "<p>Last touch: the session that led to the order; first touch: the customer's first "
-        'session (docs/warehouse.md, "Attribution"). New customers place their first '
-        "order; returning ones a later one.</p>"
+        'session (docs/warehouse.md, "Attribution"). New customers place their first order '
+        "that counts as revenue (not cancelled, not returned); returning ones a later one. "
+        "– : no session known.</p>"
     )
+    if data.unattributed_days:
+        missing = ", ".join(
+            f"{day:%-d %b} ({plural(n, 'order')})" for day, n in data.unattributed_days
+        )
+        note += (
+            f"<p class='bad'>Web events missing on {escape(missing)}: sessions and conversion "
+            "leave those days out, and their orders are credited to “Events missing” by last "
+            "touch, not guessed from older sessions.</p>"
+        )
     return _section(
         "Campaigns by traffic source",
         chart + _table(header, rows) + note + customers,

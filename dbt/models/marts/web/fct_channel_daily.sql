@@ -3,7 +3,9 @@
     last touch (the session that led to the order) and by first touch (the user's first
     session), on the order's day. New-customer orders are the users' first orders.
     Revenue is net unless named gross; an order of unknown revenue is counted in
-    *_orders_unknown_revenue and left out of the sums, never counted as zero. -#}
+    *_orders_unknown_revenue and left out of the sums, never counted as zero. On a day whose
+    web events are not whole (fct_source_days) sessions are unknown (null, never zero) and
+    the day's orders are credited by last touch to "Events missing" (web.fct_orders). -#}
 with sessions as (
     select
         session_date as day,
@@ -47,6 +49,17 @@ days as (
 
 sources as (
     select traffic_source, traffic_source_key, channel from {{ ref('dim_traffic_sources') }}
+),
+
+-- Whether each day's web events are whole; a day before the first events file is (the
+-- sessions that started then, just before the shop's first day, came in that file).
+event_days as (
+    select file_dt, is_complete from {{ ref('fct_source_days') }}
+    where source = 'thelook' and table_name = 'events'
+),
+
+first_event_day as (
+    select min(file_dt) as first_day from event_days
 )
 
 select
@@ -56,9 +69,13 @@ select
         as traffic_source_key,
     cast(days.traffic_source as varchar) as traffic_source,
     cast(coalesce(sources.channel, 'Unknown') as varchar) as channel,
+    {%- set complete = 'coalesce(event_days.is_complete, days.day < first_event_day.first_day, false)' %}
+    {{ complete }} as is_complete_day,
     {%- for measure in ['sessions', 'converted_sessions', 'returning_visitor_sessions',
                         'bounced_sessions'] %}
-    cast(coalesce(sessions.{{ measure }}, 0) as bigint) as {{ measure }},
+    cast(
+        case when {{ complete }} then coalesce(sessions.{{ measure }}, 0) end as bigint
+    ) as {{ measure }},
     {%- endfor %}
     {%- for touch in ['last_touch', 'first_touch'] %}
     {%- for measure in ['orders', 'new_customer_orders', 'orders_unknown_revenue'] %}
@@ -78,3 +95,5 @@ left join last_touch
 left join first_touch
     on first_touch.day = days.day and first_touch.traffic_source = days.traffic_source
 left join sources on sources.traffic_source = days.traffic_source
+cross join first_event_day
+left join event_days on event_days.file_dt = days.day

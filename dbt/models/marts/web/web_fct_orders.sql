@@ -4,7 +4,13 @@
     touch, rules in int_web_order_sessions) and what it earned. gross_revenue counts every
     item; net_revenue the items that count as revenue (not cancelled, not returned). An
     order none of whose items has loaded has unknown revenue (null), never zero.
-    customer_order_number: 1 for the user's first order (a new customer), then 2, 3... -#}
+    customer_order_number counts the user's orders that count as revenue (status neither
+    Cancelled nor Returned): 1 is a new customer's first such order, 2, 3... a returning
+    customer's; null for an order that does not count (a cancelled first order does not
+    make its customer a returning one).
+    An order placed on a day whose web events are not whole (its events file quarantined,
+    accepted as lost or not landed: fct_source_days) cannot be attributed: its last touch is
+    "Events missing" (rule "events missing"), never a guess from older sessions. -#}
 with orders as (
     select * from {{ ref('stg_thelook__orders') }}
 ),
@@ -33,6 +39,38 @@ sources as (
 
 users as (
     select user_id, user_key from {{ ref('dim_users') }} where not is_unknown
+),
+
+-- Whether each day's web events are whole; a day before the first events file is (the
+-- sessions that started then, just before the shop's first day, came in that file).
+event_days as (
+    select file_dt, is_complete from {{ ref('fct_source_days') }}
+    where source = 'thelook' and table_name = 'events'
+),
+
+first_event_day as (
+    select min(file_dt) as first_day from event_days
+),
+
+attributed as (
+    select
+        orders.*,
+        coalesce(
+            event_days.is_complete, cast(orders.ordered_at as date) < first_event_day.first_day,
+            false
+        ) as is_attribution_complete,
+        case
+            when orders.order_status not in ('Cancelled', 'Returned')
+                then row_number() over (
+                    partition by
+                        orders.user_id,
+                        orders.order_status not in ('Cancelled', 'Returned')
+                    order by orders.ordered_at, orders.order_id
+                )
+        end as customer_order_number
+    from orders
+    cross join first_event_day
+    left join event_days on event_days.file_dt = cast(orders.ordered_at as date)
 )
 
 select
@@ -46,21 +84,38 @@ select
     cast(coalesce(items.items_loaded, 0) as bigint) as items_loaded,
     cast(items.gross_revenue as decimal(18, 2)) as gross_revenue,
     cast(items.net_revenue as decimal(18, 2)) as net_revenue,
-    cast(row_number() over (
-        partition by orders.user_id order by orders.ordered_at, orders.order_id
-    ) as bigint) as customer_order_number,
-    cast(touches.last_touch_rule as varchar) as last_touch_rule,
-    cast(touches.last_touch_session_id as varchar) as last_touch_session_id,
-    cast(coalesce(last_source.traffic_source_key, {{ unknown_key() }}) as varchar)
-        as last_touch_source_key,
-    cast(coalesce(last_source.traffic_source, 'Unknown') as varchar) as last_touch_source,
-    cast(coalesce(last_source.channel, 'Unknown') as varchar) as last_touch_channel,
+    cast(orders.customer_order_number as bigint) as customer_order_number,
+    orders.is_attribution_complete,
+    cast(
+        case when orders.is_attribution_complete then touches.last_touch_rule
+        else 'events missing' end as varchar
+    ) as last_touch_rule,
+    cast(
+        case when orders.is_attribution_complete then touches.last_touch_session_id end
+        as varchar
+    ) as last_touch_session_id,
+    cast(
+        coalesce(
+            case when orders.is_attribution_complete then last_source.traffic_source_key end,
+            {{ unknown_key() }}
+        ) as varchar
+    ) as last_touch_source_key,
+    cast(
+        case
+            when not orders.is_attribution_complete then 'Events missing'
+            else coalesce(last_source.traffic_source, 'Unknown')
+        end as varchar
+    ) as last_touch_source,
+    cast(
+        case when orders.is_attribution_complete then coalesce(last_source.channel, 'Unknown')
+        else 'Unknown' end as varchar
+    ) as last_touch_channel,
     cast(touches.first_touch_session_id as varchar) as first_touch_session_id,
     cast(coalesce(first_source.traffic_source_key, {{ unknown_key() }}) as varchar)
         as first_touch_source_key,
     cast(coalesce(first_source.traffic_source, 'Unknown') as varchar) as first_touch_source,
     cast(coalesce(first_source.channel, 'Unknown') as varchar) as first_touch_channel
-from orders
+from attributed as orders
 inner join touches on touches.order_id = orders.order_id
 left join items on items.order_id = orders.order_id
 left join users on users.user_id = orders.user_id
