@@ -96,6 +96,35 @@ def test_web_metrics_by_source_equal_a_recount_of_the_files(web_store: BuiltStor
         )
     )
     assert {s: v for s, v in revenue.items() if v} == {s: v for s, v in by_source.items() if v}
+    # Revenue per session divides like by like and cuts by source: last-touch revenue per
+    # session of the same source.
+    per_session = {
+        source: ratio
+        for source, ratio in _metric(
+            web_store,
+            MetricQuery(["revenue_per_session"], group_by=["channel_day__traffic_source"]),
+        )
+        if ratio is not None
+    }
+    assert per_session.keys() == expected_sessions.keys()
+    for source, ratio in per_session.items():
+        recount = by_source.get(source, Decimal(0)) / expected_sessions[source]
+        assert abs(Decimal(str(ratio)) - recount) < Decimal("0.000001"), source
+
+
+def test_averages_divide_like_by_like(faulty_store: BuiltStore) -> None:
+    """The average order value counts only the orders whose revenue it adds up."""
+    [(_, average)] = _metric(
+        faulty_store, MetricQuery(["average_order_value"], group_by=["metric_time__year"])
+    )[-1:]
+    [(net, complete, incomplete)] = query(
+        faulty_store,
+        "select sum(net_revenue), count(*) filter (where is_net_revenue and is_complete), "
+        "count(*) filter (where is_net_revenue and not is_complete) from marts.fct_orders "
+        "where order_date >= (select date_trunc('year', max(order_date)) from marts.fct_orders)",
+    )
+    assert incomplete > 0  # the faulty store has orders of unknown revenue
+    assert abs(Decimal(str(average)) - net / complete) < Decimal("0.0001")
 
 
 def test_metrics_command_lists_and_answers(faulty_store: BuiltStore) -> None:
@@ -110,10 +139,15 @@ def test_metrics_command_lists_and_answers(faulty_store: BuiltStore) -> None:
     )
     assert answered.exit_code == 0, answered.output
     result = json.loads(answered.stdout)
-    assert result["columns"] == ["metric_time__month", "net_revenue"]
-    total = sum(Decimal(str(net)) for _, net in result["rows"] if net is not None)
-    [(expected,)] = query(faulty_store, "select sum(net_revenue) from marts.fct_orders")
+    # Beside revenue, the orders it leaves out: a month with an incomplete day says so.
+    assert result["columns"] == ["metric_time__month", "net_revenue", "incomplete_orders"]
+    total = sum(Decimal(str(net)) for _, net, _ in result["rows"] if net is not None)
+    [(expected, incomplete)] = query(
+        faulty_store,
+        "select sum(net_revenue), count(*) filter (where not is_complete) from marts.fct_orders",
+    )
     assert total == expected
+    assert incomplete and sum(int(n) for *_, n in result["rows"]) == incomplete
     unknown = CliRunner().invoke(app, ["metrics", "query", "revenue", *where])
     assert unknown.exit_code == 2
     assert "does not exactly match any known metrics" in unknown.stderr
@@ -136,7 +170,7 @@ def test_a_metrics_table_at_80_columns_cuts_no_name_and_no_figure(
         answer = json.loads(shopsight(*command, "--json").stdout)
         return text.stdout.splitlines(), answer
 
-    lines, answer = asked("net_revenue", "orders", "units", "gross_revenue")
+    lines, answer = asked("net_revenue", "orders", "units")  # and incomplete_orders beside
     assert all(len(line) <= 80 for line in lines), lines
     assert " ".join(lines[2:4]).split() == ["metric_time__", "month", *answer["columns"][1:]]
     lines, answer = asked("net_revenue", "average_order_value", "revenue_orders", "gross_revenue")

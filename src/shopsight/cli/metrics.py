@@ -25,6 +25,7 @@ from shopsight.metrics.semantic import (
     compile_metric_sql,
     metric_catalogue,
     query_metrics,
+    with_companions,
 )
 
 
@@ -82,7 +83,12 @@ def metrics_query(
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Query metrics through the semantic layer (one definition for every consumer)."""
+    """Query metrics through the semantic layer (one definition for every consumer).
+
+    Beside a revenue metric comes the count of orders of unknown revenue in each row
+    (incomplete_orders, web_orders_unknown_revenue; days_without_events for revenue per
+    session): a total over an incomplete day never reads as whole.
+    """
     query = MetricQuery(
         metrics=metrics,
         group_by=tuple(by or ["metric_time__day"]),
@@ -91,6 +97,7 @@ def metrics_query(
         where=tuple(where or ()),
         order_by=tuple(by or ["metric_time__day"]),
     )
+    query = with_companions(query)
     try:
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             if sql:

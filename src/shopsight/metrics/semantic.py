@@ -36,6 +36,31 @@ class MetricQuery:
     order_by: Sequence[str] = field(default_factory=tuple)
 
 
+# What a metric leaves out, shown beside it: the count of orders (or days) whose figures are
+# unknown in the period, so a total over an incomplete day never reads as whole.
+COMPANIONS = {
+    "net_revenue": "incomplete_orders",
+    "gross_revenue": "incomplete_orders",
+    "units": "incomplete_orders",
+    "average_order_value": "incomplete_orders",
+    "web_net_revenue": "web_orders_unknown_revenue",
+    "web_average_order_value": "web_orders_unknown_revenue",
+    "revenue_per_session": "days_without_events",
+}
+
+
+def with_companions(query: MetricQuery) -> MetricQuery:
+    """``query`` with the completeness count of each of its metrics added after them."""
+    extra = [COMPANIONS[m] for m in query.metrics if m in COMPANIONS]
+    added = [m for m in dict.fromkeys(extra) if m not in query.metrics]
+    if not added:
+        return query
+    return MetricQuery(
+        [*query.metrics, *added], query.group_by, query.start, query.end, query.where,
+        query.order_by,
+    )  # fmt: skip
+
+
 def definitions() -> dict[str, Any]:
     """The semantic manifest as dbt wrote it (parsing the project first if it is missing or
     older than a model file)."""
@@ -94,9 +119,13 @@ def _reason(error: Exception) -> str:
 def query_metrics(
     warehouse: Warehouse, query: MetricQuery
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Column names and rows of ``query`` on ``warehouse``."""
+    """Column names and rows of ``query`` on ``warehouse``: the dimensions, then the metrics
+    in the order asked (whatever order MetricFlow's SQL selects them in)."""
     table = warehouse.query_arrow(compile_metric_sql(query, warehouse.dialect))
-    return table.column_names, [tuple(row.values()) for row in table.to_pylist()]
+    metrics = [name for name in query.metrics if name in table.column_names]
+    columns = [name for name in table.column_names if name not in metrics] + metrics
+    table = table.select(columns)
+    return columns, [tuple(row.values()) for row in table.to_pylist()]
 
 
 def _moment(day: date | None) -> datetime | None:
