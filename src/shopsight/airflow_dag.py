@@ -16,6 +16,7 @@ import json
 import tempfile
 import time
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 from shopsight.alerts import failure_alert, send
 from shopsight.build import DBT_PROJECT_DIR, dbt_environment, dbt_target_dir
 from shopsight.config import Settings
+from shopsight.ingest.withdraw import full_refresh_requested
 from shopsight.pipeline import (
     DAILY_STEPS,
     Step,
@@ -157,6 +159,8 @@ def _dbt_task(step: Step, settings: Settings) -> Any:
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
         select=[step.dbt_select],
+        # A withdrawn or restored file took rows away: rebuild in full (read at run time).
+        full_refresh="{{ shopsight_full_refresh() }}",
         env=environment,
         append_env=True,
         install_deps=False,
@@ -225,6 +229,9 @@ def build_daily_dag(
         default_args=default_args,
         tags=["shopsight"],
         doc_md=__doc__,
+        user_defined_macros={
+            "shopsight_full_refresh": partial(full_refresh_requested, settings.warehouse)
+        },
     ) as dag:
         tasks = {step.name: _task(step, settings, steps) for step in steps}
         for step in steps:

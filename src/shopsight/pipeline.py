@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from shopsight.config import Settings
@@ -175,8 +175,13 @@ def _trust_summary(report: Any) -> dict[str, Any]:
 def _dbt(select: str) -> Callable[[StepContext, str | None], dict[str, Any]]:
     def run(context: StepContext, _: str | None) -> dict[str, Any]:
         from shopsight.build import build
+        from shopsight.ingest.withdraw import full_refresh_requested
 
-        summary = build(context.settings.warehouse, [select], dbt_vars=context.dbt_vars)
+        # A withdrawn (or restored) file took rows away: an incremental build would not see it.
+        full = full_refresh_requested(context.settings.warehouse)
+        summary = build(
+            context.settings.warehouse, [select], full_refresh=full, dbt_vars=context.dbt_vars
+        )
         if not summary.success:
             failed = "; ".join(f"{f['node']}: {f['message'][:200]}" for f in summary.failures)
             raise StepFailed(f"dbt build --select {select} failed: {failed}")
@@ -260,6 +265,7 @@ def _build_tests(results: dict[str, Any]) -> tuple[dict[str, int] | None, list[t
 
 def _verdict(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.ingest.warehouse import connect
+    from shopsight.ingest.withdraw import complete_full_refresh
     from shopsight.report.data import latest_data_day
     from shopsight.verdict import decide_verdict, record_verdict
 
@@ -267,11 +273,17 @@ def _verdict(context: StepContext, _: str | None) -> dict[str, Any]:
     warehouse = connect(context.settings.warehouse)
     try:
         day = context.run_date or latest_data_day(warehouse)
+        # Every layer is built by now: a full rebuild asked for before the run is done.
+        complete_full_refresh(warehouse, _utc(context.started))
         verdict = decide_verdict(warehouse, day, tests, warned, context.settings.max_reject_ratio)
         record_verdict(warehouse, verdict, context.run_id)
     finally:
         warehouse.close()
     return verdict.to_json()
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
 
 
 def _report(context: StepContext, _: str | None) -> dict[str, Any]:

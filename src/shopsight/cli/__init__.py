@@ -20,6 +20,7 @@ from shopsight.cli import (  # noqa: F401
     report,
     run,
     tracking,
+    withdraw,
 )
 from shopsight.cli.app import app
 

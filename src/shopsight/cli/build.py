@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from shopsight.cli.app import app
 from shopsight.cli.options import EXPECTED, JsonOption, WarehouseOption
 from shopsight.config import Settings
 from shopsight.ingest.warehouse import connect
+from shopsight.ingest.withdraw import complete_full_refresh, full_refresh_requested
 
 
 def run_build(
@@ -75,7 +77,8 @@ def build_command(
     """Build and test the warehouse's star schemas with dbt (`dbt build`).
 
     Exits 1 if a model fails or a test of severity error fails, and when the warehouse holds
-    no loaded data (a build of empty tables proves nothing).
+    no loaded data (a build of empty tables proves nothing). After `shopsight withdraw`,
+    the next build is a full refresh.
     """
     settings = Settings().with_overrides(warehouse=warehouse)
     try:
@@ -85,7 +88,15 @@ def build_command(
                 "build (run `shopsight ingest` first)",
                 code=1,
             )
-        summary = run_build(settings.warehouse, select, full_refresh, json_output)
+        started = datetime.now(UTC).replace(tzinfo=None)
+        requested = full_refresh_requested(settings.warehouse)  # a file was withdrawn
+        summary = run_build(settings.warehouse, select, full_refresh or requested, json_output)
+        if summary.success and requested and not select:
+            opened = connect(settings.warehouse)
+            try:
+                complete_full_refresh(opened, started)
+            finally:
+                opened.close()
     except EXPECTED as error:
         console.fail(str(error))
     console.print_json(summary.to_json()) if json_output else print_build(summary)

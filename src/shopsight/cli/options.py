@@ -19,6 +19,7 @@ from shopsight.ingest.ledger import OPS_DDL
 from shopsight.ingest.problems import ProblemError
 from shopsight.ingest.readmit import ReadmitError
 from shopsight.ingest.warehouse import Warehouse, WarehouseError, connect
+from shopsight.ingest.withdraw import WithdrawError
 from shopsight.report.data import NoReportData
 from shopsight.storage import Bucket, StorageError
 
@@ -45,6 +46,7 @@ EXPECTED = (
     ContractError,
     GenerationError,
     ReadmitError,
+    WithdrawError,
     ProblemError,
     BuildError,
     NoReportData,

@@ -74,6 +74,19 @@ create table if not exists {OPS_SCHEMA}.accepted_problems (
     accepted_by varchar(128) not null,
     accepted_at timestamp not null
 );
+create table if not exists {OPS_SCHEMA}.file_withdrawals (
+    ingest_id varchar(64) not null,
+    path varchar(1024) not null,
+    action varchar(16) not null,
+    reason varchar(2048) not null,
+    acted_by varchar(128) not null,
+    acted_at timestamp not null
+);
+create table if not exists {OPS_SCHEMA}.full_refresh_requests (
+    requested_at timestamp not null,
+    reason varchar(2048) not null,
+    done_at timestamp
+);
 create table if not exists {OPS_SCHEMA}.day_verdicts (
     run_day date not null,
     run_id varchar(256) not null,

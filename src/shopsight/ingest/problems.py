@@ -172,7 +172,7 @@ def accept_problem(warehouse: Warehouse, problem_id: str, reason: str) -> Proble
         warehouse.execute(
             f"insert into {OPS_SCHEMA}.accepted_problems "
             "(ingest_id, path, reason, accepted_by, accepted_at) values (?, ?, ?, ?, ?)",
-            [problem.problem_id, problem.path, reason.strip(), _who(), _now()],
+            [problem.problem_id, problem.path, reason.strip(), current_user(), _now()],
         )
     return problem
 
@@ -259,7 +259,8 @@ def mark_alerted(warehouse: Warehouse, problems: list[Problem]) -> None:
         )
 
 
-def _who() -> str:
+def current_user() -> str:
+    """Who is running the command (recorded with acceptances and withdrawals)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in this environment (a container)

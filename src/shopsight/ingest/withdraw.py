@@ -1,0 +1,166 @@
+"""Withdraw a loaded file (a wrong delivery: a day copied from another store), and undo it.
+
+A withdrawal is recorded, never a deletion: the file's rows stay in the history tables with
+their lineage, ``shopsight_ops.file_withdrawals`` keeps who withdrew it, when and why, and
+its ledger row says ``withdrawn`` (so the same file is not loaded again). In the current
+state every key the file touched goes back to its latest version from the files that are
+still loaded, as if the file had never come; a key only that file delivered leaves it.
+Restoring (``--undo``) reverses both, by the same rule. The next daily run rebuilds the
+marts in full (``shopsight_ops.full_refresh_requests``): an incremental build only sees
+rows added, never rows taken away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shopsight.contracts.ddl import history_table
+from shopsight.contracts.model import load_contract
+from shopsight.ingest.ledger import OPS_SCHEMA
+from shopsight.ingest.problems import current_user
+from shopsight.ingest.validation import quoted
+from shopsight.ingest.warehouse import Warehouse
+
+
+class WithdrawError(ValueError):
+    """The file cannot be withdrawn or restored as asked."""
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal (or its undoing) did."""
+
+    ingest_id: str
+    source: str
+    table: str
+    path: str
+    action: str  # withdrawn | restored
+    keys_changed: int  # keys of the current state that changed or left
+    reason: str
+    by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def withdraw_file(
+    warehouse: Warehouse, file_id: str, reason: str, undo: bool = False
+) -> Withdrawal:
+    """Withdraw the loaded file ``file_id`` (its ingest id, a unique prefix, or its path),
+    or with ``undo`` restore a withdrawn one.
+
+    Raises:
+        WithdrawError: no reason, or the id names no such file, or several.
+    """
+    if not reason.strip():
+        raise WithdrawError("say why (--reason): it is recorded with the withdrawal")
+    wanted, state = ("withdrawn", "restored") if undo else ("loaded", "withdrawn")
+    ingest_id, source, table_name, path = _find(warehouse, file_id, wanted)
+    table = load_contract(source).table(table_name)
+    who, now = current_user(), datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with warehouse.exclusive(), warehouse.transaction():
+        warehouse.execute(
+            f"update {OPS_SCHEMA}.ingest_ledger set status = ? where ingest_id = ?",
+            ["loaded" if undo else "withdrawn", ingest_id],
+        )
+        changed = _rebuild_current(warehouse, source, table, ingest_id)
+        warehouse.execute(
+            f"insert into {OPS_SCHEMA}.file_withdrawals "
+            "(ingest_id, path, action, reason, acted_by, acted_at) values (?, ?, ?, ?, ?, ?)",
+            [ingest_id, path, state, reason.strip(), who, now],
+        )
+        warehouse.execute(
+            f"insert into {OPS_SCHEMA}.full_refresh_requests (requested_at, reason) values (?, ?)",
+            [now, f"{path} {state}: {reason.strip()}"],
+        )
+    return Withdrawal(ingest_id, source, table_name, path, state, changed, reason.strip(), who)
+
+
+def _find(warehouse: Warehouse, file_id: str, status: str) -> tuple[str, str, str, str]:
+    rows = warehouse.query(
+        f"select ingest_id, source, table_name, path from {OPS_SCHEMA}.ingest_ledger "
+        "where status = ? and (ingest_id like ? or path = ?)",
+        [status, f"{file_id.split(':', 1)[0]}%", file_id],
+    )
+    if not file_id.strip() or not rows:
+        what = "loaded" if status == "loaded" else "withdrawn"
+        raise WithdrawError(f"no {what} file with id or path {file_id!r} (`shopsight status`)")
+    if len(rows) > 1:
+        raise WithdrawError(f"{file_id!r} matches {len(rows)} files: give more of the id")
+    ingest_id, source, table, path = rows[0]
+    return str(ingest_id), str(source), str(table), str(path)
+
+
+def _rebuild_current(warehouse: Warehouse, source: str, table: Any, ingest_id: str) -> int:
+    """Put every key the file delivered back to its latest version among the loaded files
+    (the loader's order: file day, path, line); returns how many keys that touched."""
+    keys = ", ".join(table.primary_key)
+    current, history = f"{source}.{table.name}", f"{source}.{history_table(table)}"
+    columns = ", ".join(quoted(name) for name in _columns(warehouse, source, table.name))
+    touched = f"({keys}) in (select {keys} from {history} where _ingest_id = ?)"
+    count = warehouse.query(
+        f"select count(*) from (select distinct {keys} from {history} where _ingest_id = ?) k",
+        [ingest_id],
+    )[0][0]
+    warehouse.execute(f"delete from {current} where {touched}", [ingest_id])
+    warehouse.execute(
+        f"""
+        insert into {current} ({columns})
+        select {columns} from (
+            select *, row_number() over (
+                partition by {keys} order by _file_dt desc, _file_path desc, _line_number desc
+            ) as _rank
+            from {history}
+            where {touched} and _ingest_id in (
+                select ingest_id from {OPS_SCHEMA}.ingest_ledger where status = 'loaded'
+            )
+        ) versions
+        where _rank = 1""",
+        [ingest_id],
+    )
+    return int(count)
+
+
+def _columns(warehouse: Warehouse, schema: str, table: str) -> list[str]:
+    rows = warehouse.query(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    )
+    return [str(row[0]) for row in rows]
+
+
+def full_refresh_requested(warehouse_url: str) -> bool:
+    """Whether a withdrawal (or its undoing) asks the next build to rebuild in full."""
+    from shopsight.ingest.warehouse import WarehouseError, connect
+
+    try:
+        warehouse = connect(warehouse_url, create=False)
+    except WarehouseError:
+        return False
+    try:
+        return bool(_pending(warehouse))
+    finally:
+        warehouse.close()
+
+
+def complete_full_refresh(warehouse: Warehouse, built_since: datetime) -> None:
+    """Mark done the requests made before a build that started at ``built_since`` (UTC)."""
+    with warehouse.transaction():
+        warehouse.execute(
+            f"update {OPS_SCHEMA}.full_refresh_requests set done_at = ? "
+            "where done_at is null and requested_at <= ?",
+            [datetime.now(UTC).replace(tzinfo=None), built_since],
+        )
+
+
+def _pending(warehouse: Warehouse) -> int:
+    try:
+        rows = warehouse.query(
+            f"select count(*) from {OPS_SCHEMA}.full_refresh_requests where done_at is null"
+        )
+    except Exception:  # noqa: BLE001 - a warehouse from before withdrawals: none pending
+        return 0
+    return int(rows[0][0])
