@@ -287,6 +287,23 @@ def test_a_read_command_refuses_a_warehouse_or_bucket_that_does_not_exist(
     assert not (tmp_path / "a").exists()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["ingest"], ["loyalty"], ["run"], ["quarantine", "readmit", "abc:file"]],
+)
+def test_a_command_that_reads_landed_files_creates_nothing_for_a_bucket_typo(
+    tmp_path, command
+) -> None:
+    typo = shopsight(
+        *command,
+        *("--bucket", f"file://{tmp_path}/typo"),
+        *("--warehouse", f"duckdb:///{tmp_path}/warehouse.duckdb"),
+    )
+    assert typo.returncode == 2, typo.stderr
+    assert typo.stderr.count("\n") == 1 and "does not exist" in typo.stderr, typo.stderr
+    assert list(tmp_path.iterdir()) == []  # no bucket folder, no warehouse
+
+
 def test_build_on_a_warehouse_without_data_says_so(tmp_path) -> None:
     wh = tmp_path / "empty.duckdb"
     duckdb.connect(str(wh)).close()

@@ -31,7 +31,7 @@ from shopsight.storage import Bucket
 from shopsight.tracking.simulate import delivery_order, shipped_lines, tracking_events
 from shopsight.tracking.spool import Spool
 from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
-from shopsight.verdict import Verdict
+from shopsight.verdict import Verdict, record_verdict
 
 from support import RULE_WARNINGS
 
@@ -211,6 +211,9 @@ def test_report_command_prints_where_it_wrote(published, tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["key"] == report.key and summary["file"] == str(out)
+    # A link a browser opens: absolute, to the file that is there.
+    assert summary["url"].startswith("file:///") and "/./" not in summary["url"]
+    assert Path(summary["url"].removeprefix("file://")).is_file()
     assert out.read_text().startswith("<!doctype html>")
     bad = subprocess.run(
         [*command[:4], "--date", "2024-13-01"], capture_output=True, text=True, timeout=300
@@ -236,7 +239,7 @@ def test_a_day_with_lost_order_lines_is_red_and_incomplete_never_zero(published)
     assert kpi and "incomplete" in kpi.group(1)
     # The revenue line breaks at that day with a band, instead of dropping to zero.
     assert f'id="incomplete-{day}-0"' in report.html
-    assert "Data tests in this run's build: 7 pass." in report.html
+    assert "Data tests in the build the day's verdict counted: 7 pass." in report.html
 
 
 def test_a_report_outside_a_run_does_not_borrow_test_counts(published) -> None:
@@ -373,3 +376,34 @@ def test_the_stalled_products_are_those_of_the_report_day(published, stalled_day
         sold_on = {day for (product, day), n in units.items() if product == name and n}
         lookback = {quiet[-1] - timedelta(days=n) for n in range(1, 54)}
         assert len(sold_on & lookback) > 30, name
+
+
+def test_a_report_outside_a_run_shows_the_verdict_the_run_recorded(published) -> None:
+    """One verdict: `shopsight report --date D` shows the one the daily run of D decided
+    (the same colour, reasons, caveats and test counts), not one of its own."""
+    settings, _ = published
+    day = STALLED_DAY - timedelta(days=1)
+    decided = Verdict(
+        day.isoformat(),
+        "amber",
+        ["1 data test warns: assert_charged_price_is_the_list_price: 1 row"],
+        ["accepted: landing/x.csv (truncated_gzip) accepted by ana on 2024-03-07: lost"],
+        tests={"pass": 120, "warn": 1},
+    )
+    warehouse = connect(settings.warehouse)
+    record_verdict(warehouse, decided, "run-of-the-day")
+    warehouse.close()
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "shopsight", "report", "--date", day.isoformat(),
+            "--bucket", settings.bucket, "--warehouse", settings.warehouse,
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    html = Bucket(settings.bucket).read_bytes(f"reports/dt={day}/shopsight-report.html").decode()
+    banner = re.search(r"<div class='status status-(\w+)'[^>]*>(.*?)</div>", html)
+    assert banner and banner.group(1) == "amber"
+    assert "assert_charged_price_is_the_list_price: 1 row" in unescape(banner.group(2))
+    assert "accepted by ana" in unescape(banner.group(2))
+    assert "verdict counted: 120 pass, 1 warn." in html and "not run by this command" not in html

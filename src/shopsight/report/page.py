@@ -97,6 +97,8 @@ def _status(data: ReportData) -> str:
     if verdict is not None:
         reasons = verdict.reasons
     words = STATUS_WORDS[colour]
+    if colour == "green" and data.tests is None:
+        words = "Green: every file is trusted and the day complete (no build's tests counted)."
     if colour == "green" and verdict is not None and verdict.accepted:
         words = "Green, with caveats: the numbers stand; the gaps below are known and owned."
     parts = [_items(reasons)]
@@ -396,7 +398,7 @@ def _pipeline(data: ReportData) -> str:
         f"row by <code>shopsight contracts warnings</code>):</p>{warned}"
         "<p>Columns the files carried that the contracts do not declare, or lacked "
         f"(<code>shopsight contracts drift</code>):</p>{drift}"
-        f"<p>Data tests in this run's build: {escape(tests)}.</p>",
+        f"<p>Data tests in the build the day's verdict counted: {escape(tests)}.</p>",
         _window(data),
     )
 
