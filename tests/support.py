@@ -3,6 +3,9 @@ the ingestion guarantees against it."""
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import subprocess
 import sys
@@ -47,6 +50,17 @@ def spooled_event(event_id: str, received_at: str, tag: str = "InTransit") -> by
         },
     }
     return json.dumps({"received_at": received_at, "body": body}).encode() + b"\n"
+
+
+def landed_csv_rows(bucket: Bucket, key: str) -> list[list[str]]:
+    """A landed CSV file's rows as the csv module reads them (gunzipped for ``.gz``); none
+    for a file the loader could not read either (a truncated gzip)."""
+    data = bucket.read_bytes(key)
+    try:
+        text = (gzip.decompress(data) if key.endswith(".gz") else data).decode()
+    except (OSError, EOFError, UnicodeDecodeError):
+        return []
+    return list(csv.reader(io.StringIO(text)))
 
 
 def generate_small_store(

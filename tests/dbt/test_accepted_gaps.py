@@ -3,9 +3,6 @@ when, why), and the orders it touches stay of unknown revenue, never zero."""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 from datetime import date
 
@@ -21,7 +18,7 @@ from shopsight.pipeline import DAILY_STEPS, StepContext, UntrustedRun
 from shopsight.storage import Bucket
 
 from built_store import BuiltStore, copy_warehouse
-from support import shopsight
+from support import landed_csv_rows, shopsight
 
 STEPS = {step.name: step for step in DAILY_STEPS}
 
@@ -52,15 +49,6 @@ def _judged(settings: Settings, run_id: str) -> StepContext:
     return context
 
 
-def _csv_rows(bucket: Bucket, key: str) -> list[list[str]]:
-    data = bucket.read_bytes(key)
-    try:
-        text = (gzip.decompress(data) if key.endswith(".gz") else data).decode()
-    except (OSError, EOFError):  # the truncated file: unreadable, as the loader found it
-        return []
-    return list(csv.reader(io.StringIO(text)))
-
-
 def test_before_the_acceptance_the_day_is_red(accepted_store) -> None:
     _, _, _, red = accepted_store
     with pytest.raises(UntrustedRun, match="2024-03-06 is red: untrusted file"):
@@ -89,13 +77,13 @@ def test_the_orders_of_an_accepted_loss_stay_of_unknown_revenue(accepted_store) 
     day = lost.split("dt=", 1)[1][:10]
     first_seen: dict[str, str] = {}
     for info in sorted(bucket.list("landing/retail_db/orders/"), key=lambda i: i.key):
-        for row in _csv_rows(bucket, info.key):
+        for row in landed_csv_rows(bucket, info.key):
             first_seen.setdefault(row[0], info.key.split("dt=", 1)[1][:10])
     with_lines = {
         row[1]
         for info in bucket.list("landing/retail_db/order_items/")
         if info.key != lost
-        for row in _csv_rows(bucket, info.key)
+        for row in landed_csv_rows(bucket, info.key)
     }
     expected = {o for o, seen in first_seen.items() if seen == day and o not in with_lines}
     warehouse = connect(settings.warehouse)

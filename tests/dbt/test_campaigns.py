@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from built_store import BuiltStore, query
+from support import landed_csv_rows
 
 HOUR = timedelta(hours=1)
 LOOKBACK = timedelta(days=30)  # var attribution_lookback_days
@@ -269,9 +270,6 @@ def test_orders_of_a_day_without_its_events_are_not_attributed(faulty_web_store)
 
 
 def _rows_by_key(store: BuiltStore, key: str, column: str) -> dict[str, dict[str, str]]:
-    data = store.bucket.read_bytes(key)
-    try:
-        text = (gzip.decompress(data) if key.endswith(".gz") else data).decode()
-    except (OSError, EOFError):  # a file the loader quarantined whole
-        return {}
-    return {row[column]: row for row in csv.DictReader(io.StringIO(text)) if row.get(column)}
+    header, *rows = landed_csv_rows(store.bucket, key) or [[]]
+    named = [dict(zip(header, row, strict=False)) for row in rows]
+    return {row[column]: row for row in named if row.get(column)}

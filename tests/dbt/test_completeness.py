@@ -3,20 +3,12 @@ have unknown revenue and say why, checked against the landed files themselves.""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-
 from built_store import BuiltStore, query
+from support import landed_csv_rows
 
 
 def _rows(store: BuiltStore, key: str) -> list[list[str]]:
-    data = store.bucket.read_bytes(key)
-    try:
-        text = (gzip.decompress(data) if key.endswith(".gz") else data).decode()
-    except (OSError, EOFError):  # the truncated gzip: unreadable, as the loader found
-        return []
-    return list(csv.reader(io.StringIO(text)))
+    return landed_csv_rows(store.bucket, key)
 
 
 def test_orders_of_a_quarantined_lines_file_have_unknown_revenue(faulty_store) -> None:
