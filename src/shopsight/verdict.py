@@ -87,7 +87,8 @@ def judge(
         red.append(f"{plural(failed, 'data test')} failed")
     amber: list[str] = []
     if new_warnings:
-        amber.append(f"{plural(len(new_warnings), 'data test')} warn: {', '.join(new_warnings)}")
+        verb = "warns" if len(new_warnings) == 1 else "warn"
+        amber.append(f"{plural(len(new_warnings), 'data test')} {verb}: {', '.join(new_warnings)}")
     caveats = [f"accepted: {g}" for g in gaps] + [
         f"{gap_day} is incomplete, accepted as lost: {r}"
         for gap_day, reasons in sorted(accepted_incomplete.items())
