@@ -107,6 +107,9 @@ def test_acceptances_have_a_read_path(accepted_store, tmp_path) -> None:
     status = shopsight("status", *env_args)
     assert status.returncode == 0, status.stderr
     (gap,) = json.loads(status.stdout)["accepted_gaps"]
+    (lines,) = [t for t in json.loads(status.stdout)["tables"] if t["table"] == "order_items"]
+    assert (lines["files_quarantined"], lines["files_untrusted"]) == (1, 0)
+    assert "truncated_gzip" not in lines["open_quarantine_by_reason"]
     assert gap["file_reason"] == "truncated_gzip"
     assert gap["reason"] == "the export is lost; signed off by Ops" and gap["accepted_by"]
     listed = shopsight("quarantine", "list", *env_args)

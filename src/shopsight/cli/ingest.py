@@ -277,7 +277,7 @@ def _print_status_table(rows: list[dict[str, Any]]) -> None:
                 [
                     r["table"],
                     r["files_loaded"],
-                    r["files_quarantined"],
+                    r["files_untrusted"],
                     r["rows_loaded"],
                     r["rows_rejected"],
                     r["latest_file_dt"],

@@ -14,23 +14,32 @@ from shopsight.ingest.warehouse import Warehouse
 
 def table_status(warehouse: Warehouse) -> list[dict[str, Any]]:
     """One entry per (source, table) in the ledger, in a stable order."""
+    settled = (
+        f"select ingest_id from {OPS_SCHEMA}.accepted_problems union "
+        f"select ingest_id from {OPS_SCHEMA}.quarantine "
+        "where line_number is null and readmitted_in is not null"
+    )
     rows = warehouse.query(f"""
         select source, table_name,
             count(*) filter (where status = 'loaded'),
             count(*) filter (where status = 'quarantined'),
+            count(*) filter (where status = 'quarantined' and ingest_id not in ({settled})),
             coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
             coalesce(sum(rows_rejected), 0), max(file_dt), max(finished_at)
         from {OPS_SCHEMA}.ingest_ledger group by 1, 2 order by 1, 2""")
+    # Still open: neither re-admitted nor accepted by a person with its file.
     reasons = warehouse.query(f"""
         select source, table_name, reason, count(*) from {OPS_SCHEMA}.quarantine
-        where readmitted_in is null group by 1, 2, 3 order by 1, 2, 3""")
+        where readmitted_in is null
+            and ingest_id not in (select ingest_id from {OPS_SCHEMA}.accepted_problems)
+        group by 1, 2, 3 order by 1, 2, 3""")
     warnings: dict[tuple[str, str], Counter[str]] = {}
     for source, table, text in warehouse.query(
         f"select source, table_name, warnings from {OPS_SCHEMA}.ingest_ledger"
     ):
         warnings.setdefault((source, table), Counter()).update(json.loads(text))
     result = []
-    for source, table, loaded, quarantined, read, ok, rejected, last_dt, last_at in rows:
+    for source, table, loaded, quarantined, untrusted, read, ok, rejected, last_dt, last_at in rows:
         open_reasons = {r: int(n) for s, t, r, n in reasons if (s, t) == (source, table)}
         result.append(
             {
@@ -38,6 +47,7 @@ def table_status(warehouse: Warehouse) -> list[dict[str, Any]]:
                 "table": table,
                 "files_loaded": int(loaded),
                 "files_quarantined": int(quarantined),
+                "files_untrusted": int(untrusted),
                 "rows_read": int(read),
                 "rows_loaded": int(ok),
                 "rows_rejected": int(rejected),
