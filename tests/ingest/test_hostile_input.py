@@ -217,3 +217,62 @@ def test_objects_that_are_not_landed_files_are_reported_not_loaded(tmp_path, duc
     with pytest.raises(StorageError, match="outside the bucket"):
         bucket.read_bytes(f"{day}/part-9.csv")
     assert report.to_json()["ignored_objects"]
+
+
+def test_paths_that_are_not_landing_paths_are_reported_and_block_nothing(
+    tmp_path, duckdb_warehouse
+) -> None:
+    from shopsight.storage import Bucket
+
+    bucket = Bucket(f"file://{tmp_path}/bucket")
+    table = "landing/retail_db/departments"
+    bucket.write_bytes(f"{table}/dt=9999-99-99/part-00000.csv", b"1,Fitness\n")
+    bucket.write_bytes(f"{table}/dt=2024-02-30/part-00000.csv", b"2,Golf\n")
+    bucket.write_bytes(f"{table}/part-00000.csv", b"3,Outdoors\n")
+    clean = f"{table}/dt=2024-03-01/part-00000.csv"
+    bucket.write_bytes(clean, b"4,Apparel\n")
+    report = ingest(bucket, duckdb_warehouse)
+    reasons = {o.key.removeprefix(f"{table}/"): o.reason for o in report.ignored}
+    assert reasons == {
+        "dt=9999-99-99/part-00000.csv": "'dt=9999-99-99' is not a day (dt=YYYY-MM-DD, a real date)",
+        "dt=2024-02-30/part-00000.csv": "'dt=2024-02-30' is not a day (dt=YYYY-MM-DD, a real date)",
+        "part-00000.csv": f"not inside a dt=YYYY-MM-DD folder of {table}/",
+    }
+    assert [(f.path, f.status) for f in report.files] == [(clean, "loaded")]
+    assert duckdb_warehouse.query("select department_id from retail_db.departments") == [(4,)]
+    again = ingest(bucket, duckdb_warehouse)  # the next run is not blocked either
+    assert again.files == [] and len(again.ignored) == 3
+
+
+def test_a_byte_order_mark_before_the_header_is_dropped(bucket, duckdb_warehouse) -> None:
+    from shopsight.generate.thelook_export import generate_thelook
+
+    generate_thelook(bucket, date(2024, 3, 1), 2, 100, 5, "none")
+    key = "landing/thelook/users/dt=2024-03-01/part-00000.csv"
+    bucket.write_bytes(key, b"\xef\xbb\xbf" + bucket.read_bytes(key))
+    report = ingest(bucket, duckdb_warehouse, source="thelook")
+    [users] = [f for f in report.files if f.path == key]
+    assert (users.status, users.rows_rejected) == ("loaded", 0) and users.rows_loaded > 0
+
+
+def test_a_header_far_wider_than_the_contract_is_quarantined_whole(
+    bucket, duckdb_warehouse
+) -> None:
+    from shopsight.generate.thelook_export import generate_thelook
+
+    generate_thelook(bucket, date(2024, 3, 1), 2, 100, 5, "none")
+    key = "landing/thelook/users/dt=2024-03-02/part-00000.csv"
+    header, *rows = bucket.read_bytes(key).decode().splitlines()
+    wide = header + "".join(f",extra_{n}" for n in range(5000))
+    bucket.write_bytes(key, "\n".join([wide, *rows]).encode() + b"\n")
+    report = ingest(bucket, duckdb_warehouse, source="thelook")
+    [users] = [f for f in report.files if f.path == key]
+    assert (users.status, users.reason) == ("quarantined", "header_too_wide")
+    width = header.count(",") + 1 + 5000
+    assert f"{width:,} columns, more than the 1,024" in (users.message or "")
+    columns = duckdb_warehouse.query(
+        "select count(*) from information_schema.columns "
+        "where table_schema = 'thelook' and table_name = 'users'"
+    )
+    assert columns[0][0] < 40  # the landing table gained none of them
+    assert all(f.status == "loaded" for f in report.files if f.path != key)

@@ -163,6 +163,9 @@ class FileFormat(BaseModel):
     max_inflated_bytes: int = Field(2 << 30, gt=0)
     max_inflation_ratio: float = Field(100.0, gt=1)
     ratio_checked_after_bytes: int = Field(16 << 20, ge=0)
+    # A header may name at most this many columns (default: four times a table's declared
+    # columns, at least 1,024); a wider one is quarantined whole as ``header_too_wide``.
+    max_columns: int | None = Field(None, gt=0)
 
 
 class Contract(BaseModel):

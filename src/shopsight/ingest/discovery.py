@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from shopsight.contracts.model import Contract
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import TEMPORARY_SUFFIX, Bucket
 
-_DT = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,12 @@ def list_landed_files(
 ) -> list[LandedFile]:
     """Every landed file of the source's tables, parents before children within a day.
 
-    Objects that are not landed files (a hidden name, the temporary object of an interrupted
-    write, a link out of a local bucket, a key outside any ``dt=`` folder) are appended to
-    ``ignored`` with the reason, so they are reported rather than silently skipped.
+    A landed file lies in a ``dt=YYYY-MM-DD`` folder of its table's location (deeper folders
+    below it are allowed), the day a real date. Objects that are not landed files (a hidden
+    name, the temporary object of an interrupted write, a link out of a local bucket, a key
+    outside any ``dt=`` folder, a ``dt=`` value that is not a day such as ``dt=9999-99-99``)
+    are appended to ``ignored`` with the reason, so they are reported rather than silently
+    skipped, and never reach a batch: every value taken from the path is checked here.
     """
     order = list(contract.tables)
     wanted = tables or order
@@ -53,15 +56,30 @@ def list_landed_files(
     for name in wanted:
         prefix = contract.location(contract.table(name))
         for info in bucket.list(prefix):
-            reason = _not_a_landed_file(bucket, info.key)
+            day, reason = _landing_day(info.key, prefix)
+            reason = _not_a_landed_file(bucket, info.key) or reason
             if reason:
                 if ignored is not None:
                     ignored.append(IgnoredObject(info.key, reason))
                 continue
-            match = _DT.search(info.key)
-            day = match.group(1) if match else None
             found.append(LandedFile(info.key, name, day, info.size, info.modified))
     return sorted(found, key=lambda f: (f.file_dt or "", order.index(f.table), f.key))
+
+
+def _landing_day(key: str, prefix: str) -> tuple[str | None, str | None]:
+    """The day of the ``dt=`` folder the object lies in right under ``prefix``, or why the
+    key is not a landing path."""
+    folder, _, rest = key[len(prefix) :].partition("/")
+    if not folder.startswith("dt=") or not rest:
+        return None, f"not inside a dt=YYYY-MM-DD folder of {prefix}"
+    day = folder[3:]
+    try:
+        valid = bool(_DAY.fullmatch(day)) and date.fromisoformat(day).isoformat() == day
+    except ValueError:
+        valid = False
+    if not valid:
+        return None, f"{folder[:40]!r} is not a day (dt=YYYY-MM-DD, a real date)"
+    return day, None
 
 
 def _not_a_landed_file(bucket: Bucket, key: str) -> str | None:

@@ -35,13 +35,28 @@ class Layout:
         return cls(n, tuple(range(1, n + 1)))
 
     @classmethod
-    def from_header(cls, table: Table, header: str, delimiter: str, quote: str) -> Layout:
+    def from_header(
+        cls, table: Table, header: str, delimiter: str, quote: str, max_columns: int | None = None
+    ) -> Layout:
         """Map the header's names onto the contract's columns.
 
+        ``max_columns`` bounds the header's width (default: four times the declared columns,
+        at least 1,024): each undeclared column becomes a landing column, so a header of
+        thousands would cost memory and time before a single row loads.
+
         Raises:
-            FileRejected: ``missing_column`` (a required column is absent, named) or
-                ``header_mismatch`` (a name appears twice, or the header cannot be read).
+            FileRejected: ``missing_column`` (a required column is absent, named),
+                ``header_too_wide`` (more columns than the bound), or ``header_mismatch``
+                (a name appears twice, or the header cannot be read).
         """
+        limit = max_columns or max(1024, 4 * len(table.columns))
+        width = header.count(delimiter) + 1  # an upper bound of the fields, before parsing
+        if width > limit:
+            raise FileRejected(
+                "header_too_wide",
+                f"the header has up to {width:,} columns, more than the {limit:,} this table "
+                "allows (the contract's max_columns)",
+            )
         try:
             names = next(csv.reader([header], delimiter=delimiter, quotechar=quote, strict=True))
         except (csv.Error, StopIteration) as error:

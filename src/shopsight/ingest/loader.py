@@ -39,7 +39,8 @@ from shopsight.ingest.warehouse import Warehouse
 from shopsight.redact import redact
 from shopsight.storage import Bucket
 
-BATCH_BYTES = 64 * 1024 * 1024  # landed bytes validated and committed together
+BATCH_BYTES = 64 * 1024 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"  # landed bytes validated and committed together
 
 
 @dataclass
@@ -223,11 +224,14 @@ def read_lines(
     """
     fmt = contract.format
     limits = InflationLimits.of(fmt)
-    lines = split_lines(decompress(key, data, limits), file_index=file_index)
+    text = decompress(key, data, limits)
+    # Spreadsheet tools start a UTF-8 export with a byte-order mark: it is not part of the
+    # first field (nor of the header's first name).
+    lines = split_lines(text.removeprefix(UTF8_BOM), file_index=file_index)
     layout = Layout.declared(table)
     if fmt.header and lines.num_rows:
         header = lines.column("line_with_newline")[0].as_py().rstrip("\r\n")
-        layout = Layout.from_header(table, header, fmt.delimiter, fmt.quote)
+        layout = Layout.from_header(table, header, fmt.delimiter, fmt.quote, fmt.max_columns)
         lines = lines.slice(1)
     return lines, layout
 
