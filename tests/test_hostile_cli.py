@@ -95,6 +95,13 @@ def _cases(bucket: str, warehouse: str, root: Path) -> list[list[str]]:
         ["generate", "retail-db", *b, "--faults", MARKUP],
         ["generate", "sales-report", *b, "--business-timezone", "../../etc/passwd"],
         ["contracts", "ddl", MARKUP],
+        ["metrics", "query", "orders", *w, "--where", "1=1; create table main.pwned as select 1"],
+        ["metrics", "query", "orders", *w, "--where", f"{{{{ Dimension('{MARKUP}') }}}} = 1"],
+        ["metrics", "query", "orders", *w, "--where", "{{ Dimension('x' }}"],
+        ["quarantine", "accept", "0" * 8, *b, *w, "--reason", MARKUP],
+        ["withdraw", MARKUP, *b, *w, "--reason", "wrong store"],
+        ["generate", "next-day", "--bucket", "file:///proc/shopsight-bucket"],
+        ["run", "--date", "2024-03-01", "--wait", "-1", *b, *w],
     ]
 
 

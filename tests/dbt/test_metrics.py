@@ -7,6 +7,7 @@ import json
 import os
 from decimal import Decimal
 
+import pytest
 from test_campaigns import _attribution, _cents, _latest, _sessions
 from typer.testing import CliRunner
 
@@ -181,3 +182,47 @@ def test_a_metrics_table_at_80_columns_cuts_no_name_and_no_figure(
             f"{Decimal(str(v)):,}" if isinstance(v, int | str) else f"{v:.4f}" for v in figures
         ]
         assert any(line.split() == shown for line in lines), (shown, lines)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "1=1 group by 1; create table main.pwned as select 1; select 1 --",
+        "{{ Dimension('store_order__order_status') }} = 'x' or read_csv('/etc/passwd') is null",
+        "{{ Dimension('store_order__order_status' }} = 'x'",
+        "{{ Dimension('store_order__order_status') }} = 'x'; drop table marts.fct_orders",
+    ],
+)
+def test_a_metric_filter_is_a_where_filter_never_sql(
+    faulty_store: BuiltStore, tmp_path, where: str
+) -> None:
+    copy = copy_warehouse(faulty_store, tmp_path)
+    asked = shopsight(
+        "metrics", "query", "orders", "--where", where, "--warehouse", f"duckdb:///{copy}"
+    )
+    assert asked.returncode == 2, asked.stderr
+    assert len(asked.stderr.strip().splitlines()) == 1 and "Traceback" not in asked.stderr
+    assert "--where" in asked.stderr
+    import duckdb
+
+    connection = duckdb.connect(str(copy), read_only=True)
+    tables = {
+        row[0] for row in connection.execute("select table_name from duckdb_tables()").fetchall()
+    }
+    connection.close()
+    assert "pwned" not in tables and "fct_orders" in tables
+
+
+def test_a_metric_filter_on_a_dimension_answers(faulty_store: BuiltStore, tmp_path) -> None:
+    copy = copy_warehouse(faulty_store, tmp_path)
+    where = "{{ Dimension('store_order__order_status') }} = 'COMPLETE'"
+    asked = shopsight(
+        "metrics", "query", "orders", "--by", "metric_time__year", "--where", where,
+        "--warehouse", f"duckdb:///{copy}", "--json",
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    [(_, orders)] = json.loads(asked.stdout)["rows"]
+    [(expected,)] = query(
+        faulty_store, "select count(*) from marts.fct_orders where order_status = 'COMPLETE'"
+    )
+    assert int(orders) == expected

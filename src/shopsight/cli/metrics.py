@@ -19,12 +19,14 @@ from shopsight.cli.options import (
     parse_day,
 )
 from shopsight.ingest.warehouse import require_built
+from shopsight.metrics.filters import FilterError, check_filter
 from shopsight.metrics.semantic import (
     MetricError,
     MetricQuery,
     compile_metric_sql,
     metric_catalogue,
     query_metrics,
+    read_only,
     with_companions,
 )
 
@@ -99,13 +101,16 @@ def metrics_query(
     )
     query = with_companions(query)
     try:
+        for text in query.where:
+            check_filter(text)  # a where-filter of dimensions and values, never raw SQL
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
+            read_only(wh)
             if sql:
                 console.out.print(compile_metric_sql(query, wh.dialect), highlight=False)
                 return
             require_built(wh, "marts.metricflow_time_spine")
             columns, rows = query_metrics(wh, query)
-    except (*EXPECTED, MetricError) as error:
+    except (*EXPECTED, MetricError, FilterError) as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"columns": columns, "rows": [list(row) for row in rows]})

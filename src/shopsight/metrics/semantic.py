@@ -128,6 +128,15 @@ def query_metrics(
     return columns, [tuple(row.values()) for row in table.to_pylist()]
 
 
+def read_only(warehouse: Warehouse) -> None:
+    """Make this connection unable to write or to read files (a metric query only reads):
+    DuckDB without external access, PostgreSQL's transactions read only."""
+    if warehouse.dialect == "duckdb":
+        warehouse.execute("set enable_external_access = false")
+    else:
+        warehouse.execute("set session characteristics as transaction read only")
+
+
 def _moment(day: date | None) -> datetime | None:
     return datetime.combine(day, datetime.min.time()) if day else None
 
