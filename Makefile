@@ -30,13 +30,15 @@ test: $(STAMP) postgres chromium
 	$(BIN)/pytest -q -n auto --dist loadfile --durations=15
 
 ## make airflow: Airflow standalone (UI on http://localhost:$(AIRFLOW_PORT)) with the daily DAG.
-## `make airflow AIRFLOW_PORT=8090` moves it; at most one task per core runs at once.
+## `make airflow AIRFLOW_PORT=8090` moves it; at most one task per core runs at once. It listens
+## on 127.0.0.1 only (standalone's auth is for one person): AIRFLOW_HOST=0.0.0.0 opens it.
 AIRFLOW_PORT ?= 8080
+AIRFLOW_HOST ?= 127.0.0.1
 CORES := $(shell nproc 2>/dev/null || echo 2)
 AIRFLOW_ENV := AIRFLOW_HOME=$(CURDIR)/var/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/airflow/dags \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__COSMOS__ENABLE_TELEMETRY=False \
 	AIRFLOW__CORE__PARALLELISM=$(CORES) AIRFLOW__API__WORKERS=1 \
-	AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
+	AIRFLOW__API__HOST=$(AIRFLOW_HOST) AIRFLOW__API__PORT=$(AIRFLOW_PORT) AIRFLOW__API__BASE_URL=http://localhost:$(AIRFLOW_PORT) \
 	SHOPSIGHT_AIRFLOW_BASE_URL=http://localhost:$(AIRFLOW_PORT) \
 	PATH=$(CURDIR)/$(BIN):$$PATH
 airflow: $(STAMP)

@@ -109,3 +109,24 @@ def test_a_green_run_says_so(printed) -> None:
     assert "GREEN. Every step succeeded; the numbers are whole." in " ".join(
         printed.getvalue().split()
     )
+
+
+def test_a_table_never_breaks_a_key_a_date_or_a_code_at_80_columns(printed) -> None:
+    """contracts warnings and drift at 80 columns: keys, dates and codes stay whole; the
+    sentence column wraps; a table that cannot fit is printed wider, never cut."""
+    path = "landing/retail_db/order_items/dt=2024-03-31/part-00000.csv"
+    message = "the line total is not the quantity times the price: 3 x 19.99 is not 59.98"
+    console.print_table(
+        "1 row loaded with a warning",
+        ["path", "line", "key", "reason", "message"],
+        [[path, 17, "43867", "subtotal_mismatch", message]],
+    )
+    console.print_table(
+        "1 column differs from the contracts",
+        ["source", "table", "column", "kind", "first day", "last day", "files"],
+        [["thelook", "users", "user_geom", "undeclared", "2024-02-15", "2024-03-31", 45]],
+    )
+    text = printed.getvalue()
+    for whole in (path, "43867", "subtotal_mismatch", "undeclared", "2024-02-15", "2024-03-31"):
+        assert whole in text, whole
+    assert "quantity times" in " ".join(text.split())

@@ -95,16 +95,18 @@ def say_hanging(head: str, text: str) -> None:
 
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     """A table for a person: numbers (int, Decimal) right-aligned with thousands separators,
-    text shown as text (never read as markup), light rules so it fits 80 columns. Numbers
-    and the first column (the row's key: a table, a step, a day) are never broken or cut:
-    other columns wrap to make room, and a table that still cannot fit is printed wider
-    (the terminal wraps its lines) rather than cropped. A header may carry a line break."""
+    text shown as text (never read as markup), light rules so it fits 80 columns. Numbers,
+    the first column (the row's key: a table, a step, a day) and every column of single
+    words (keys, dates, codes, names) are never broken or cut: columns of sentences wrap to
+    make room, and a table that still cannot fit is printed wider (the terminal wraps its
+    lines) rather than cropped. A header may carry a line break."""
     out.print(Text(title))  # on its own line: a table's title would wrap at the table's width
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for number, column in enumerate(columns):
         values = [row[number] for row in rows if row[number] is not None]
         numeric = bool(values) and all(type(value) in (int, Decimal) for value in values)
-        whole = number == 0 or numeric
+        words = all(" " not in _cell(value) and len(_cell(value)) <= 40 for value in values)
+        whole = number == 0 or numeric or words
         table.add_column(
             Text(column),
             justify="right" if numeric else "left",
@@ -112,12 +114,20 @@ def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
             no_wrap=whole,
             min_width=max(len(text) for text in [*column.splitlines(), *map(_cell, values)])
             if whole
-            else None,
+            else min(24, max((len(_cell(v)) for v in values), default=len(column))),
         )
     for row in rows:
         table.add_row(*[Text(_cell(value)) for value in row])
-    needed = Measurement.get(out, out.options, table).minimum
-    out.print(table, width=max(out.width, needed), crop=False)
+    # Measured without the terminal's limit (a measurement is clamped to the width asked).
+    needed = Measurement.get(out, out.options.update(width=10_000), table).minimum
+    # rich renders no wider than the console (a sentence column would vanish): widen it for
+    # this table, then give the console back its own width (None: the terminal's).
+    own = getattr(out, "_width", None)
+    out.width = max(out.width, needed)
+    try:
+        out.print(table, crop=False)
+    finally:
+        out._width = own  # noqa: SLF001 - rich has no public way to unset a width
 
 
 def _cell(value: Any) -> str:

@@ -83,3 +83,19 @@ def _restriction(after: datetime):  # noqa: ANN202
     from airflow.timetables.base import TimeRestriction
 
     return TimeRestriction(earliest=after, latest=None, catchup=True)
+
+
+def test_make_airflow_listens_on_loopback_unless_told_otherwise() -> None:
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    planned = subprocess.run(
+        ["make", "-n", "airflow"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert "AIRFLOW__API__HOST=127.0.0.1" in planned
+    opened = subprocess.run(
+        ["make", "-n", "airflow", "AIRFLOW_HOST=0.0.0.0"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "AIRFLOW__API__HOST=0.0.0.0" in opened

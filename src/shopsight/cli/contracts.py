@@ -14,6 +14,7 @@ from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import ContractError, load_contract
 from shopsight.ingest.drift import drift_report
 from shopsight.ingest.status import check_filters, list_row_warnings
+from shopsight.words import plural
 
 
 @contracts_app.command("ddl")
@@ -72,7 +73,7 @@ def contracts_drift(
         console.print_json({"drift": rows})
         return
     console.print_table(
-        f"{len(rows)} columns differ from the contracts"
+        f"{plural(len(rows), 'column')} differ from the contracts"
         if rows
         else "no drift: every landed file had exactly the contract's columns",
         ["source", "table", "column", "kind", "first day", "last day", "files"],
@@ -120,7 +121,7 @@ def contracts_warnings(
         return
     shown = f" (first {len(rows)})" if len(rows) < total else ""
     console.print_table(
-        f"{total} rows loaded with a warning{shown}",
+        f"{plural(total, 'row')} loaded with a warning{shown}",
         ["path", "line", "key", "reason", "message"],
         [[r["path"], r["line"], r["key"], r["reason"], r["message"]] for r in rows],
     )
