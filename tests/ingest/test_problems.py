@@ -50,6 +50,8 @@ def test_accepting_needs_a_reason_and_an_open_problem(store) -> None:
         accept_problem(warehouse, problem.problem_id, "  ")
     with pytest.raises(ProblemError, match="no open problem"):
         accept_problem(warehouse, "ffffffffffff", "because")
+    with pytest.raises(ProblemError, match="no open problem"):  # not a LIKE pattern
+        accept_problem(warehouse, "%", "because")
 
 
 def test_readmitting_a_fixed_file_closes_the_problem(store) -> None:

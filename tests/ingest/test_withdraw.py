@@ -77,6 +77,9 @@ def test_withdrawing_needs_a_reason_and_a_loaded_file(store) -> None:
         withdraw_file(warehouse, ingest_id, " ")
     with pytest.raises(WithdrawError, match="no loaded file"):
         withdraw_file(warehouse, "ffffffff", "because")
+    for pattern in ("%", "_"):  # not a LIKE pattern that matches some file
+        with pytest.raises(WithdrawError, match="no loaded file"):
+            withdraw_file(warehouse, pattern, "because")
     with pytest.raises(WithdrawError, match="no withdrawn file"):
         withdraw_file(warehouse, ingest_id, "because", undo=True)
 

@@ -10,6 +10,7 @@ with who and when. Only then can a run be green again.
 from __future__ import annotations
 
 import getpass
+import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -160,7 +161,8 @@ def accept_problem(warehouse: Warehouse, problem_id: str, reason: str) -> Proble
     if not wanted:
         raise ProblemError("give the id of the file to accept (`shopsight status`)")
     matches = [p for p in open_problems(warehouse) if p.problem_id.startswith(wanted)]
-    matches = matches or _files_with_held_rows(warehouse, wanted)
+    if not matches and re.fullmatch(r"[0-9a-f]+", wanted):  # an id, never a LIKE pattern
+        matches = _files_with_held_rows(warehouse, wanted)
     if not matches:
         raise ProblemError(
             f"no open problem with id {problem_id!r} (see `shopsight status` for the open ones)"

@@ -12,6 +12,7 @@ rows added, never rows taken away.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,10 +80,13 @@ def withdraw_file(
 
 
 def _find(warehouse: Warehouse, file_id: str, status: str) -> tuple[str, str, str, str]:
+    prefix = file_id.split(":", 1)[0]
+    # An id is hex digits; anything else is a path (never a LIKE pattern: "%" matches all).
+    pattern = f"{prefix}%" if re.fullmatch(r"[0-9a-f]+", prefix) else None
     rows = warehouse.query(
         f"select ingest_id, source, table_name, path from {OPS_SCHEMA}.ingest_ledger "
         "where status = ? and (ingest_id like ? or path = ?)",
-        [status, f"{file_id.split(':', 1)[0]}%", file_id],
+        [status, pattern, file_id],
     )
     if not file_id.strip() or not rows:
         what = "loaded" if status == "loaded" else "withdrawn"
