@@ -18,7 +18,12 @@ from shopsight.generate.summary import GenerationError
 from shopsight.ingest.ledger import OPS_DDL
 from shopsight.ingest.problems import ProblemError
 from shopsight.ingest.readmit import ReadmitError
-from shopsight.ingest.warehouse import Warehouse, WarehouseError, connect
+from shopsight.ingest.warehouse import (
+    Warehouse,
+    WarehouseError,
+    connect,
+    raise_unless_warehouse_url,
+)
 from shopsight.ingest.withdraw import WithdrawError
 from shopsight.report.data import NoReportData
 from shopsight.storage import Bucket, StorageError
@@ -89,6 +94,7 @@ def open_store(
     (commands that read landed files) refuses a bucket that does not exist before anything
     is created, the warehouse included."""
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
+    raise_unless_warehouse_url(settings.warehouse)
     target = Bucket(settings.bucket, settings, create=not (must_exist or bucket_must_exist))
     if (must_exist and bucket is not None) or bucket_must_exist:
         target.require()

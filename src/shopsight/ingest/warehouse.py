@@ -222,6 +222,7 @@ def connect(url: str, create: bool = True) -> Warehouse:
     Raises:
         WarehouseError: the URL has another scheme or the warehouse cannot be opened.
     """
+    raise_unless_warehouse_url(url)
     if url.startswith("duckdb://"):
         path = url[len("duckdb://") :]
         path = path[1:] if path.startswith("/./") else path or ":memory:"
@@ -231,11 +232,16 @@ def connect(url: str, create: bool = True) -> Warehouse:
                 "(`shopsight ingest` creates it)"
             )
         return DuckDBWarehouse(path)
-    if url.startswith(("postgresql://", "postgres://")):
-        return PostgresWarehouse(url)
-    raise WarehouseError(
-        f"warehouse URL {redact(url)!r} must be duckdb:///path or postgresql://user@host:port/db"
-    )
+    return PostgresWarehouse(url)
+
+
+def raise_unless_warehouse_url(url: str) -> None:
+    """Refuse a warehouse URL of another scheme, before anything is opened or created."""
+    if not url.startswith(("duckdb://", "postgresql://", "postgres://")):
+        raise WarehouseError(
+            f"warehouse URL {redact(url)!r} must be duckdb:///path "
+            "or postgresql://user@host:port/db"
+        )
 
 
 def apply_resources(connection: Any, database: str | None = None) -> None:
