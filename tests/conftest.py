@@ -15,11 +15,11 @@ from shopsight.storage import Bucket
 
 from support import fresh_bucket, generate_small_store
 
-# dbt rewrites its target folder on every call; `make test` runs one pytest worker per core,
-# so each test process keeps its own and no build reads another's half-written manifest.
-_DBT_TARGET = tempfile.mkdtemp(prefix="shopsight-dbt-target-")
-os.environ["DBT_TARGET_PATH"] = _DBT_TARGET
-atexit.register(shutil.rmtree, _DBT_TARGET, ignore_errors=True)
+# ShopSight's state folder (dbt's target and logs, one per warehouse): one per test process,
+# never the user's own.
+_STATE = tempfile.mkdtemp(prefix="shopsight-state-")
+os.environ["SHOPSIGHT_STATE_DIR"] = _STATE
+atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
 
 
 @pytest.fixture

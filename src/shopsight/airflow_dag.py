@@ -13,7 +13,6 @@ sends the success summary.
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -27,7 +26,7 @@ from airflow.sdk import DAG, CronTriggerTimetable
 from airflow.sdk.exceptions import AirflowFailException, AirflowSensorTimeout
 
 from shopsight.alerts import failure_alert, send
-from shopsight.build import DBT_PROJECT_DIR, dbt_environment, dbt_target_dir
+from shopsight.build import DBT_PROJECT_DIR, dbt_environment, dbt_state_dir
 from shopsight.config import Settings
 from shopsight.ingest.withdraw import full_refresh_requested
 from shopsight.pipeline import (
@@ -132,7 +131,7 @@ def task_failed(airflow_context: dict[str, Any]) -> None:
 def dbt_results(project_dir: str, **kwargs: Any) -> None:
     """Cosmos callback: keep the dbt build's counts (models, tests by status) as the task's
     XCom ``dbt_summary`` before Cosmos deletes the run's target folder."""
-    path = dbt_target_dir(Path(project_dir)) / "run_results.json"
+    path = Path(project_dir) / "target" / "run_results.json"  # Cosmos's copy of the project
     if not path.exists():
         return
     models: dict[str, int] = {}
@@ -167,9 +166,9 @@ def _dbt_task(step: Step, settings: Settings) -> Any:
         vars="{{ {'run_date': (logical_date.in_timezone('" + settings.timezone + "')"
         " - macros.timedelta(days=1)).strftime('%Y-%m-%d')} }}",
         callback=dbt_results,
-        # Reuse dbt's parse between the layers (Cosmos keeps partial_parse.msgpack there);
-        # Airflow assets per model are not used by this DAG.
-        cache_dir=Path(tempfile.gettempdir()) / "shopsight-cosmos-cache",
+        # Reuse dbt's parse between the layers (Cosmos keeps partial_parse.msgpack there,
+        # one per warehouse); Airflow assets per model are not used by this DAG.
+        cache_dir=dbt_state_dir(settings.warehouse) / "cosmos",
         emit_datasets=False,
         doc_md=step.description,
     )

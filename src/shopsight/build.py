@@ -6,8 +6,11 @@ the one warehouse URL every command uses, so dbt and the CLI never disagree.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,14 +23,36 @@ from shopsight.config import Settings, duckdb_config
 from shopsight.redact import redact
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
+# dbt reads the password from this variable only: the DBT_ENV_SECRET_ prefix makes dbt scrub
+# its value from every log line and artifact it writes.
+PASSWORD_VARIABLE = "DBT_ENV_SECRET_SHOPSIGHT_PG_PASSWORD"
 
 
-def dbt_target_dir(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """Where dbt writes its manifests and results: ``DBT_TARGET_PATH`` if set (dbt reads it
-    too; a relative path is relative to the project), else the project's ``target``.
+def dbt_state_dir(warehouse_url: str) -> Path:
+    """dbt's working folder for this warehouse, under SHOPSIGHT_STATE_DIR: its target
+    (manifests, results, partial parse) and logs. One per warehouse, so two builds of two
+    warehouses never share one, and none is in the checkout (which may be read-only).
 
-    Two processes that build at once each need their own (dbt rewrites the folder)."""
-    return project_dir / os.environ.get("DBT_TARGET_PATH", "target")
+    The name says which warehouse (never its password), the hash tells apart two with
+    the same name."""
+    if warehouse_url.startswith("duckdb://"):
+        path = warehouse_url[len("duckdb://") :]
+        path = path[1:] if path.startswith("/./") else path or ":memory:"
+        where = ":memory:" if path == ":memory:" else str(Path(path).resolve())
+        label = "duckdb-" + ("memory" if where == ":memory:" else Path(where).stem)
+    else:
+        parts = urlparse(warehouse_url)
+        database = parts.path.lstrip("/") or "postgres"
+        where = f"{parts.username}@{parts.hostname}:{parts.port or 5432}/{database}"
+        label = f"postgres-{parts.hostname}-{parts.port or 5432}-{database}"
+    digest = hashlib.sha256(where.encode()).hexdigest()[:10]
+    label = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60]
+    return Path(Settings().state_dir).expanduser().resolve() / "dbt" / f"{label}-{digest}"
+
+
+def dbt_target_dir(warehouse_url: str) -> Path:
+    """Where dbt writes its manifests, results and partial parse for this warehouse."""
+    return dbt_state_dir(warehouse_url) / "target"
 
 
 class BuildError(RuntimeError):
@@ -77,7 +102,7 @@ def dbt_environment(warehouse_url: str) -> dict[str, str]:
         "SHOPSIGHT_PG_HOST": parts.hostname or "127.0.0.1",
         "SHOPSIGHT_PG_PORT": str(port or 5432),
         "SHOPSIGHT_PG_USER": unquote(parts.username or "postgres"),
-        "SHOPSIGHT_PG_PASSWORD": unquote(parts.password or ""),
+        PASSWORD_VARIABLE: unquote(parts.password or ""),
         "SHOPSIGHT_PG_DATABASE": parts.path.lstrip("/") or "postgres",
     }
 
@@ -100,13 +125,34 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 def run_dbt(
     warehouse_url: str, args: list[str], on_event: Callable[[Any], None] | None = None
 ) -> Any:
-    """Invoke dbt in-process with this warehouse's profile; return dbt's result object."""
+    """Invoke dbt in-process with this warehouse's profile; return dbt's result object.
+
+    The connection reaches dbt through the environment only, and dbt's own files go to the
+    warehouse's state folder (:func:`dbt_state_dir`), never to the project."""
     from dbt.cli.main import dbtRunner
 
-    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    with _environment(dbt_environment(warehouse_url)):
+    state = dbt_state_dir(warehouse_url)
+    command = [
+        "--no-use-colors", "--log-level", "none", *args,
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(state / "target"), "--log-path", str(state / "logs"),
+    ]  # fmt: skip
+    with _environment(dbt_environment(warehouse_url)), _invoked_as(command):
         runner = dbtRunner(callbacks=[on_event] if on_event else [])
-        return runner.invoke(["--no-use-colors", "--log-level", "none", *args, *project])
+        return runner.invoke(command)
+
+
+@contextmanager
+def _invoked_as(command: list[str]) -> Iterator[None]:
+    """dbt records ``sys.argv`` as the invocation in run_results.json; in-process that is
+    ShopSight's own command line, which may carry a warehouse URL with its password. dbt
+    sees the dbt command it runs instead."""
+    previous = sys.argv
+    sys.argv = ["dbt", *command]
+    try:
+        yield
+    finally:
+        sys.argv = previous
 
 
 def prepare_sources(warehouse_url: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr
@@ -77,6 +78,9 @@ class Settings(BaseSettings):
     )
     aftership_api_key: SecretStr | None = Field(None, description="as-api-key for the poller")
     webhook_max_body_bytes: int = Field(1 << 20, description="larger webhook bodies get 413")
+    webhook_max_header_bytes: int = Field(
+        64 << 10, ge=1024, description="a longer request line and headers get 431"
+    )
     memory_limit: str = Field(
         "4GB",
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
@@ -87,6 +91,12 @@ class Settings(BaseSettings):
     )
     temp_directory: str | None = Field(
         None, description="where DuckDB spills (default: <warehouse file>.tmp)"
+    )
+    state_dir: str = Field(
+        default_factory=lambda: str(
+            Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local/state") / "shopsight"
+        ),
+        description="ShopSight's own working files: dbt's target, logs and parse, per warehouse",
     )
     webhook_read_timeout_seconds: float = Field(
         10.0, gt=0, description="a webhook body slower than this gets 408"

@@ -8,7 +8,6 @@ The diagram is Mermaid, so it renders on GitHub and in the docs site as is.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from shopsight.build import dbt_target_dir
@@ -55,8 +54,9 @@ def star_diagram(manifest: dict[str, Any], folder: str = "marts") -> str:
     return "\n".join(lines)
 
 
-def load_manifest(project_dir: Path) -> dict[str, Any]:
-    return json.loads((dbt_target_dir(project_dir) / "manifest.json").read_text())
+def load_manifest(warehouse_url: str) -> dict[str, Any]:
+    """The manifest of dbt's last parse for this warehouse."""
+    return json.loads((dbt_target_dir(warehouse_url) / "manifest.json").read_text())
 
 
 def with_diagram(document: str, diagram: str, folder: str = "marts") -> str:

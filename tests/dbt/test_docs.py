@@ -33,7 +33,7 @@ def test_every_mart_column_is_described(web_store) -> None:
 
     from built_store import query
 
-    manifest = json.loads((dbt_target_dir() / "manifest.json").read_text())
+    manifest = json.loads((dbt_target_dir(web_store.warehouse_url) / "manifest.json").read_text())
     marts = [
         node
         for node in manifest["nodes"].values()
@@ -59,7 +59,7 @@ def test_every_mart_has_an_enforced_contract(web_store) -> None:
     reader (and PostgreSQL's constraints) can rely on the names and types."""
     import json
 
-    manifest = json.loads((dbt_target_dir() / "manifest.json").read_text())
+    manifest = json.loads((dbt_target_dir(web_store.warehouse_url) / "manifest.json").read_text())
     marts = [
         node
         for node in manifest["nodes"].values()

@@ -103,7 +103,10 @@ def test_stalled_analysis_agrees_with_the_mart(faulty_store: BuiltStore) -> None
             ["compile", "--select", "stalled_products", "--vars", f"{{run_date: '{day}'}}"],
         )
         assert compiled.success
-        sql = (dbt_target_dir() / "compiled/shopsight/analyses/stalled_products.sql").read_text()
+        sql = (
+            dbt_target_dir(faulty_store.warehouse_url)
+            / "compiled/shopsight/analyses/stalled_products.sql"
+        ).read_text()
         from_lines = query(
             faulty_store,
             f"""

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 from urllib.parse import urlparse
 
 from shopsight.storage import Bucket
 from shopsight.tracking.spool import Spool
 from shopsight.tracking.worker import OWNER_LOCK, hold_folder, recover_orphans
 
-from receiver_process import landed, post, running, tracking_event
+from receiver_process import free_port, landed, post, running, start, tracking_event
 
 SLOW = {
     "SHOPSIGHT_WEBHOOK_HEADER_TIMEOUT_SECONDS": "1",
@@ -44,6 +45,59 @@ def test_slow_headers_are_cut_off_and_others_are_still_served(tmp_path) -> None:
             assert _closed_by_server(connection) == b""  # closed, nothing answered
             connection.close()
         assert post(url, tracking_event(1)).status_code == 200
+
+
+def _peak_memory_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+def _send_until_cut_off(url: str, header_bytes: int) -> None:
+    """Send one request whose header never ends, up to ``header_bytes``, until the server
+    closes the connection."""
+    connection = _connect(url)
+    block = b"X-Pad: " + b"a" * (64 << 10) + b"\r\n"
+    try:
+        connection.sendall(b"POST /webhooks/aftership HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        for _ in range(header_bytes // len(block)):
+            connection.sendall(block)
+    except OSError:  # reset or broken pipe: the server cut it off
+        pass
+    finally:
+        connection.close()
+
+
+def test_headers_past_the_cap_get_431_and_memory_stays_bounded(tmp_path) -> None:
+    port = free_port()
+    process = start(f"file://{tmp_path}/bucket", tmp_path / "spool", port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert post(url, tracking_event(1)).status_code == 200
+        before = _peak_memory_kib(process.pid)
+        # One request line and headers just past the 64 KiB cap: read whole, then 431.
+        connection = _connect(url)
+        connection.sendall(
+            b"POST /webhooks/aftership?" + b"q" * (70 << 10) + b" HTTP/1.1\r\nHost: x\r\n"
+        )
+        answer = _closed_by_server(connection)
+        connection.close()
+        # Eight clients at once, each sending a 16 MiB header that never ends.
+        clients = [
+            threading.Thread(target=_send_until_cut_off, args=(url, 16 << 20)) for _ in range(8)
+        ]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join(timeout=120)
+        grown_mib = (_peak_memory_kib(process.pid) - before) / 1024
+        assert post(url, tracking_event(2)).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert b"exceed 65536 bytes" in answer
+    assert not any(client.is_alive() for client in clients)
+    assert grown_mib < 32, f"the receiver held {grown_mib:.0f} MiB of 128 MiB of headers"
 
 
 def test_a_slow_body_gets_408(tmp_path) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from shopsight import console
-from shopsight.build import DBT_PROJECT_DIR, run_dbt
+from shopsight.build import run_dbt
 from shopsight.cli.app import docs_app
 from shopsight.cli.options import EXPECTED
 from shopsight.config import Settings
@@ -36,7 +36,7 @@ def docs_erd(
     if not parsed.success:
         console.fail(f"dbt parse failed: {parsed.exception}")
     text = updated = document.read_text()
-    manifest = load_manifest(DBT_PROJECT_DIR)
+    manifest = load_manifest(settings.warehouse)
     try:
         for folder in STARS:
             updated = with_diagram(updated, star_diagram(manifest, folder), folder)

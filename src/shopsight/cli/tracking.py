@@ -58,7 +58,11 @@ def serve_command(
 
     import uvicorn
 
-    from shopsight.tracking.http_protocol import HEADER_TIMEOUT_ENV, GuardedHttpToolsProtocol
+    from shopsight.tracking.http_protocol import (
+        HEADER_TIMEOUT_ENV,
+        MAX_HEADER_BYTES_ENV,
+        GuardedHttpToolsProtocol,
+    )
     from shopsight.tracking.worker import FLUSH_SECONDS_ENV, SPOOL_DIR_ENV
 
     settings = Settings().with_overrides(bucket=bucket)
@@ -82,6 +86,7 @@ def serve_command(
         SPOOL_DIR_ENV: str(spool_dir.resolve()),
         FLUSH_SECONDS_ENV: str(flush_seconds),
         HEADER_TIMEOUT_ENV: str(settings.webhook_header_timeout_seconds),
+        MAX_HEADER_BYTES_ENV: str(settings.webhook_max_header_bytes),
     }
     uvicorn.run(
         "shopsight.tracking.worker:create_worker_app",

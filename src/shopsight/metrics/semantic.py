@@ -61,13 +61,16 @@ def with_companions(query: MetricQuery) -> MetricQuery:
     )  # fmt: skip
 
 
+PARSE_ONLY = "duckdb:///:memory:"  # the metrics' definitions need a parse, no warehouse
+
+
 def definitions() -> dict[str, Any]:
     """The semantic manifest as dbt wrote it (parsing the project first if it is missing or
     older than a model file)."""
-    manifest = dbt_target_dir() / "semantic_manifest.json"
+    manifest = dbt_target_dir(PARSE_ONLY) / "semantic_manifest.json"
     newest = max(path.stat().st_mtime for path in (DBT_PROJECT_DIR / "models").rglob("*.yml"))
     if not manifest.exists() or manifest.stat().st_mtime < newest:
-        result = run_dbt("duckdb:///:memory:", ["parse"])
+        result = run_dbt(PARSE_ONLY, ["parse"])
         if not result.success or not manifest.exists():
             raise BuildError("dbt could not parse the project to read its metrics")
     return json.loads(manifest.read_text())  # type: ignore[no-any-return]
