@@ -105,7 +105,7 @@ def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     for number, column in enumerate(columns):
         values = [row[number] for row in rows if row[number] is not None]
         numeric = bool(values) and all(type(value) in (int, Decimal) for value in values)
-        words = all(" " not in _cell(value) and len(_cell(value)) <= 40 for value in values)
+        words = all(" " not in _cell(value) and len(_cell(value)) <= 120 for value in values)
         whole = number == 0 or numeric or words
         table.add_column(
             Text(column),

@@ -33,6 +33,7 @@ class ObjectInfo:
     key: str
     size: int
     modified: datetime | None = None
+    etag: str | None = None  # the store's checksum of the content, if it lists one (S3)
 
 
 class Bucket:
@@ -97,7 +98,9 @@ class Bucket:
         except FileNotFoundError:
             return []
         infos = [
-            ObjectInfo(self._key(path), int(info.get("size") or 0), _modified(info))
+            ObjectInfo(
+                self._key(path), int(info.get("size") or 0), _modified(info), info.get("ETag")
+            )
             for path, info in found.items()
             if info.get("type") != "directory"
         ]
@@ -122,6 +125,15 @@ class Bucket:
             raise StorageError(f"{self.url}/{key}: a link to outside the bucket, not read")
         try:
             return bytes(self.fs.cat_file(self._path(key)))
+        except FileNotFoundError as error:
+            raise StorageError(f"{self.url}/{key}: no such object") from error
+
+    def read_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` of the object (one ranged read)."""
+        if self.escapes(key):
+            raise StorageError(f"{self.url}/{key}: a link to outside the bucket, not read")
+        try:
+            return bytes(self.fs.cat_file(self._path(key), start=start, end=end))
         except FileNotFoundError as error:
             raise StorageError(f"{self.url}/{key}: no such object") from error
 

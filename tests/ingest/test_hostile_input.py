@@ -276,3 +276,44 @@ def test_a_header_far_wider_than_the_contract_is_quarantined_whole(
     )
     assert columns[0][0] < 40  # the landing table gained none of them
     assert all(f.status == "loaded" for f in report.files if f.path != key)
+
+
+@pytest.mark.parametrize("width", [3, 300])
+def test_drifted_columns_commit_with_the_data_or_not_at_all(
+    bucket, duckdb_warehouse, width: int
+) -> None:
+    """A file whose batch does not commit leaves no column behind; readmitted, it brings
+    them all. A few are added in the data's transaction; many (on DuckDB) before it, and
+    dropped again when it fails (benchmarks/bench_wide_headers.py measures the cost)."""
+    from shopsight.generate.thelook_export import generate_thelook
+
+    generate_thelook(bucket, date(2024, 3, 1), 2, 100, 5, "none")
+    key = "landing/thelook/users/dt=2024-03-02/part-00000.csv"
+    header, *rows = bucket.read_bytes(key).decode().splitlines()
+    extra = [f"extra_{n}" for n in range(width)]
+    lines = [header + "," + ",".join(extra), *(row + ",x" * width for row in rows)]
+    bucket.write_bytes(key, "\n".join(lines).encode() + b"\n")
+
+    def columns() -> int:
+        return duckdb_warehouse.query(
+            "select count(*) from information_schema.columns where table_schema = 'thelook' "
+            "and table_name in ('users', 'users_history') and column_name like 'extra_%'"
+        )[0][0]
+
+    ingest(bucket, duckdb_warehouse, source="thelook", tables=["orders"])
+    failpoints.arm("ingest.before_commit:raise")
+    try:
+        failed = ingest(bucket, duckdb_warehouse, source="thelook", tables=["users"])
+    finally:
+        failpoints.arm(None)
+    [users] = [f for f in failed.files if f.path == key]
+    assert (users.status, users.reason) == ("quarantined", "processing_error")
+    assert columns() == 0
+    [held] = [row for row in list_quarantine(duckdb_warehouse) if row["path"] == key]
+    [again] = readmit(bucket, duckdb_warehouse, [held["id"]])
+    assert again.status == "loaded" and again.rows_loaded == len(rows)
+    assert columns() == 2 * width
+    filled = duckdb_warehouse.query(
+        f"select count(*) from thelook.users where extra_{width - 1} = 'x'"
+    )
+    assert filled == [(len(rows),)]

@@ -49,6 +49,7 @@ class FileResult:
     quarantine_object: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    fingerprint: str | None = None  # ingest/fingerprint.py
 
     def ledger_row(self, run_id: str) -> list[Any]:
         values = {

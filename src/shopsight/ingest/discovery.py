@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from shopsight.contracts.model import Contract
+from shopsight.ingest.fingerprint import fingerprint_of_object
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import TEMPORARY_SUFFIX, Bucket
@@ -23,6 +24,7 @@ class LandedFile:
     file_dt: str | None
     size: int
     modified: datetime | None = None
+    etag: str | None = None  # the store's content checksum, if it lists one
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def list_landed_files(
                 if ignored is not None:
                     ignored.append(IgnoredObject(info.key, reason))
                 continue
-            found.append(LandedFile(info.key, name, day, info.size, info.modified))
+            found.append(LandedFile(info.key, name, day, info.size, info.modified, info.etag))
     return sorted(found, key=lambda f: (f.file_dt or "", order.index(f.table), f.key))
 
 
@@ -105,25 +107,37 @@ def list_new_files(
 ) -> list[LandedFile]:
     """Landed files the ledger does not hold yet (``ignored`` as :func:`list_landed_files`).
 
-    A path the ledger holds at the same size, last written before that load began, is taken
-    as seen (no download). One written since is read again: the same bytes are skipped, a
-    change of content is quarantined as ``redelivered_with_new_content`` even when its size
-    did not change. With ``verify`` every file is read and compared by checksum instead.
+    A path the ledger holds at the same size and fingerprint (ingest/fingerprint.py: the
+    store's ETag, or a hash of the first and last 4 KiB), last written before that load
+    began, is taken as seen. One written since, or whose fingerprint differs, is read
+    again: the same bytes are skipped, a change of content is quarantined as
+    ``redelivered_with_new_content`` even when its size did not change. With ``verify``
+    every file is read and compared by checksum instead.
     """
-    loads: dict[str, list[tuple[int, datetime]]] = {}
-    for path, size, started_at in warehouse.query(
-        f"select path, size_bytes, started_at from {OPS_SCHEMA}.ingest_ledger where source = ?",
+    loads: dict[str, list[tuple[int, datetime, str | None]]] = {}
+    for path, size, started_at, known in warehouse.query(
+        f"select path, size_bytes, started_at, fingerprint from {OPS_SCHEMA}.ingest_ledger "
+        "where source = ?",
         [contract.source],
     ):
-        loads.setdefault(path, []).append((int(size), started_at))
+        loads.setdefault(path, []).append((int(size), started_at, known))
     files = list_landed_files(bucket, contract, tables, ignored)
     if verify:
         return files
-    return [f for f in files if not _seen(f, loads.get(f.key, []))]
+    return [f for f in files if not _seen(bucket, f, loads.get(f.key, []))]
 
 
-def _seen(landed: LandedFile, loads: list[tuple[int, datetime]]) -> bool:
-    return any(
-        size == landed.size and (landed.modified is None or landed.modified < started_at)
-        for size, started_at in loads
-    )
+def _seen(
+    bucket: Bucket, landed: LandedFile, loads: list[tuple[int, datetime, str | None]]
+) -> bool:
+    candidates = [
+        known
+        for size, started_at, known in loads
+        if size == landed.size and (landed.modified is None or landed.modified < started_at)
+    ]
+    if not candidates:
+        return False
+    if any(known is None for known in candidates):  # loaded before fingerprints were kept
+        return True
+    current = fingerprint_of_object(bucket, landed.key, landed.size, landed.etag)
+    return current in candidates

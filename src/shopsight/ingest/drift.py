@@ -2,12 +2,15 @@
 
 An undeclared column is not a reason to refuse data: the landing table and its history gain
 a nullable text column of that name (never dropped, never retyped), and every file that
-carried it, or lacked a declared nullable column, is recorded in ``column_drift`` in the
-same transaction as its rows. ``shopsight contracts drift`` reads that record.
+carried it, or lacked a declared nullable column, is recorded in ``column_drift``; the
+columns, the rows and the record commit in one transaction (see columns_for_batch for
+the exception: very many new columns on DuckDB). ``shopsight contracts drift`` reads that record.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from shopsight.contracts.ddl import LINEAGE_COLUMNS, history_table
@@ -28,22 +31,64 @@ def landing_extras(warehouse: Warehouse, contract: Contract, table: Table) -> li
     return [name for (name,) in rows if name not in known]
 
 
-def evolve_landing(
+def plan_landing_columns(
     warehouse: Warehouse, contract: Contract, table: Table, names: list[str]
-) -> list[str]:
-    """Add the undeclared columns not yet there (nullable text) to the current-state table
-    and its history, in that order in both; return all of them, in the tables' order."""
+) -> tuple[list[str], list[str]]:
+    """The landing tables' undeclared columns once ``names`` are added (in the tables'
+    order), and those of ``names`` not there yet. Nothing is changed."""
     extras = landing_extras(warehouse, contract, table)
-    new = [name for name in names if name not in extras]
-    if new:
-        with warehouse.transaction():
-            for target in (table.name, history_table(table)):
-                for name in new:
-                    warehouse.execute(
-                        f"alter table {contract.source}.{target} add column {quoted(name)} text"
-                    )
-        extras += new
-    return extras
+    new = [name for name in dict.fromkeys(names) if name not in extras]
+    return extras + new, new
+
+
+# DuckDB keeps a version of the table per ALTER until its transaction ends: 1,000 columns
+# added to a table and its history in one transaction peaked at 657 MiB (104 MiB one ALTER
+# per transaction). Past this many, they are added before the data's transaction instead.
+IN_TRANSACTION_COLUMNS = 64
+
+
+def adds_in_transaction(warehouse: Warehouse, new: list[str]) -> bool:
+    """Whether ``new`` columns are added inside the data's transaction (always on
+    PostgreSQL; on DuckDB up to IN_TRANSACTION_COLUMNS, the usual drift of a column or two)."""
+    return warehouse.dialect == "postgres" or len(new) <= IN_TRANSACTION_COLUMNS
+
+
+def add_landing_columns(
+    warehouse: Warehouse, contract: Contract, table: Table, new: list[str]
+) -> None:
+    """Add the columns (nullable text) to the current-state table and its history, in that
+    order in both. PostgreSQL takes them in one statement per table; DuckDB, one column per
+    statement."""
+    for target in (table.name, history_table(table)):
+        additions = [f"add column {quoted(name)} text" for name in new]
+        if warehouse.dialect == "postgres" and additions:
+            warehouse.execute(f"alter table {contract.source}.{target} {', '.join(additions)}")
+            continue
+        for addition in additions:
+            warehouse.execute(f"alter table {contract.source}.{target} {addition}")
+
+
+@contextmanager
+def columns_for_batch(
+    warehouse: Warehouse, contract: Contract, table: Table, new: list[str]
+) -> Iterator[Callable[[], None]]:
+    """Around a batch's load: yields the function that adds ``new`` columns inside the
+    data's transaction (so a batch that does not commit leaves none behind). Many columns
+    on DuckDB are added before it instead, and dropped again if the batch fails (a crash
+    in between leaves empty nullable columns, which the file's next load reuses)."""
+    if adds_in_transaction(warehouse, new):
+        yield lambda: add_landing_columns(warehouse, contract, table, new)
+        return
+    add_landing_columns(warehouse, contract, table, new)  # each ALTER commits on its own
+    try:
+        yield lambda: None
+    except BaseException:
+        for target in (table.name, history_table(table)):
+            for name in reversed(new):
+                warehouse.execute(
+                    f"alter table {contract.source}.{target} drop column {quoted(name)}"
+                )
+        raise
 
 
 def drift_report(warehouse: Warehouse, source: str | None = None) -> list[dict[str, Any]]:

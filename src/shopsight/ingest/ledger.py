@@ -32,6 +32,8 @@ create table if not exists {OPS_SCHEMA}.ingest_ledger (
     finished_at timestamp not null,
     unique (path, checksum)
 );
+-- The fingerprint (ingest/fingerprint.py) came after the first ledgers: added where missing.
+alter table {OPS_SCHEMA}.ingest_ledger add column if not exists fingerprint varchar(160);
 create table if not exists {OPS_SCHEMA}.quarantine (
     quarantine_id varchar(128) primary key,
     ingest_id varchar(64) not null,
@@ -124,6 +126,7 @@ LEDGER_COLUMNS = [
     "warnings",
     "started_at",
     "finished_at",
+    "fingerprint",
 ]
 QUARANTINE_COLUMNS = [
     "quarantine_id",

@@ -24,7 +24,8 @@ from shopsight.contracts.model import Contract, Table, load_contract
 from shopsight.failpoints import failpoint
 from shopsight.ingest.batch import FileResult, load_batch, record_files, stage_batch
 from shopsight.ingest.discovery import IgnoredObject, LandedFile, list_new_files
-from shopsight.ingest.drift import evolve_landing
+from shopsight.ingest.drift import columns_for_batch, plan_landing_columns
+from shopsight.ingest.fingerprint import fingerprint_of_bytes
 from shopsight.ingest.layout import Layout
 from shopsight.ingest.ledger import DRIFT_COLUMNS, OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
 from shopsight.ingest.quarantine import write_rejected_file, write_rejected_rows
@@ -248,7 +249,7 @@ def _load_files(
     """Validate, stage and write files read together, in one transaction."""
     con = warehouse.validator
     undeclared = [name for f in files.values() for name, _ in f.layout.extras]
-    extras = evolve_landing(warehouse, contract, table, list(dict.fromkeys(undeclared)))
+    extras, new_columns = plan_landing_columns(warehouse, contract, table, undeclared)
     layouts = {index: read.layout for index, read in files.items()}
     keys_repeat = check_lines(
         con,
@@ -273,15 +274,19 @@ def _load_files(
                 result.checksum,
                 [{"path": result.path, **row} for row in rejected[index]],
             )
-    stage_batch(warehouse, contract, table, batch, extras)
-    failpoint("ingest.after_stage")
     drift = [
         [result.ingest_id, result.source, result.table, name, kind, result.path, result.file_dt]
         for index, result in batch.items()
         for kind, names in _drift_of(files[index].layout).items()
         for name in names
     ]
-    with warehouse.transaction():
+    with (
+        columns_for_batch(warehouse, contract, table, new_columns) as add_columns,
+        warehouse.transaction(),
+    ):
+        add_columns()
+        stage_batch(warehouse, contract, table, batch, extras)
+        failpoint("ingest.after_stage")
         load_batch(warehouse, contract, table, list(batch.values()), run_id, extras)
         if drift:
             warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
@@ -311,6 +316,7 @@ def _fresh(result: FileResult) -> FileResult:
         size_bytes=result.size_bytes,
         file_dt=result.file_dt,
         started_at=result.started_at,
+        fingerprint=result.fingerprint,
     )
 
 
@@ -333,6 +339,7 @@ def _new_result(
         size_bytes=len(data),
         file_dt=landed.file_dt,
         started_at=started,
+        fingerprint=fingerprint_of_bytes(data, landed.etag),
     )
 
 
