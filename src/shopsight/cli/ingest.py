@@ -69,6 +69,12 @@ def print_ingest(report: IngestReport, source: str = "") -> None:
             f"{f.rows_read} rows quarantined",
             highlight=False,
         )
+    print_ignored(report)
+
+
+def print_ignored(report: IngestReport) -> None:
+    """The objects under a table's folder that are not landed files, and why (every run:
+    they stay until someone moves them)."""
     for ignored in report.ignored:
         console.err.print(
             f"[yellow]not a landed file, ignored[/] {escape(f'{ignored.key}: {ignored.reason}')}",
@@ -165,6 +171,7 @@ def ingest_command(
     if json_output:
         combined = IngestReport(",".join(r.run_id for r in reports))
         combined.files = [f for r in reports for f in r.files]
+        combined.ignored = [o for r in reports for o in r.ignored]
         console.print_json(
             {
                 **combined.to_json(),
@@ -178,6 +185,7 @@ def ingest_command(
                 print_ingest(report, s)
             else:
                 console.out.print(f"{s}: nothing new to load", markup=False, highlight=False)
+                print_ignored(report)
         print_problems(problems)
     if problems or not all(r.trusted for r in reports):
         raise typer.Exit(1)
