@@ -4,7 +4,8 @@
 
 Prints: generation time; ShopSight ingestion wall time and peak memory (DuckDB warehouse);
 the same files loaded by a plain DuckDB `create table as select * from read_csv(...)` in the
-same run and the ratio ShopSight / plain; PostgreSQL load throughput in rows/s. Each load
+same run and the ratio ShopSight / plain; the warehouse plus the Parquet history in the
+bucket against the plain tables' size; PostgreSQL load throughput in rows/s. Each load
 runs in its own process so peak memory (max RSS) is its own.
 """
 
@@ -85,6 +86,14 @@ def main() -> None:
     )
     print(f"plain duckdb read_csv CTAS: {plain:,.1f} s, peak {plain_peak:,.0f} MB")
     print(f"ratio shopsight / plain: {ours / plain:.2f}x (target <= 1.5x)")
+    history = sum(p.stat().st_size for p in (bucket / "history").rglob("*.parquet"))
+    warehouse_mb = (work / "shopsight.duckdb").stat().st_size / 1e6
+    plain_mb = (work / "plain.duckdb").stat().st_size / 1e6
+    print(
+        f"size: warehouse {warehouse_mb:,.1f} MB + Parquet history {history / 1e6:,.1f} MB "
+        f"= {(warehouse_mb + history / 1e6) / plain_mb:.2f}x the plain tables "
+        f"({plain_mb:,.1f} MB; target <= 1.5x)"
+    )
 
     if not args.no_postgres:
         from servers import running_postgres

@@ -20,7 +20,9 @@ POINTS = frozenset(
         "ingest.after_read",  # a file's lines are read, not validated yet
         "ingest.after_validate",  # the batch is validated, nothing staged yet
         "ingest.after_stage",  # the batch is staged, nothing of it written yet
+        "ingest.history_pending",  # the batch's Parquet is staged in the bucket, not committed
         "ingest.before_commit",  # rows, quarantine and ledger written, not committed
+        "ingest.after_commit",  # committed, the Parquet not yet moved into the layout
         "ingest.quarantine_object_written",  # a file's quarantine object exists, no ledger row
         "ingest.before_quarantine_commit",  # a whole file's quarantine row, not committed
         "spool.after_upload",  # a segment is in the bucket, not yet removed from the spool

@@ -6,6 +6,7 @@ Writes are atomic: a reader sees the old object or the new one, never a part.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass
@@ -155,6 +156,23 @@ class Bucket:
                 raise StorageError(f"{self.url}/{key}: cannot write ({error.strerror})") from None
         else:
             self.fs.pipe_file(path, data)
+        self.fs.invalidate_cache()
+
+    def move(self, source: str, target: str) -> None:
+        """Move an object to another key: a rename on a local disk (atomic), a copy then a
+        delete elsewhere (S3 has no rename; a reader sees the target whole or not at all)."""
+        if self.protocol == "file":
+            Path(self._path(target)).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self._path(source), self._path(target))
+        else:
+            self.fs.copy(self._path(source), self._path(target))
+            self.fs.rm_file(self._path(source))
+        self.fs.invalidate_cache()
+
+    def delete(self, key: str) -> None:
+        """Delete an object if it exists."""
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(self._path(key))
         self.fs.invalidate_cache()
 
     def is_empty(self, prefix: str = "") -> bool:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from shopsight.ingest.loader import ingest
@@ -41,7 +42,9 @@ def _ingest_command(bucket: Bucket, url: str) -> list[str]:
     "point",
     [
         "ingest.after_stage",
+        "ingest.history_pending:2",  # the Parquet staged in the bucket, not committed
         "ingest.before_commit:3",  # a few batches in: earlier ones committed, this one not
+        "ingest.after_commit:2",  # committed, the Parquet not yet in the layout
         "ingest.quarantine_object_written",
         "ingest.before_quarantine_commit",
     ],
@@ -57,7 +60,11 @@ def test_sigkill_at_a_fail_point_then_rerun_loads_everything_once(tmp_path, poin
     assert killed.returncode == -signal.SIGKILL, "the process did not reach the fail point"
     warehouse = connect(url)
     assert_rows_conserved(warehouse)  # every committed file is whole
+    visible, committed = _parquet_history(bucket), _committed_rows(warehouse)
     warehouse.close()
+    # A reader of the layout sees committed loads only, each whole (one may be waiting to
+    # be moved in: committed, not yet visible, until the next run).
+    assert all(committed.get(load) == rows for load, rows in visible.items())
     finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert finished.returncode in (0, 1), finished.stderr
     reference = f"duckdb:///{tmp_path}/clean.duckdb"
@@ -75,6 +82,31 @@ def test_sigkill_at_a_fail_point_then_rerun_loads_everything_once(tmp_path, poin
     warehouse.close()
     assert files[0][0] == files[0][1] == len(bucket.list("landing/"))
     assert quarantined[0][0] == quarantined[0][1]
+    warehouse = connect(url)
+    committed = _committed_rows(warehouse)
+    warehouse.close()
+    assert _parquet_history(bucket) == committed  # after the rerun: all of it, nothing else
+    assert not bucket.list("staging/")
+
+
+def _parquet_history(bucket: Bucket) -> dict[str, int]:
+    """Rows per load in the bucket's history layout, read by a plain DuckDB query."""
+    root = bucket.local_path("history")
+    if not bucket.list("history/"):
+        return {}
+    rows = duckdb.sql(
+        f"select _ingest_id, count(*) from read_parquet('{root}/*/*/dt=*/*.parquet') group by 1"
+    ).fetchall()
+    return dict(rows)
+
+
+def _committed_rows(warehouse) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return dict(
+        warehouse.query(
+            "select ingest_id, rows_loaded from shopsight_ops.ingest_ledger "
+            "where status = 'loaded' and rows_loaded > 0"
+        )
+    )
 
 
 def test_an_unknown_fail_point_is_refused() -> None:

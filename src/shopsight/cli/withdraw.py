@@ -39,8 +39,8 @@ def withdraw_command(
     next daily run or `shopsight build` rebuilds the marts in full.
     """
     try:
-        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
-            done = withdraw_file(wh, file_id, reason, undo=undo)
+        with open_store(bucket, warehouse, must_exist=True) as (_, target, wh):
+            done = withdraw_file(wh, file_id, reason, undo=undo, bucket=target)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:

@@ -65,6 +65,28 @@ class FileResult:
         return {k: v for k, v in self.__dict__.items() if k not in hidden}
 
 
+LINEAGE_VALUES = {
+    "_ingest_id": "f.ingest_id",
+    "_file_path": "f.path",
+    "_file_dt": "f.file_dt",
+    "_line_number": "c.line_number",
+    "_loaded_at": "f.loaded_at",
+}
+
+
+def batch_rows_sql(table: Table, extras: Sequence[str] = ()) -> str:
+    """The batch's valid rows as the history holds them (validator connection): the
+    contract's columns typed, the lineage, then the undeclared ``extras``."""
+    assert list(LINEAGE_VALUES) == [name for name, _ in LINEAGE_COLUMNS]
+    columns = ", ".join(f"c.{name}" for name in table.column_names)
+    select = ", ".join(f"{value} as {name}" for name, value in LINEAGE_VALUES.items())
+    select += "".join(f", c.{quoted(name)}" for name in extras)
+    return (
+        f"select {columns}, {select} from _checked c inner join _files f "
+        f"on c.file_index = f.file_index where c.problem is null"
+    )
+
+
 def stage_batch(
     warehouse: Warehouse,
     contract: Contract,
@@ -94,22 +116,8 @@ def stage_batch(
     )
     con.execute("create or replace temp table _files as select * from _files_arrow").fetchall()
     con.unregister("_files_arrow")
-    lineage = {
-        "_ingest_id": "f.ingest_id",
-        "_file_path": "f.path",
-        "_file_dt": "f.file_dt",
-        "_line_number": "c.line_number",
-        "_loaded_at": "f.loaded_at",
-    }
-    assert list(lineage) == [name for name, _ in LINEAGE_COLUMNS]
-    columns = ", ".join(f"c.{name}" for name in table.column_names)
-    select = ", ".join(f"{value} as {name}" for name, value in lineage.items())
-    select += "".join(f", c.{quoted(name)}" for name in extras)
     warehouse.stage(
-        "_batch",
-        f"select {columns}, {select} from _checked c inner join _files f "
-        f"on c.file_index = f.file_index where c.problem is null",
-        f"{contract.source}.{history_table(table)}",
+        "_batch", batch_rows_sql(table, extras), f"{contract.source}.{history_table(table)}"
     )
     quarantine = {
         "quarantine_id": "f.ingest_id || ':' || c.line_number",

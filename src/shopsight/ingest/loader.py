@@ -22,7 +22,14 @@ import pyarrow as pa
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import Contract, Table, load_contract
 from shopsight.failpoints import failpoint
-from shopsight.ingest.batch import FileResult, load_batch, record_files, stage_batch
+from shopsight.ingest import history
+from shopsight.ingest.batch import (
+    FileResult,
+    batch_rows_sql,
+    load_batch,
+    record_files,
+    stage_batch,
+)
 from shopsight.ingest.discovery import IgnoredObject, LandedFile, list_new_files
 from shopsight.ingest.drift import columns_for_batch, plan_landing_columns
 from shopsight.ingest.fingerprint import fingerprint_of_bytes
@@ -122,6 +129,7 @@ def _ingest(
     ensure_schema(warehouse, contract)
     ratio = contract.max_reject_ratio if max_reject_ratio is None else max_reject_ratio
     report = IngestReport(run_id=uuid.uuid4().hex[:16])
+    history.repair(bucket, warehouse, contract.source)  # what a crash left (history.py)
     pending = list_new_files(bucket, warehouse, contract, tables, verify, report.ignored)
     if until is not None:
         last = until.isoformat()
@@ -290,7 +298,12 @@ def _load_files(
         load_batch(warehouse, contract, table, list(batch.values()), run_id, extras)
         if drift:
             warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
+        history.write_pending(
+            bucket, warehouse.validator, batch_rows_sql(table, extras), batch.values()
+        )
         failpoint("ingest.before_commit")
+    failpoint("ingest.after_commit")
+    history.publish(bucket, batch.values())
 
 
 def _drift_of(layout: Layout) -> dict[str, list[str]]:

@@ -19,10 +19,12 @@ from typing import Any
 
 from shopsight.contracts.ddl import history_table
 from shopsight.contracts.model import load_contract
+from shopsight.ingest import history
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.problems import current_user
 from shopsight.ingest.validation import quoted
 from shopsight.ingest.warehouse import Warehouse
+from shopsight.storage import Bucket
 
 
 class WithdrawError(ValueError):
@@ -47,10 +49,16 @@ class Withdrawal:
 
 
 def withdraw_file(
-    warehouse: Warehouse, file_id: str, reason: str, undo: bool = False
+    warehouse: Warehouse,
+    file_id: str,
+    reason: str,
+    undo: bool = False,
+    bucket: Bucket | None = None,
 ) -> Withdrawal:
     """Withdraw the loaded file ``file_id`` (its ingest id, a unique prefix, or its path),
-    or with ``undo`` restore a withdrawn one.
+    or with ``undo`` restore a withdrawn one. Its Parquet history leaves the bucket's layout
+    (or returns) once the warehouse has committed; without ``bucket``, or after a crash in
+    between, the next ingest moves it (ingest/history.py).
 
     Raises:
         WithdrawError: no reason, or the id names no such file, or several.
@@ -76,7 +84,17 @@ def withdraw_file(
             f"insert into {OPS_SCHEMA}.full_refresh_requests (requested_at, reason) values (?, ?)",
             [now, f"{path} {state}: {reason.strip()}"],
         )
+    if bucket is not None:
+        day = _file_day(warehouse, ingest_id)
+        history.place(bucket, history.history_key(source, table_name, day, ingest_id), not undo)
     return Withdrawal(ingest_id, source, table_name, path, state, changed, reason.strip(), who)
+
+
+def _file_day(warehouse: Warehouse, ingest_id: str) -> str | None:
+    [(day,)] = warehouse.query(
+        f"select file_dt from {OPS_SCHEMA}.ingest_ledger where ingest_id = ?", [ingest_id]
+    )
+    return str(day) if day else None
 
 
 def _find(warehouse: Warehouse, file_id: str, status: str) -> tuple[str, str, str, str]:
