@@ -18,6 +18,7 @@ object moves to ``withdrawn/history/...`` and back when it is restored.
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Iterable
@@ -48,19 +49,27 @@ def write_pending(
 ) -> None:
     """Write each file's valid rows (``rows_sql``: the staged batch, one column
     ``_ingest_id`` among them) as Parquet under ``staging/history/``: invisible to readers
-    until :func:`publish`."""
+    until :func:`publish`. One partitioned write for the whole batch (a query per file
+    scanned the batch once per file)."""
     with tempfile.TemporaryDirectory(prefix="shopsight-history-") as folder:
+        out = os.path.join(folder, "out")
+        validator.execute(
+            f"copy ({rows_sql}) to '{out}' "
+            "(format parquet, partition_by (_ingest_id), write_partition_columns true)"
+        ).fetchall()
         for result in files:
+            parts = sorted(glob.glob(os.path.join(out, f"_ingest_id={result.ingest_id}", "*")))
             local = os.path.join(folder, f"{result.ingest_id}.parquet")
-            escaped = result.ingest_id.replace("'", "''")
-            validator.execute(
-                f"copy (select * from ({rows_sql}) rows where _ingest_id = '{escaped}' "
-                f"order by _line_number) to '{local}' (format parquet, compression zstd)"
-            ).fetchall()
+            if len(parts) == 1:
+                local = parts[0]
+            else:  # no rows (an empty file) or several parts: one object, the batch's schema
+                source = f"read_parquet({parts!r})" if parts else f"({rows_sql}) rows where false"
+                validator.execute(
+                    f"copy (select * from {source}) to '{local}' (format parquet)"
+                ).fetchall()
             key = history_key(result.source, result.table, result.file_dt, result.ingest_id)
             with open(local, "rb") as handle:
                 bucket.write_bytes(_moved(key, PENDING), handle.read())
-            os.remove(local)
     failpoint("ingest.history_pending")
 
 
