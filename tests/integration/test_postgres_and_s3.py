@@ -43,7 +43,7 @@ def _snapshot(warehouse) -> dict[str, list[tuple]]:
     return snapshot
 
 
-def test_s3_into_postgres_handles_every_fault(s3_bucket_url, fresh_postgres) -> None:
+def test_s3_into_postgres_handles_every_fault(s3_bucket_url, fresh_postgres, tmp_path) -> None:
     bucket = Bucket(s3_bucket_url)
     summary = generate_small_store(bucket)
     warehouse = connect(fresh_postgres)
@@ -53,7 +53,31 @@ def test_s3_into_postgres_handles_every_fault(s3_bucket_url, fresh_postgres) -> 
     assert_rows_conserved(warehouse)
     assert bucket.list("quarantine/retail_db/order_items/")  # rejected rows kept in the bucket
     assert ingest(bucket, warehouse).files == []
+    # The history in the bucket (Parquet on S3) holds what PostgreSQL's history holds.
+    for table in ("orders", "order_items"):
+        expected = dict(
+            warehouse.query(
+                f"select _ingest_id, count(*) from retail_db.{table}_history group by 1"
+            )
+        )
+        assert _parquet_rows(bucket, f"history/retail_db/{table}/", tmp_path) == expected
+    assert not bucket.list("staging/")
     warehouse.close()
+
+
+def _parquet_rows(bucket: Bucket, prefix: str, folder) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Rows per load of the Parquet objects under ``prefix``, read by plain DuckDB."""
+    import duckdb
+
+    counts: dict[str, int] = {}
+    for number, info in enumerate(bucket.list(prefix)):
+        local = folder / f"{number}.parquet"
+        local.write_bytes(bucket.read_bytes(info.key))
+        for load, rows in duckdb.sql(
+            f"select _ingest_id, count(*) from read_parquet('{local}') group by 1"
+        ).fetchall():
+            counts[load] = counts.get(load, 0) + rows
+    return counts
 
 
 def test_postgres_and_duckdb_end_identical(s3_bucket_url, fresh_postgres, tmp_path) -> None:
