@@ -37,3 +37,14 @@ def duckdb_warehouse(tmp_path) -> Warehouse:  # type: ignore[no-untyped-def]
     warehouse = connect(f"duckdb:///{tmp_path}/warehouse.duckdb")
     yield warehouse
     warehouse.close()
+
+
+@pytest.fixture
+def local_store(tmp_path) -> tuple[Bucket, Warehouse]:  # type: ignore[no-untyped-def]
+    """A clean small store in a local bucket (``tmp_path/bucket``) and an empty DuckDB
+    warehouse, for tests that touch the bucket's files."""
+    bucket = Bucket(f"file://{tmp_path}/bucket")
+    generate_small_store(bucket, faults="none")
+    warehouse = connect(f"duckdb:///{tmp_path}/wh.duckdb")
+    yield bucket, warehouse
+    warehouse.close()

@@ -64,45 +64,36 @@ def test_the_parquet_history_equals_the_warehouse_history(tmp_path) -> None:
     assert not Bucket(f"file://{tmp_path}/bucket").list("staging/")
 
 
-def test_a_withdrawn_file_leaves_the_layout_and_returns_when_restored(tmp_path) -> None:
+def test_a_withdrawn_file_leaves_the_layout_and_returns_when_restored(
+    tmp_path, local_store
+) -> None:
+    bucket, warehouse = local_store
     root = f"{tmp_path}/bucket"
-    bucket = Bucket(f"file://{root}")
-    generate_small_store(bucket, faults="none")
-    warehouse = connect(f"duckdb:///{tmp_path}/wh.duckdb")
-    try:
-        ingest(bucket, warehouse)
-        before = history_counts(root, "orders")
-        [(ingest_id,)] = warehouse.query(
-            "select ingest_id from shopsight_ops.ingest_ledger where path = "
-            "'landing/retail_db/orders/dt=2024-03-10/part-00000.csv'"
-        )
-        withdraw_file(warehouse, ingest_id, "a day of another store", bucket=bucket)
-        withdrawn = history_counts(root, "orders")
-        withdraw_file(warehouse, ingest_id, "it was ours after all", undo=True, bucket=bucket)
-        restored = history_counts(root, "orders")
-    finally:
-        warehouse.close()
+    ingest(bucket, warehouse)
+    before = history_counts(root, "orders")
+    [(ingest_id,)] = warehouse.query(
+        "select ingest_id from shopsight_ops.ingest_ledger where path = "
+        "'landing/retail_db/orders/dt=2024-03-10/part-00000.csv'"
+    )
+    withdraw_file(warehouse, ingest_id, "a day of another store", bucket=bucket)
+    withdrawn = history_counts(root, "orders")
+    withdraw_file(warehouse, ingest_id, "it was ours after all", undo=True, bucket=bucket)
+    restored = history_counts(root, "orders")
     assert ingest_id in before and ingest_id not in withdrawn
     assert {k: v for k, v in before.items() if k != ingest_id} == withdrawn
     assert restored == before
 
 
-def test_a_load_that_does_not_commit_is_never_visible(tmp_path) -> None:
-    root = f"{tmp_path}/bucket"
-    bucket = Bucket(f"file://{root}")
-    generate_small_store(bucket, faults="none")
-    warehouse = connect(f"duckdb:///{tmp_path}/wh.duckdb")
+def test_a_load_that_does_not_commit_is_never_visible(local_store) -> None:
+    bucket, warehouse = local_store
+    ingest(bucket, warehouse, tables=["departments"])
+    failpoints.arm("ingest.before_commit:raise")
     try:
-        ingest(bucket, warehouse, tables=["departments"])
-        failpoints.arm("ingest.before_commit:raise")
-        try:
-            ingest(bucket, warehouse, tables=["categories"])  # quarantined: processing_error
-        finally:
-            failpoints.arm(None)
-        assert not bucket.list("history/retail_db/categories/")
-        assert bucket.list("staging/history/retail_db/categories/")  # left by the failure
-        ingest(bucket, warehouse, tables=["products"])  # the next run cleans it up
-        assert not bucket.list("staging/history/retail_db/categories/")
-        assert bucket.list("history/retail_db/products/")
+        ingest(bucket, warehouse, tables=["categories"])  # quarantined: processing_error
     finally:
-        warehouse.close()
+        failpoints.arm(None)
+    assert not bucket.list("history/retail_db/categories/")
+    assert bucket.list("staging/history/retail_db/categories/")  # left by the failure
+    ingest(bucket, warehouse, tables=["products"])  # the next run cleans it up
+    assert not bucket.list("staging/history/retail_db/categories/")
+    assert bucket.list("history/retail_db/products/")
