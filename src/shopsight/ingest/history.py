@@ -55,7 +55,8 @@ def write_pending(
         out = os.path.join(folder, "out")
         validator.execute(
             f"copy ({rows_sql}) to '{out}' "
-            "(format parquet, partition_by (_ingest_id), write_partition_columns true)"
+            "(format parquet, compression zstd, partition_by (_ingest_id), "
+            "write_partition_columns true)"
         ).fetchall()
         for result in files:
             parts = sorted(glob.glob(os.path.join(out, f"_ingest_id={result.ingest_id}", "*")))
@@ -65,7 +66,7 @@ def write_pending(
             else:  # no rows (an empty file) or several parts: one object, the batch's schema
                 source = f"read_parquet({parts!r})" if parts else f"({rows_sql}) rows where false"
                 validator.execute(
-                    f"copy (select * from {source}) to '{local}' (format parquet)"
+                    f"copy (select * from {source}) to '{local}' (format parquet, compression zstd)"
                 ).fetchall()
             key = history_key(result.source, result.table, result.file_dt, result.ingest_id)
             with open(local, "rb") as handle:
