@@ -41,10 +41,14 @@ def dbt_state_dir(warehouse_url: str) -> Path:
         where = ":memory:" if path == ":memory:" else str(Path(path).resolve())
         label = "duckdb-" + ("memory" if where == ":memory:" else Path(where).stem)
     else:
-        parts = urlparse(warehouse_url)
+        try:
+            parts = urlparse(warehouse_url)
+            port = parts.port or 5432
+        except ValueError as error:  # a port that is not a number, an unclosed [
+            raise BuildError(f"warehouse URL {redact(warehouse_url)!r}: {error}") from None
         database = parts.path.lstrip("/") or "postgres"
-        where = f"{parts.username}@{parts.hostname}:{parts.port or 5432}/{database}"
-        label = f"postgres-{parts.hostname}-{parts.port or 5432}-{database}"
+        where = f"{parts.username}@{parts.hostname}:{port}/{database}"
+        label = f"postgres-{parts.hostname}-{port}-{database}"
     digest = hashlib.sha256(where.encode()).hexdigest()[:10]
     label = re.sub(r"[^A-Za-z0-9_.-]+", "_", label)[:60]
     return Path(Settings().state_dir).expanduser().resolve() / "dbt" / f"{label}-{digest}"

@@ -56,3 +56,16 @@ def test_a_postgres_build_writes_its_password_nowhere(tmp_path, fresh_postgres) 
     assert _files_holding(state, password.encode()) == []
     assert _files_holding(tmp_path / "bucket", password.encode()) == []
     assert _files(DBT_PROJECT_DIR) == project_before, "nothing written into the checkout"
+
+
+def test_the_state_folder_names_the_warehouse_never_its_password() -> None:
+    from shopsight.build import BuildError, dbt_state_dir
+
+    folder = dbt_state_dir("postgresql://shop:Secret1@db.example:5433/sales")
+    assert folder.name.startswith("postgres-db.example-5433-sales-")
+    assert "Secret1" not in str(folder) and "shop" not in folder.name
+    other = dbt_state_dir("postgresql://shop:Secret1@db.example:5433/sales_eu")
+    assert other != folder
+    with pytest.raises(BuildError, match="Port out of range") as refused:
+        dbt_state_dir("postgresql://shop:Secret1@db.example:99999999/sales")
+    assert "Secret1" not in str(refused.value)
