@@ -1,11 +1,13 @@
 """Benchmark: generate the retail_db export at N orders, ingest it, compare with plain DuckDB.
 
     .venv/bin/python benchmarks/bench_ingest.py --orders 1000000 [--days 90] [--no-postgres]
+        [--dlt-python /tmp/dltvenv/bin/python]
 
 Prints: generation time; ShopSight ingestion wall time and peak memory (DuckDB warehouse);
 the same files loaded by a plain DuckDB `create table as select * from read_csv(...)` in the
 same run and the ratio ShopSight / plain; the warehouse plus the Parquet history in the
-bucket against the plain tables' size; PostgreSQL load throughput in rows/s. Each load
+bucket against the plain tables' size; with --dlt-python, dlt's filesystem source into DuckDB
+on the same files as a peer row; PostgreSQL load throughput in rows/s. Each load
 runs in its own process so peak memory (max RSS) is its own.
 """
 
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -38,6 +42,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL load")
+    parser.add_argument(
+        "--dlt-python",
+        metavar="PATH",
+        help="a Python with dlt installed (its own virtualenv: see benchmarks/dlt_peer.py); "
+        "adds dlt's filesystem source into DuckDB as a peer row",
+    )
+    parser.add_argument("--dlt-timeout", type=float, default=1800, metavar="SECONDS")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="shopsight-bench-"))
     bucket = work / "bucket"
@@ -95,6 +106,9 @@ def main() -> None:
         f"({plain_mb:,.1f} MB; target <= 1.5x)"
     )
 
+    if args.dlt_python:
+        _dlt_peer(args.dlt_python, bucket, work, ours, args.dlt_timeout)
+
     if not args.no_postgres:
         from servers import running_postgres
 
@@ -107,6 +121,27 @@ def main() -> None:
                 f"shopsight ingest (postgresql): {pg:,.1f} s, peak {pg_peak:,.0f} MB, "
                 f"{loaded / pg:,.0f} rows/s"
             )
+
+
+def _dlt_peer(python: str, bucket: Path, work: Path, ours: float, timeout: float) -> None:
+    """The same files through dlt (filesystem source, read_csv_duckdb, DuckDB destination)."""
+    peer = Path(__file__).resolve().parent / "dlt_peer.py"
+    command = [python, str(peer), str(bucket), f"{work}/dlt.duckdb"]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"dlt filesystem -> duckdb: not finished after {timeout:,.0f} s")
+        return
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        print(f"dlt filesystem -> duckdb: failed: {done.stderr.strip().splitlines()[-1:]}")
+        return
+    rows = sum(json.loads(done.stdout.strip().splitlines()[-1]).values())
+    print(
+        f"dlt filesystem -> duckdb: {seconds:,.1f} s, {rows:,} rows, {rows / seconds:,.0f} rows/s "
+        f"(shopsight / dlt: {ours / seconds:.2f}x)"
+    )
 
 
 if __name__ == "__main__":
