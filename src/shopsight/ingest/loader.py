@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import Contract, Table, load_contract
@@ -32,6 +33,7 @@ from shopsight.ingest.batch import (
 )
 from shopsight.ingest.discovery import IgnoredObject, LandedFile, list_new_files
 from shopsight.ingest.drift import columns_for_batch, plan_landing_columns
+from shopsight.ingest.fast_path import FileText, can_read_fast, check_fast, data_line_count
 from shopsight.ingest.fingerprint import fingerprint_of_bytes
 from shopsight.ingest.layout import Layout
 from shopsight.ingest.ledger import DRIFT_COLUMNS, OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
@@ -42,7 +44,12 @@ from shopsight.ingest.reader import (
     decompress,
     split_lines,
 )
-from shopsight.ingest.validation import check_lines, count_checked, rejected_lines
+from shopsight.ingest.validation import (
+    count_checked,
+    finish_checks,
+    rejected_lines,
+    validate_lines,
+)
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.redact import redact
 from shopsight.storage import Bucket
@@ -101,16 +108,27 @@ def ingest(
     on_plan: Callable[[int], None] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
     until: date | None = None,
+    fast: bool = True,
 ) -> IngestReport:
     """Load every new landed file of ``source`` (optionally only ``tables``; with ``until``,
     only files of days up to that one, so a backfill of a day loads what that day had).
 
     Returns the report; it is not ``trusted`` when a file was quarantined whole or went over
-    the reject ratio (the contract's, unless ``max_reject_ratio`` is given).
+    the reject ratio (the contract's, unless ``max_reject_ratio`` is given). ``fast=False``
+    checks every line with the line validator (same result, slower: fast_path.py).
     """
     with warehouse.exclusive():
         return _ingest(
-            bucket, warehouse, source, tables, verify, max_reject_ratio, on_plan, on_file, until
+            bucket,
+            warehouse,
+            source,
+            tables,
+            verify,
+            max_reject_ratio,
+            on_plan,
+            on_file,
+            until,
+            fast,
         )
 
 
@@ -124,6 +142,7 @@ def _ingest(
     on_plan: Callable[[int], None] | None,
     on_file: Callable[[FileResult], None] | None,
     until: date | None,
+    fast: bool,
 ) -> IngestReport:
     contract = load_contract(source)
     ensure_schema(warehouse, contract)
@@ -137,7 +156,7 @@ def _ingest(
     if on_plan:
         on_plan(len(pending))
     for batch in _batches(pending, list(contract.tables)):
-        for result in ingest_files(bucket, warehouse, contract, batch, report.run_id, ratio):
+        for result in ingest_files(bucket, warehouse, contract, batch, report.run_id, ratio, fast):
             if result.status != "skipped":
                 report.files.append(result)
             if on_file:
@@ -166,6 +185,7 @@ def ingest_files(
     files: list[LandedFile],
     run_id: str,
     max_reject_ratio: float,
+    fast: bool = True,
 ) -> list[FileResult]:
     """Validate and load files of one table exactly once (see the module docstring).
 
@@ -188,9 +208,10 @@ def ingest_files(
             continue
         try:
             _refuse_changed_redelivery(recorded, landed.key, result.checksum)
-            lines, layout = read_lines(contract, table, landed.key, data, len(results) - 1)
+            text, layout = read_text(contract, table, landed.key, data)
             failpoint("ingest.after_read")
-            readable[len(results) - 1] = _ReadFile(result, data, lines, layout)
+            header = contract.format.header
+            readable[len(results) - 1] = _ReadFile(result, data, text, layout, header)
         except FileRejected as rejection:
             _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
         except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
@@ -198,13 +219,15 @@ def ingest_files(
     if not readable:
         return results
     try:
-        _load_files(bucket, warehouse, contract, table, readable, run_id, max_reject_ratio)
+        _load_files(bucket, warehouse, contract, table, readable, run_id, max_reject_ratio, fast)
     except Exception:  # noqa: BLE001 - find the file that fails on its own
         for index, read in readable.items():
             results[index] = read.result = _fresh(read.result)
             try:
                 alone = {index: read}
-                _load_files(bucket, warehouse, contract, table, alone, run_id, max_reject_ratio)
+                _load_files(
+                    bucket, warehouse, contract, table, alone, run_id, max_reject_ratio, fast
+                )
             except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
                 results[index] = _fresh(read.result)
                 _quarantine_file(
@@ -215,34 +238,56 @@ def ingest_files(
 
 @dataclass
 class _ReadFile:
-    """A landed file read into numbered lines, waiting for validation."""
+    """A landed file's text, waiting for validation."""
 
     result: FileResult
     data: bytes
-    lines: pa.Table
+    text: bytes
     layout: Layout
+    header: bool
+
+    @property
+    def data_lines(self) -> int:
+        return data_line_count(self.text, self.header)
+
+    def lines(self, index: int, numbers: list[int] | None = None) -> pa.Table:
+        """The file's data lines as the validator reads them (only ``numbers``, if given)."""
+        lines = split_lines(self.text, file_index=index)
+        if self.header and lines.num_rows:
+            lines = lines.slice(1)
+        if numbers is not None:
+            wanted = pa.array(numbers, pa.int64())
+            lines = lines.filter(pc.is_in(lines.column("line_number"), wanted))
+        return lines
 
 
-def read_lines(
-    contract: Contract, table: Table, key: str, data: bytes, file_index: int = 0
-) -> tuple[pa.Table, Layout]:
-    """The file's data lines, and where their fields sit (a header maps them by name).
+def read_text(contract: Contract, table: Table, key: str, data: bytes) -> tuple[bytes, Layout]:
+    """The file's text, and where its fields sit (a header maps them by name).
 
     Raises:
         FileRejected: the whole file cannot be read (its compression, encoding or header).
     """
     fmt = contract.format
-    limits = InflationLimits.of(fmt)
-    text = decompress(key, data, limits)
     # Spreadsheet tools start a UTF-8 export with a byte-order mark: it is not part of the
     # first field (nor of the header's first name).
-    lines = split_lines(text.removeprefix(UTF8_BOM), file_index=file_index)
+    text = decompress(key, data, InflationLimits.of(fmt)).removeprefix(UTF8_BOM)
     layout = Layout.declared(table)
-    if fmt.header and lines.num_rows:
-        header = lines.column("line_with_newline")[0].as_py().rstrip("\r\n")
+    if fmt.header and text:
+        end = text.find(b"\n")
+        first = text[: end if end >= 0 else len(text)]
+        header = first.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
         layout = Layout.from_header(table, header, fmt.delimiter, fmt.quote, fmt.max_columns)
-        lines = lines.slice(1)
-    return lines, layout
+    return text, layout
+
+
+def read_lines(
+    contract: Contract, table: Table, key: str, data: bytes, file_index: int = 0
+) -> tuple[pa.Table, Layout]:
+    """The file's data lines, and where their fields sit (see :func:`read_text`)."""
+    text, layout = read_text(contract, table, key, data)
+    read = _ReadFile(FileResult("", "", "", key, "", 0, None), data, text, layout, False)
+    read.header = contract.format.header
+    return read.lines(file_index), layout
 
 
 def _load_files(
@@ -253,20 +298,13 @@ def _load_files(
     files: dict[int, _ReadFile],
     run_id: str,
     max_reject_ratio: float,
+    fast: bool,
 ) -> None:
     """Validate, stage and write files read together, in one transaction."""
     con = warehouse.validator
     undeclared = [name for f in files.values() for name, _ in f.layout.extras]
     extras, new_columns = plan_landing_columns(warehouse, contract, table, undeclared)
-    layouts = {index: read.layout for index, read in files.items()}
-    keys_repeat = check_lines(
-        con,
-        contract,
-        table,
-        pa.concat_tables(f.lines for f in files.values()),
-        layouts,
-        extras,
-    )
+    keys_repeat = _check_files(con, contract, table, files, extras, fast)
     counts = count_checked(con, table, keys_repeat)
     rejected = rejected_lines(con)
     failpoint("ingest.after_validate")
@@ -306,6 +344,57 @@ def _load_files(
         failpoint("ingest.before_commit")
     failpoint("ingest.after_commit")
     history.publish(bucket, batch.values())
+
+
+def _check_files(
+    con: Any,
+    contract: Contract,
+    table: Table,
+    files: dict[int, _ReadFile],
+    extras: list[str],
+    fast: bool,
+) -> bool:
+    """Check a batch into ``_checked``: DuckDB's reader first where it may (fast_path.py),
+    the line validator for the rest. Returns whether a key repeats within a file."""
+    fmt = contract.format
+    con.execute("drop table if exists _checked").fetchall()
+    texts = [
+        FileText(index, read.text, read.layout, read.data_lines)
+        for index, read in files.items()
+        if fast and can_read_fast(fmt, read.text, read.data_lines)
+    ]
+    leftovers = check_fast(con, table, fmt, texts, extras) if texts else {}
+    leftovers.update({i: None for i in files if i not in {t.index for t in texts}})
+    lines = [files[i].lines(i, numbers) for i, numbers in sorted(leftovers.items())]
+    if lines or not texts:
+        empty = split_lines(b"")
+        layouts = {index: read.layout for index, read in files.items()}
+        validate_lines(con, contract, table, pa.concat_tables(lines or [empty]), layouts, extras)
+    repeats = finish_checks(con, table)
+    _fill_rejected_lines(con, files)
+    return repeats
+
+
+def _fill_rejected_lines(con: Any, files: dict[int, _ReadFile]) -> None:
+    """The fast path keeps no text of the rows it types: a rejected one gets its line from
+    the file, as the validator shows it."""
+    wanted: dict[int, list[int]] = {}
+    for index, number in con.execute(
+        "select file_index, line_number from _checked where problem is not null and line is null"
+    ).fetchall():
+        wanted.setdefault(index, []).append(number)
+    if not wanted:
+        return
+    lines = pa.concat_tables(files[i].lines(i, numbers) for i, numbers in wanted.items())
+    con.register("_rejected_lines", lines)
+    try:
+        con.execute(
+            "update _checked set line = rtrim(r.line_with_newline, chr(13) || chr(10)) "
+            "from _rejected_lines as r where _checked.file_index = r.file_index "
+            "and _checked.line_number = r.line_number and _checked.line is null"
+        ).fetchall()
+    finally:
+        con.unregister("_rejected_lines")
 
 
 def _drift_of(layout: Layout) -> dict[str, list[str]]:

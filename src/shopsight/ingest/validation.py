@@ -20,13 +20,13 @@ _FIELD = '("(?:[^"]|"")*"|[^,"]*)'
 _ROW = f"{_FIELD}(?:,{_FIELD})*"
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _problem(reason: str, column: str | None, message_sql: str) -> str:
-    column_sql = _literal(column) if column else "null::varchar"
-    return f"{{'reason': {_literal(reason)}, 'column': {column_sql}, 'message': {message_sql}}}"
+def problem_struct(reason: str, column: str | None, message_sql: str) -> str:
+    column_sql = sql_literal(column) if column else "null::varchar"
+    return f"{{'reason': {sql_literal(reason)}, 'column': {column_sql}, 'message': {message_sql}}}"
 
 
 def _found(field: str) -> str:
@@ -42,24 +42,24 @@ _FLOAT = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 def _typed(column: Column, field: str, fmt: FileFormat) -> str:
     if column.base_type == "int":
         cast = f"try_cast({field} as integer)"
-        return f"case when regexp_full_match({field}, {_literal(_INTEGER)}) then {cast} end"
+        return f"case when regexp_full_match({field}, {sql_literal(_INTEGER)}) then {cast} end"
     if column.base_type == "decimal":
-        digits = _literal(rf"-?[0-9]+(\.[0-9]{{1,{column.scale}}})?")
+        digits = sql_literal(rf"-?[0-9]+(\.[0-9]{{1,{column.scale}}})?")
         cast = f"try_cast({field} as {column.type})"
         return f"case when regexp_full_match({field}, {digits}) then {cast} end"
     if column.base_type == "bool":
         return f"case {field} when 'true' then true when 'false' then false end"
     if column.base_type == "float":
         cast = f"try_cast({field} as double)"
-        return f"case when regexp_full_match({field}, {_literal(_FLOAT)}) then {cast} end"
+        return f"case when regexp_full_match({field}, {sql_literal(_FLOAT)}) then {cast} end"
     if column.base_type == "timestamp" and fmt.timestamp_with_offset:
-        pattern = _literal(fmt.timestamp_pattern)
+        pattern = sql_literal(fmt.timestamp_pattern)
         utc = f"timezone('UTC', try_cast({field} as timestamptz))"
         return f"case when regexp_full_match({field}, {pattern}) then {utc} end"
     if column.base_type == "timestamp":
-        pattern = _literal(fmt.timestamp_pattern)
+        pattern = sql_literal(fmt.timestamp_pattern)
         text = (
-            f"replace({field}, {_literal(fmt.timestamp_suffix)}, '')"
+            f"replace({field}, {sql_literal(fmt.timestamp_suffix)}, '')"
             if (fmt.timestamp_suffix)
             else field
         )
@@ -70,12 +70,15 @@ def _typed(column: Column, field: str, fmt: FileFormat) -> str:
     return f"nullif({field}, '')" if column.nullable else field
 
 
-def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> list[str]:
-    """CASE branches for one column, in the order they are reported."""
+def _column_checks(
+    column: Column, field: str, value: str, fmt: FileFormat, nul_possible: bool = True
+) -> list[str]:
+    """CASE branches for one column, in the order they are reported (without the NUL check
+    when the caller knows the text holds no NUL byte)."""
     name = column.name
     checks = [
-        f"when contains({field}, chr(0)) then "
-        + _problem(
+        f"when {'contains(' + field + ', chr(0))' if nul_possible else 'false'} then "
+        + problem_struct(
             "nul_character",
             name,
             f"'{name}: expected text without NUL characters (PostgreSQL cannot store them), "
@@ -85,7 +88,9 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
     if column.base_type != "varchar" and not column.nullable:
         checks.append(
             f"when {field} = '' then "
-            + _problem("missing_value", name, f"'{name}: expected a value, found an empty field'")
+            + problem_struct(
+                "missing_value", name, f"'{name}: expected a value, found an empty field'"
+            )
         )
     expected = {
         "int": "an integer",
@@ -107,7 +112,7 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
         )
         checks.append(
             f"when {invalid} then "
-            + _problem(
+            + problem_struct(
                 reasons[column.base_type],
                 name,
                 f"'{name}: expected {expected[column.base_type]}, ' || {_found(field)}",
@@ -116,7 +121,7 @@ def _column_checks(column: Column, field: str, value: str, fmt: FileFormat) -> l
     if column.max_length:
         checks.append(
             f"when length({field}) > {column.max_length} then "
-            + _problem(
+            + problem_struct(
                 "too_long",
                 name,
                 f"'{name}: expected at most {column.max_length} characters, "
@@ -145,18 +150,22 @@ def _rule_checks(column: Column, field: str, value: str) -> list[tuple[str, str]
     for bound, operator, words in bounds:
         if bound is not None:
             message = f"'{name}: expected {words} {bound:g}, ' || {found}"
-            checks.append((f"{value} {operator} {bound}", _problem("out_of_range", name, message)))
+            checks.append(
+                (f"{value} {operator} {bound}", problem_struct("out_of_range", name, message))
+            )
     if rules.accepted_values:
-        values = ", ".join(_literal(v) for v in rules.accepted_values)
+        values = ", ".join(sql_literal(v) for v in rules.accepted_values)
         listed = ", ".join(rules.accepted_values)
         message = f"'{name}: expected one of {listed}, ' || {found}"
-        checks.append((f"{text} in ({values})", _problem("not_accepted_value", name, message)))
+        checks.append(
+            (f"{text} in ({values})", problem_struct("not_accepted_value", name, message))
+        )
     if rules.pattern:
         message = f"'{name}: expected to match {rules.pattern}, ' || {found}"
         checks.append(
             (
-                f"regexp_full_match({text}, {_literal(rules.pattern)})",
-                _problem("pattern_mismatch", name, message),
+                f"regexp_full_match({text}, {sql_literal(rules.pattern)})",
+                problem_struct("pattern_mismatch", name, message),
             )
         )
     return checks
@@ -178,7 +187,9 @@ def warning_sql(table: Table, checked: str = "_checked") -> str | None:
             branches.append((condition, problem))
     for rule in table.row_rules:
         if rule.severity == "warn":
-            branches.append((rule.holds_when, _problem(rule.reason, None, _literal(rule.message))))
+            branches.append(
+                (rule.holds_when, problem_struct(rule.reason, None, sql_literal(rule.message)))
+            )
     if not branches:
         return None
     key = f"concat_ws('|', {', '.join(table.primary_key)})"
@@ -208,25 +219,12 @@ def validation_sql(
     valid row). Rules of severity ``warn`` are not checked here (see :func:`warning_sql`).
     """
     layout = layout or Layout.declared(table)
-    fields = [f"_field_{i + 1}" for i in range(len(table.columns))]
-    typed = [f"{_typed(c, f, fmt)} as {c.name}" for c, f in zip(table.columns, fields, strict=True)]
     shape, structure = (
-        _json_fields(table, fields) if fmt.kind == "jsonl" else _csv_fields(table, fmt, layout)
+        _json_fields(table, fields_of(table))
+        if fmt.kind == "jsonl"
+        else _csv_fields(table, fmt, layout)
     )
-    checks = [
-        "when invalid_utf8 then "
-        + _problem("invalid_utf8", None, "'expected UTF-8 text, found invalid bytes'"),
-        *structure,
-    ]
-    for column, text in zip(table.columns, fields, strict=True):
-        checks += _column_checks(column, text, column.name, fmt)
-    for rule in table.row_rules:
-        if rule.severity != "reject":
-            continue
-        checks.append(
-            f"when not ({rule.holds_when}) then "
-            + _problem(rule.reason, None, _literal(rule.message))
-        )
+    typed, problem = typed_and_checked(table, fmt, structure)
     positions = dict(layout.extras)
     extra_columns = [
         f"_extra_fields[{positions[name]}] as {quoted(name)}"
@@ -238,7 +236,6 @@ def validation_sql(
     # of its own made DuckDB's planning grow with the square of the width (1,000 columns:
     # 5.5 s for 200 lines; a list element each: linear).
     extra_fields = f", {_extra_values(fmt)} as _extra_fields" if positions else ""
-    all_checks = "\n            ".join(checks)
     return f"""
 with raw as (
     select
@@ -255,11 +252,41 @@ typed as (
 )
 select
     file_index, line_number, line, {", ".join(table.column_names + extra_columns)},
-    case
-        {all_checks}
-    end as problem
+    {problem} as problem
 from typed
 """
+
+
+def fields_of(table: Table) -> list[str]:
+    """The names a line's fields have before they are typed: ``_field_1``, ..."""
+    return [f"_field_{i + 1}" for i in range(len(table.columns))]
+
+
+def typed_and_checked(
+    table: Table, fmt: FileFormat, structure: list[str], nul_possible: bool = True
+) -> tuple[list[str], str]:
+    """Over a relation of text fields (:func:`fields_of`) and ``invalid_utf8``: each contract
+    column typed (``<expr> as <name>``), and the CASE giving a row's first problem, checks of
+    its ``structure`` first (null for a valid row)."""
+    typed = [
+        f"{_typed(c, f, fmt)} as {c.name}"
+        for c, f in zip(table.columns, fields_of(table), strict=True)
+    ]
+    checks = [
+        "when invalid_utf8 then "
+        + problem_struct("invalid_utf8", None, "'expected UTF-8 text, found invalid bytes'"),
+        *structure,
+    ]
+    for column, text in zip(table.columns, fields_of(table), strict=True):
+        checks += _column_checks(column, text, column.name, fmt, nul_possible)
+    for rule in table.row_rules:
+        if rule.severity != "reject":
+            continue
+        checks.append(
+            f"when not ({rule.holds_when}) then "
+            + problem_struct(rule.reason, None, sql_literal(rule.message))
+        )
+    return typed, "case\n        " + "\n        ".join(checks) + "\n    end"
 
 
 def quoted(name: str) -> str:
@@ -271,7 +298,7 @@ def quoted(name: str) -> str:
 def _extra_values(fmt: FileFormat) -> str:
     """A line's fields with an empty one (or the source's null text) as null: the
     undeclared columns' values, by position."""
-    empty = [_literal("")] + ([_literal(fmt.null_text)] if fmt.null_text else [])
+    empty = [sql_literal("")] + ([sql_literal(fmt.null_text)] if fmt.null_text else [])
     emptied = f"case when f in ({', '.join(empty)}) then null else f end"
     return f"list_transform(fields, lambda f: {emptied})"
 
@@ -279,38 +306,38 @@ def _extra_values(fmt: FileFormat) -> str:
 def _csv_fields(table: Table, fmt: FileFormat, layout: Layout) -> tuple[str, list[str]]:
     """CTEs ``split``/``fielded`` for a CSV line, and the checks of its structure."""
     n = layout.width
-    header = _literal(fmt.delimiter.join(table.column_names))
+    header = sql_literal(fmt.delimiter.join(table.column_names))
     structure = [
         "when not well_quoted and (length(line) - length(replace(line, '\"', ''))) % 2 = 1 then "
-        + _problem(
+        + problem_struct(
             "unterminated_quote", None, "'expected a closing quote before the end of the line'"
         ),
         "when not well_quoted then "
-        + _problem("bad_quote", None, "'expected quotes only around a whole field'"),
+        + problem_struct("bad_quote", None, "'expected quotes only around a whole field'"),
         # A headerless file's stray header (files with a header have it checked, and
         # removed, before validation).
         f"when {'false' if fmt.header else 'line = ' + header} then "
-        + _problem(
+        + problem_struct(
             "unexpected_header", None, "'expected data, found a header line in a headerless file'"
         ),
         f"when n_fields > {n} then "
-        + _problem("too_many_fields", None, f"'expected {n} fields, found ' || n_fields"),
+        + problem_struct("too_many_fields", None, f"'expected {n} fields, found ' || n_fields"),
         f"when n_fields < {n} then "
-        + _problem("too_few_fields", None, f"'expected {n} fields, found ' || n_fields"),
+        + problem_struct("too_few_fields", None, f"'expected {n} fields, found ' || n_fields"),
     ]
     selected = []
     for i, (column, position) in enumerate(zip(table.columns, layout.positions, strict=True)):
         value = f"fields[{position}]" if position else "''"
         if column.nullable and fmt.null_text and position:
-            value = f"case when {value} = {_literal(fmt.null_text)} then '' else {value} end"
+            value = f"case when {value} = {sql_literal(fmt.null_text)} then '' else {value} end"
         selected.append(f"{value} as _field_{i + 1}")
     shape = f"""split as (
     select
         *,
-        not contains(line, '"') or regexp_full_match(line, {_literal(_ROW)}) as well_quoted,
+        not contains(line, '"') or regexp_full_match(line, {sql_literal(_ROW)}) as well_quoted,
         case when contains(line, '"')
             then list_transform(
-                regexp_extract_all(line, {_literal("(?:^|,)" + _FIELD)}, 1),
+                regexp_extract_all(line, {sql_literal("(?:^|,)" + _FIELD)}, 1),
                 lambda f: case when starts_with(f, '"') then replace(f[2:-2], '""', '"') else f end
             )
             else string_split(line, ',') end as fields
@@ -360,19 +387,19 @@ def _json_fields(table: Table, fields: list[str]) -> tuple[str, list[str]]:
     # ``doc``, an empty object in place of a line that is not one.
     structure = [
         "when not is_object then "
-        + _problem("invalid_json", None, "'expected a JSON object, found ' || left(line, 60)")
+        + problem_struct("invalid_json", None, "'expected a JSON object, found ' || left(line, 60)")
     ]
     extracted = []
     for column, text in zip(table.columns, fields, strict=True):
-        path = _literal(column.path or f'$."{column.name}"')
+        path = sql_literal(column.path or f'$."{column.name}"')
         kind = f"json_type(doc, {path})"
         accepted = _JSON_KINDS[column.base_type]
         if column.path and column.base_type == "varchar":
             accepted = (*accepted, "OBJECT", "ARRAY")  # kept as JSON text
-        kinds = ", ".join(_literal(k) for k in accepted)
+        kinds = ", ".join(sql_literal(k) for k in accepted)
         structure.append(
             f"when {kind} not in ('NULL', {kinds}) then "
-            + _problem(
+            + problem_struct(
                 "wrong_json_type",
                 column.name,
                 f"'{column.name}: expected {_JSON_KIND_WORDS[column.base_type]}, found ' "
@@ -381,7 +408,7 @@ def _json_fields(table: Table, fields: list[str]) -> tuple[str, list[str]]:
         )
         value = f"json_extract_string(doc, {path})"
         if column.base_type in ("float", "decimal", "int") and column.path is None:
-            token = _literal(f'"{column.name}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
+            token = sql_literal(f'"{column.name}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)')
             value = f"coalesce(nullif(regexp_extract(line, {token}, 1), ''), {value})"
         extracted.append(f"coalesce({value}, '') as {text}")
     shape = f"""parsed as (
@@ -417,13 +444,32 @@ def check_lines(
 
     Returns whether some key occurs twice in one file (then exact repeats are possible).
     """
+    con.execute("drop table if exists _checked").fetchall()
+    validate_lines(con, contract, table, lines, layouts, extras)
+    return finish_checks(con, table)
+
+
+def validate_lines(
+    con: Any,
+    contract: Contract,
+    table: Table,
+    lines: pa.Table,
+    layouts: dict[int, Layout] | None = None,
+    extras: list[str] | None = None,
+) -> None:
+    """Validate lines (arguments as :func:`check_lines`) into ``_checked``: created when
+    absent, else added to by column name."""
     groups: dict[Layout, list[int]] = {}
     for index in pc.unique(lines.column("file_index")).to_pylist():
         layout = (layouts or {}).get(index) or Layout.declared(table)
         groups.setdefault(layout, []).append(index)
     groups = groups or {Layout.declared(table): []}  # no lines at all
-    con.execute("drop table if exists _checked").fetchall()
-    for number, (layout, indexes) in enumerate(groups.items()):
+    exists = bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where temporary and table_name = '_checked'"
+        ).fetchall()[0][0]
+    )
+    for layout, indexes in groups.items():
         part = (
             lines
             if len(groups) == 1
@@ -432,10 +478,16 @@ def check_lines(
         sql = validation_sql(table, contract.format, "_lines", layout, extras)
         con.register("_lines", part)
         try:
-            into = "insert into _checked" if number else "create temp table _checked as"
+            into = "insert into _checked by name" if exists else "create temp table _checked as"
             con.execute(f"{into} {sql}").fetchall()
+            exists = True
         finally:
             con.unregister("_lines")
+
+
+def finish_checks(con: Any, table: Table) -> bool:
+    """Reject conflicting repeats of a key within a file, and list the warnings of the valid
+    rows of ``_checked`` in ``_warnings``; returns whether some key occurs twice in a file."""
     keys = ", ".join(table.primary_key)
     repeated = con.execute(
         f"select count(*) - count(distinct row(file_index, {keys})) "
