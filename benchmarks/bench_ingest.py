@@ -3,18 +3,21 @@
     .venv/bin/python benchmarks/bench_ingest.py --orders 1000000 [--days 90] [--no-postgres]
         [--dlt-python /tmp/dltvenv/bin/python]
 
-Prints: generation time; ShopSight ingestion wall time and peak memory (DuckDB warehouse);
-the same files loaded by a plain DuckDB `create table as select * from read_csv(...)` in the
-same run and the ratio ShopSight / plain; the warehouse plus the Parquet history in the
-bucket against the plain tables' size; with --dlt-python, dlt's filesystem source into DuckDB
-on the same files as a peer row; PostgreSQL load throughput in rows/s. Each load
-runs in its own process so peak memory (max RSS) is its own.
+Prints, each load in its own process (wall time, its own peak RSS): a plain DuckDB
+`read_csv` of the files (explicit columns and types, no sniffer, `store_rejects`) as the
+anchor; ShopSight's ingest into DuckDB (its fast path) and the ratio to the anchor; the same
+with `--line-by-line` (every line through the validator); the warehouse plus the Parquet
+history in the bucket against the plain tables' size; a copy of the store with 1 % of every
+file's lines broken (benchmarks/faulty_store.py), plain and ShopSight; with --dlt-python,
+dlt's filesystem source into DuckDB on the same files as a peer row; and a plain PostgreSQL
+`COPY` (primary key on the order lines) against ShopSight's ingest into PostgreSQL.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,17 +27,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_scale import PLAIN_COPY, PLAIN_DUCKDB, contract_columns  # noqa: E402
+from faulty_store import break_one_percent  # noqa: E402
 from measure import timed_process  # noqa: E402
 
-TABLES = ["departments", "categories", "products", "customers", "orders", "order_items"]
+SHOPSIGHT = [sys.executable, "-m", "shopsight"]
 
-PLAIN = """
-import duckdb, sys
-con = duckdb.connect(sys.argv[1])
-for table in {tables}:
-    con.execute(f"create table {{table}} as select * from read_csv("
-                f"'{{sys.argv[2]}}/landing/retail_db/{{table}}/*/*.csv', header=false)")
-"""
+
+def plain_read_csv(bucket: Path, database: Path) -> tuple[float, float, str]:
+    columns, _ = contract_columns("duckdb")
+    return timed_process(
+        [sys.executable, "-c", PLAIN_DUCKDB, str(database), str(bucket), json.dumps(columns)]
+    )
+
+
+def shopsight_ingest(bucket: Path, url: str, *flags: str) -> tuple[float, float, dict]:
+    seconds, peak, out = timed_process(
+        [*SHOPSIGHT, "ingest", "--bucket", f"file://{bucket}", "--warehouse", url, "--json", *flags]
+    )
+    return seconds, peak, json.loads(out)
 
 
 def main() -> None:
@@ -42,6 +53,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL load")
+    parser.add_argument("--no-faults", action="store_true", help="skip the 1 %% faults store")
     parser.add_argument(
         "--dlt-python",
         metavar="PATH",
@@ -52,11 +64,10 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="shopsight-bench-"))
     bucket = work / "bucket"
-    shopsight = [sys.executable, "-m", "shopsight"]
 
     seconds, _, _ = timed_process(
         [
-            *shopsight,
+            *SHOPSIGHT,
             "generate",
             "retail-db",
             "--bucket",
@@ -72,55 +83,92 @@ def main() -> None:
     )
     size = sum(p.stat().st_size for p in (bucket / "landing").rglob("*") if p.is_file())
     print(f"orders: {args.orders:,}  days: {args.days}  landed: {size / 1e6:,.1f} MB")
-    print(f"generation: {seconds:,.1f} s")
+    print(f"generation: {seconds:,.1f} s", flush=True)
+    if not args.no_faults:  # copied before any ingest writes history into the bucket
+        broken = break_one_percent(bucket, work / "faulty")
 
-    ours, ours_peak, out = timed_process(
-        [
-            *shopsight,
-            "ingest",
-            "--bucket",
-            f"file://{bucket}",
-            "--warehouse",
-            f"duckdb:///{work}/shopsight.duckdb",
-            "--json",
-        ]
+    plain, plain_peak, _ = plain_read_csv(bucket, work / "plain.duckdb")
+    print(
+        f"plain duckdb read_csv (explicit columns, store_rejects): {plain:,.1f} s, "
+        f"peak {plain_peak:,.0f} MB",
+        flush=True,
     )
-    report = json.loads(out)
+    ours, ours_peak, report = shopsight_ingest(bucket, f"duckdb:///{work}/shopsight.duckdb")
     rows = report["rows_loaded"] + report["rows_rejected"]
     print(
         f"shopsight ingest (duckdb): {ours:,.1f} s, peak {ours_peak:,.0f} MB, "
-        f"{rows:,} rows in {report['files_loaded']} files, {rows / ours:,.0f} rows/s"
+        f"{rows:,} rows in {report['files_loaded']} files, {rows / ours:,.0f} rows/s; "
+        f"{ours / plain:.2f}x plain (target <= 1.5x)",
+        flush=True,
     )
-
-    plain, plain_peak, _ = timed_process(
-        [sys.executable, "-c", PLAIN.format(tables=TABLES), f"{work}/plain.duckdb", str(bucket)]
-    )
-    print(f"plain duckdb read_csv CTAS: {plain:,.1f} s, peak {plain_peak:,.0f} MB")
-    print(f"ratio shopsight / plain: {ours / plain:.2f}x (target <= 1.5x)")
     history = sum(p.stat().st_size for p in (bucket / "history").rglob("*.parquet"))
     warehouse_mb = (work / "shopsight.duckdb").stat().st_size / 1e6
     plain_mb = (work / "plain.duckdb").stat().st_size / 1e6
     print(
         f"size: warehouse {warehouse_mb:,.1f} MB + Parquet history {history / 1e6:,.1f} MB "
         f"= {(warehouse_mb + history / 1e6) / plain_mb:.2f}x the plain tables "
-        f"({plain_mb:,.1f} MB; target <= 1.5x)"
+        f"({plain_mb:,.1f} MB; target <= 1.5x)",
+        flush=True,
     )
+    slow, slow_peak, _ = shopsight_ingest(
+        _fresh_copy(bucket, work / "again"),
+        f"duckdb:///{work}/line_by_line.duckdb",
+        "--line-by-line",
+    )
+    print(
+        f"shopsight ingest --line-by-line (duckdb): {slow:,.1f} s, peak {slow_peak:,.0f} MB; "
+        f"{slow / plain:.2f}x plain; the fast path is {slow / ours:.2f}x faster",
+        flush=True,
+    )
+
+    if not args.no_faults:
+        bad_plain, _, _ = plain_read_csv(work / "faulty", work / "plain_faulty.duckdb")
+        bad, bad_peak, report = shopsight_ingest(work / "faulty", f"duckdb:///{work}/faulty.duckdb")
+        print(
+            f"1 % faults ({broken:,} broken lines): plain read_csv {bad_plain:,.1f} s; "
+            f"shopsight {bad:,.1f} s, peak {bad_peak:,.0f} MB, {report['rows_rejected']:,} "
+            f"rows quarantined; {bad / bad_plain:.2f}x plain (target <= 2x)",
+            flush=True,
+        )
 
     if args.dlt_python:
         _dlt_peer(args.dlt_python, bucket, work, ours, args.dlt_timeout)
 
     if not args.no_postgres:
-        from servers import running_postgres
+        _postgres(work, bucket)
 
-        with running_postgres() as url:
-            pg, pg_peak, out = timed_process(
-                [*shopsight, "ingest", "--bucket", f"file://{bucket}", "--warehouse", url, "--json"]
-            )
-            loaded = json.loads(out)["rows_loaded"]
-            print(
-                f"shopsight ingest (postgresql): {pg:,.1f} s, peak {pg_peak:,.0f} MB, "
-                f"{loaded / pg:,.0f} rows/s"
-            )
+
+def _fresh_copy(bucket: Path, target: Path) -> Path:
+    """The landed files alone (no history or quarantine objects of an earlier ingest)."""
+    shutil.copytree(bucket / "landing", target / "landing")
+    return target
+
+
+def _postgres(work: Path, bucket: Path) -> None:
+    """A plain COPY of the same files into tables with a primary key, then ShopSight."""
+    from servers import running_postgres
+
+    columns, keys = contract_columns("postgres")
+    with running_postgres() as url:
+        copy_s, _, out = timed_process(
+            [
+                sys.executable,
+                "-c",
+                PLAIN_COPY,
+                url,
+                str(bucket),
+                json.dumps(columns),
+                json.dumps(keys),
+            ]
+        )
+        copied = int(out.strip())
+        print(f"plain COPY (postgresql): {copy_s:,.1f} s, {copied / copy_s:,.0f} rows/s")
+        pg, pg_peak, report = shopsight_ingest(_fresh_copy(bucket, work / "pg"), url)
+        loaded = report["rows_loaded"]
+        print(
+            f"shopsight ingest (postgresql): {pg:,.1f} s, peak {pg_peak:,.0f} MB, "
+            f"{loaded / pg:,.0f} rows/s; {copy_s / pg:.2f}x plain COPY's speed (target >= 0.5x)"
+        )
 
 
 def _dlt_peer(python: str, bucket: Path, work: Path, ours: float, timeout: float) -> None:

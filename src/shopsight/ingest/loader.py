@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
@@ -246,7 +247,7 @@ class _ReadFile:
     layout: Layout
     header: bool
 
-    @property
+    @cached_property
     def data_lines(self) -> int:
         return data_line_count(self.text, self.header)
 
@@ -285,8 +286,8 @@ def read_lines(
 ) -> tuple[pa.Table, Layout]:
     """The file's data lines, and where their fields sit (see :func:`read_text`)."""
     text, layout = read_text(contract, table, key, data)
-    read = _ReadFile(FileResult("", "", "", key, "", 0, None), data, text, layout, False)
-    read.header = contract.format.header
+    result = FileResult("", contract.source, table.name, key, "", len(data), None)
+    read = _ReadFile(result, data, text, layout, contract.format.header)
     return read.lines(file_index), layout
 
 
