@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from shopsight.contracts.model import FileFormat, Table
@@ -103,11 +104,11 @@ def check_fast(
                 con.execute("drop table if exists _fast_rejects").fetchall()
                 con.execute("drop table if exists _fast_scans").fetchall()
     proven = _prove_counts(con, files, leftovers, rejected)
-    needing_validator = _number_rows(con, table, fmt, extras, proven, rejected)
+    needing_validator = _number_rows(con, table, fmt, extras, files, rejected)
     for index, lines in rejected.items():
         if index in proven:
             leftovers[index] = lines
-    for index, line in con.execute(needing_validator).fetchall():
+    for index, line in needing_validator:
         leftovers.setdefault(index, []).append(int(line))  # type: ignore[union-attr]
     con.execute("drop table if exists _fast").fetchall()
     return {i: sorted(lines) if lines is not None else None for i, lines in leftovers.items()}
@@ -243,56 +244,52 @@ def _number_rows(
     table: Table,
     fmt: FileFormat,
     extras: list[str],
-    proven: set[int],
+    files: list[FileText],
     rejected: dict[int, list[int]],
-) -> str:
+) -> list[tuple[int, int]]:
     """Put the loaded rows that need no second look into ``_checked``, each with its line
-    number; returns the SQL of the line numbers of those that do (``_needs_validator``).
+    number; returns (file, line) of those that do (``_needs_validator``).
 
     A file's rows are consecutive in ``_fast`` (insertion order is kept), so its o-th
-    loaded row is its o-th line that the reader did not reject: past the k-th rejected
-    line r_k exactly when o > r_k - k (the loaded lines before r_k).
+    loaded row is its o-th line that the reader did not reject.
     """
     header = int(fmt.header)
-    if not proven:
-        return "select null::integer, null::bigint where false"
+    if not _exists(con, "_fast"):
+        return []
     firsts = dict(con.execute("select _slot, min(rowid) from _fast group by _slot").fetchall())
-    starts = ", ".join(str(firsts.get(slot, 0)) for slot in range(max(proven) + 1))
-    ordinal = f"(f.rowid - [{starts}][(f._slot + 1)::bigint] + 1)"
-    line_number = f"{ordinal} + {header}"
-    join = ""
-    shifts: dict[str, list[int]] = {"slot": [], "threshold": [], "shift": []}
-    for index in sorted(proven):
-        for k, line in enumerate(rejected.get(index, []), start=1):
-            shifts["slot"].append(index)
-            shifts["threshold"].append(line - header - k)
-            shifts["shift"].append(k)
-    if shifts["slot"]:
-        con.register("_fast_shift_rows", pa.table(shifts, schema=_SHIFTS))
-        try:
-            con.execute("""
-                create or replace temp table _fast_shifts as
-                select slot, threshold, max(shift) as shift
-                from _fast_shift_rows group by slot, threshold""").fetchall()
-        finally:
-            con.unregister("_fast_shift_rows")
-        join = f"asof left join _fast_shifts as s on f._slot = s.slot and {ordinal} > s.threshold"
-        line_number += " + coalesce(s.shift, 0)"
+    if not firsts:
+        return []
+    if not any(rejected.get(slot) for slot in firsts):
+        starts = ", ".join(str(firsts.get(slot, 0)) for slot in range(max(firsts) + 1))
+        source = "_fast as f"
+        line_number = f"f.rowid - [{starts}][(f._slot + 1)::bigint] + 1 + {header}"
+    else:  # the lines left after the rejected ones, in the table's order, row beside row
+        by_index = {file.index: file for file in files}
+        numbers = [
+            np.setdiff1d(
+                np.arange(header + 1, header + by_index[slot].data_lines + 1),
+                np.asarray(rejected.get(slot, []), dtype=np.int64),
+            )
+            for slot in sorted(firsts, key=lambda slot: firsts[slot])
+        ]
+        con.register("_fast_lines", pa.table({"line_number": np.concatenate(numbers)}))
+        source = "_fast as f positional join _fast_lines as l"
+        line_number = "l.line_number"
     columns = table.column_names + [quoted(name) for name in extras]
-    con.execute(f"""
-        create temp table _checked as
-        select
-            _slot::integer as file_index,
-            ({line_number})::bigint as line_number,
-            line,
-            {", ".join(columns)},
-            problem
-        from _fast as f {join}
-        where not _needs_validator""").fetchall()
-    return (
-        f"select _slot::integer, ({line_number})::bigint from _fast as f {join} "
-        "where _needs_validator"
-    )
-
-
-_SHIFTS = pa.schema([("slot", pa.int32()), ("threshold", pa.int64()), ("shift", pa.int64())])
+    try:
+        con.execute(f"""
+            create temp table _checked as
+            select
+                f._slot::integer as file_index,
+                ({line_number})::bigint as line_number,
+                f.line,
+                {", ".join(f"f.{column}" for column in columns)},
+                f.problem
+            from {source}
+            where not f._needs_validator""").fetchall()
+        return con.execute(
+            f"select f._slot, ({line_number})::bigint from {source} where f._needs_validator"
+        ).fetchall()
+    finally:
+        if "_fast_lines" in source:
+            con.unregister("_fast_lines")

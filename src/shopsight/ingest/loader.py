@@ -19,7 +19,6 @@ from functools import cached_property
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from shopsight.contracts.ddl import render_landing_ddl
 from shopsight.contracts.model import Contract, Table, load_contract
@@ -43,6 +42,7 @@ from shopsight.ingest.reader import (
     FileRejected,
     InflationLimits,
     decompress,
+    pick_lines,
     split_lines,
 )
 from shopsight.ingest.validation import (
@@ -253,13 +253,10 @@ class _ReadFile:
 
     def lines(self, index: int, numbers: list[int] | None = None) -> pa.Table:
         """The file's data lines as the validator reads them (only ``numbers``, if given)."""
-        lines = split_lines(self.text, file_index=index)
-        if self.header and lines.num_rows:
-            lines = lines.slice(1)
         if numbers is not None:
-            wanted = pa.array(numbers, pa.int64())
-            lines = lines.filter(pc.is_in(lines.column("line_number"), wanted))
-        return lines
+            return pick_lines(self.text, numbers, file_index=index)
+        lines = split_lines(self.text, file_index=index)
+        return lines.slice(1) if self.header and lines.num_rows else lines
 
 
 def read_text(contract: Contract, table: Table, key: str, data: bytes) -> tuple[bytes, Layout]:

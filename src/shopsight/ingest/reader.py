@@ -111,6 +111,28 @@ def split_lines(data: bytes, file_index: int = 0) -> pa.Table:
     return _table(np.arange(1, len(starts) + 1, dtype=np.int64), lines, [], file_index)
 
 
+def pick_lines(data: bytes, numbers: list[int], file_index: int = 0) -> pa.Table:
+    """Only the lines ``numbers`` (1-based, as :func:`split_lines` numbers them) of a file,
+    shaped as :func:`split_lines` gives them: found by their newlines, only they decoded."""
+    body = data[:-1] if data.endswith(b"\n") else data
+    breaks = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 0x0A)
+    starts = np.concatenate(([0], breaks + 1)).astype(np.int64)
+    ends = np.concatenate((breaks, [len(body)])).astype(np.int64)
+    texts, invalid = [], []
+    for number in numbers:
+        raw = body[starts[number - 1] : ends[number - 1]]
+        try:
+            texts.append(raw.decode("utf-8") + "\n")
+        except UnicodeDecodeError:
+            texts.append(raw.decode("utf-8", errors="backslashreplace") + "\n")
+            invalid.append(number)
+    table = _table(
+        np.asarray(numbers, dtype=np.int64), pa.array(texts, pa.large_string()), [], file_index
+    )
+    flags = np.isin(np.asarray(numbers, dtype=np.int64), np.asarray(invalid, dtype=np.int64))
+    return table.set_column(3, "invalid_utf8", pa.array(flags))
+
+
 def _split_slowly(body: bytes, file_index: int) -> pa.Table:
     texts, invalid = [], []
     for number, raw in enumerate(body.split(b"\n"), start=1):
