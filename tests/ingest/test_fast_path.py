@@ -149,6 +149,8 @@ def history_lines(state: dict) -> list[int]:
         ("sniffer", "3;1;14;1;37.4;37.4", "too_few_fields"),
         # count(*) over a scan skips the cast, so it counts a row that cannot be stored.
         ("cast reject", "3,x,14,1,37.4,37.4", "invalid_integer"),
+        # A line past the reader's size limit (2 MB) is its reject, the validator's line.
+        ("line size", "3," + "x" * 3_000_000 + ",14,1,37.4,37.4", "invalid_integer"),
     ],
 )
 def test_each_reader_trap_is_caught_and_every_other_line_keeps_its_number(
