@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB's memory limit in ingest, dbt and reconcile (it spills beyond)",
     )
+    ingest_memory_limit: str = Field(
+        "1GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory limit while ingesting: batches of 64 MB need far less "
+        "than a build, and more only caches the warehouse (at 30 M orders the 4GB limit "
+        "let ingest's peak reach 3.7 GB)",
+    )
     threads: int | None = Field(
         None, ge=1, description="DuckDB worker threads (default: the machine's cores)"
     )

@@ -130,3 +130,20 @@ def test_ingest_until_a_day_loads_only_files_up_to_it(tmp_path) -> None:
     (count,) = warehouse.query("select count(distinct file_dt) from shopsight_ops.ingest_ledger")[0]
     warehouse.close()
     assert count == 4
+
+
+def test_ingest_holds_its_own_memory_limit_and_gives_the_warehouse_back_its_own(
+    faulty_store, duckdb_warehouse, monkeypatch
+) -> None:
+    """Batches need far less than a build: ingest runs under SHOPSIGHT_INGEST_MEMORY_LIMIT
+    and the warehouse's own limit is back afterwards (for dbt in `shopsight run`)."""
+    bucket, _ = faulty_store
+    monkeypatch.setenv("SHOPSIGHT_INGEST_MEMORY_LIMIT", "300MB")
+
+    def limit() -> str:
+        return duckdb_warehouse.query("select current_setting('memory_limit')")[0][0]
+
+    before, during = limit(), set()
+    ingest(bucket, duckdb_warehouse, on_file=lambda _: during.add(limit()))
+    assert during == {"286.1 MiB"}  # 300 MB, as DuckDB shows it
+    assert limit() == before

@@ -51,7 +51,7 @@ from shopsight.ingest.validation import (
     rejected_lines,
     validate_lines,
 )
-from shopsight.ingest.warehouse import Warehouse
+from shopsight.ingest.warehouse import Warehouse, ingest_memory
 from shopsight.redact import redact
 from shopsight.storage import Bucket
 
@@ -118,7 +118,7 @@ def ingest(
     the reject ratio (the contract's, unless ``max_reject_ratio`` is given). ``fast=False``
     checks every line with the line validator (same result, slower: fast_path.py).
     """
-    with warehouse.exclusive():
+    with warehouse.exclusive(), ingest_memory(warehouse.validator):
         return _ingest(
             bucket,
             warehouse,

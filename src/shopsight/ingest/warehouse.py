@@ -255,6 +255,20 @@ def apply_resources(connection: Any, database: str | None = None) -> None:
         connection.execute(f"set {name} = '{text}'").fetchall()
 
 
+@contextmanager
+def ingest_memory(connection: Any) -> Iterator[None]:
+    """Hold DuckDB to the ingest's memory limit (``SHOPSIGHT_INGEST_MEMORY_LIMIT``) on this
+    connection's database for the block, then give back the warehouse's own
+    (``SHOPSIGHT_MEMORY_LIMIT``: DuckDB shows a limit rounded, so it is set again, not read
+    back)."""
+    settings = Settings()
+    connection.execute(f"set memory_limit = '{settings.ingest_memory_limit}'").fetchall()
+    try:
+        yield
+    finally:
+        connection.execute(f"set memory_limit = '{settings.memory_limit}'").fetchall()
+
+
 def _current_setting(connection: Any, name: str) -> str:
     return str(connection.execute(f"select current_setting('{name}')").fetchall()[0][0])
 
