@@ -27,14 +27,18 @@ class BuiltStore:
     build: BuildSummary
 
 
-def build_store(folder: Path, faults: str, days: int, orders: int) -> BuiltStore:
+def build_store(
+    folder: Path, faults: str, days: int, orders: int, changed_only: bool = False
+) -> BuiltStore:
+    """The store's export, ingested and built (``changed_only``: as the daily run builds,
+    recording what it built from: build_state.py)."""
     bucket = Bucket(f"file://{folder}/bucket")
     generation = generate_retail_db(bucket, FIRST_DAY, days, orders, 5, faults)
     url = f"duckdb:///{folder}/warehouse.duckdb"
     warehouse = connect(url)
     ingest(bucket, warehouse)
     warehouse.close()
-    return BuiltStore(bucket, url, generation, build(url))
+    return BuiltStore(bucket, url, generation, build(url, changed_only=changed_only))
 
 
 def build_web_store(folder: Path, faults: str, days: int, users: int) -> BuiltStore:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from shopsight.build_state import BuildPlan, plan_build, record_build
 from shopsight.config import Settings, duckdb_config
 from shopsight.redact import redact
 
@@ -26,6 +27,9 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 # dbt reads the password from this variable only: the DBT_ENV_SECRET_ prefix makes dbt scrub
 # its value from every log line and artifact it writes.
 PASSWORD_VARIABLE = "DBT_ENV_SECRET_SHOPSIGHT_PG_PASSWORD"
+# Data tests look only at rows loaded after this instant, when set (build_state.py and
+# macros/get_where_subquery.sql); empty: at every row.
+TESTS_SCOPE_VARIABLE = "SHOPSIGHT_TESTS_LOADED_AFTER"
 
 
 def dbt_state_dir(warehouse_url: str) -> Path:
@@ -73,6 +77,8 @@ class BuildSummary:
     tests: dict[str, int] = field(default_factory=dict)
     failures: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)  # tests of severity warn
+    skipped: bool = False  # nothing new since the last build (build_state.py)
+    plan: dict[str, Any] | None = None  # what changed, when only that was built
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -127,12 +133,16 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_dbt(
-    warehouse_url: str, args: list[str], on_event: Callable[[Any], None] | None = None
+    warehouse_url: str,
+    args: list[str],
+    on_event: Callable[[Any], None] | None = None,
+    environment: dict[str, str] | None = None,
 ) -> Any:
     """Invoke dbt in-process with this warehouse's profile; return dbt's result object.
 
-    The connection reaches dbt through the environment only, and dbt's own files go to the
-    warehouse's state folder (:func:`dbt_state_dir`), never to the project."""
+    The connection reaches dbt through the environment only (with ``environment`` added),
+    and dbt's own files go to the warehouse's state folder (:func:`dbt_state_dir`), never
+    to the project."""
     from dbt.cli.main import dbtRunner
 
     state = dbt_state_dir(warehouse_url)
@@ -141,7 +151,8 @@ def run_dbt(
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(state / "target"), "--log-path", str(state / "logs"),
     ]  # fmt: skip
-    with _environment(dbt_environment(warehouse_url)), _invoked_as(command):
+    values = {TESTS_SCOPE_VARIABLE: ""} | dbt_environment(warehouse_url) | (environment or {})
+    with _environment(values), _invoked_as(command):
         runner = dbtRunner(callbacks=[on_event] if on_event else [])
         return runner.invoke(command)
 
@@ -183,20 +194,39 @@ def build(
     on_plan: Callable[[int], None] | None = None,
     on_node: Callable[[str], None] | None = None,
     dbt_vars: dict[str, Any] | None = None,
+    changed_only: bool = False,
+    all_tests: bool = False,
 ) -> BuildSummary:
     """Run ``dbt build`` (models, then their tests) and summarise it.
+
+    With ``changed_only`` (the daily run, and ``shopsight build`` without a selector), only
+    what is downstream of the source tables and vars that changed since the last successful
+    build of the same selection is built, its data tests look at the rows loaded since, and
+    nothing is built when nothing changed (build_state.py); dbt's unit tests are left to the
+    test suite. ``all_tests`` builds and tests everything, unit tests included.
 
     Raises:
         BuildError: dbt failed before building anything (e.g. the project does not parse).
     """
     prepare_sources(warehouse_url)
+    plan = _plan(warehouse_url, select, dbt_vars, full_refresh, all_tests) if changed_only else None
+    selectors = list(select or [])
+    if plan and not plan.everything:
+        picked = plan.selectors(DBT_PROJECT_DIR)
+        selectors = [f"{s},{p}" for s in selectors for p in picked] if selectors else picked
+        if not selectors:
+            return BuildSummary(success=True, skipped=True, plan=plan.to_json())
     args = ["build"]
-    for selector in select or []:
+    for selector in selectors:
         args += ["--select", selector]
     if full_refresh:
         args.append("--full-refresh")
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    if changed_only and not all_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    since = plan.tests_loaded_after if plan else None
+    scope = {TESTS_SCOPE_VARIABLE: since.isoformat(sep=" ") if since else ""}
 
     def on_event(event: Any) -> None:
         name = event.info.name
@@ -206,16 +236,69 @@ def build(
             on_node(event.data.node_info.unique_id)
 
     started = time.perf_counter()
-    result = run_dbt(warehouse_url, args, on_event)
+    result = run_dbt(warehouse_url, args, on_event, scope)
     if result.result is None:
         raise BuildError(f"dbt build did not run: {result.exception}")
     summary = BuildSummary(seconds=round(time.perf_counter() - started, 2))
-    if select and not result.result.results:
-        raise BuildError(
-            f"--select {' '.join(select)!r} matches no model or test: nothing was built "
-            "(see `dbt ls` in dbt/ for the names)"
+    summary.plan = plan.to_json() if plan else None
+    if not result.result.results:
+        if plan and not plan.everything:  # nothing downstream of the change in this layer
+            summary.success = summary.skipped = True
+            _record(warehouse_url, plan)
+            return summary
+        if select:
+            raise BuildError(
+                f"--select {' '.join(select)!r} matches no model or test: nothing was built "
+                "(see `dbt ls` in dbt/ for the names)"
+            )
+    _count_results(summary, result.result.results)
+    summary.success = bool(result.success) and not summary.failures
+    if summary.success and warehouse_url.startswith("postgresql"):
+        _grant_read_access(warehouse_url, dbt_vars)
+    if summary.success and plan:
+        _record(warehouse_url, plan)
+    return summary
+
+
+def _plan(
+    warehouse_url: str,
+    select: list[str] | None,
+    dbt_vars: dict[str, Any] | None,
+    full_refresh: bool,
+    all_tests: bool,
+) -> BuildPlan:
+    from shopsight.ingest.warehouse import connect
+
+    warehouse = connect(warehouse_url)
+    try:
+        plan = plan_build(
+            warehouse,
+            " ".join(select or ["all"]),
+            DBT_PROJECT_DIR,
+            dbt_vars or {},
+            Settings().full_test_days,
         )
-    for node in result.result.results:
+    finally:
+        warehouse.close()
+    if full_refresh:
+        plan.everything, plan.reason = True, "a full refresh"
+    elif all_tests:
+        plan.everything, plan.reason = True, "every model and test, as asked (--all-tests)"
+    return plan
+
+
+def _record(warehouse_url: str, plan: BuildPlan) -> None:
+    from shopsight.ingest.warehouse import connect
+
+    warehouse = connect(warehouse_url)
+    try:
+        record_build(warehouse, plan)
+    finally:
+        warehouse.close()
+
+
+def _count_results(summary: BuildSummary, results: list[Any]) -> None:
+    for node in results:
         kind = node.node.resource_type
         bucket = summary.tests if kind in ("test", "unit_test") else summary.models
         status = str(node.status)
@@ -232,10 +315,6 @@ def build(
                     "message": str(node.message or "")[:500],
                 }
             )
-    summary.success = bool(result.success) and not summary.failures
-    if summary.success and warehouse_url.startswith("postgresql"):
-        _grant_read_access(warehouse_url, dbt_vars)
-    return summary
 
 
 def _grant_read_access(warehouse_url: str, dbt_vars: dict[str, Any] | None) -> None:

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB's memory limit in ingest, dbt and reconcile (it spills beyond)",
     )
+    full_test_days: int = Field(
+        7,
+        ge=0,
+        description="Days between two full test passes: the daily build tests only the rows "
+        "loaded since the last build, and every row once this many days have passed (0: "
+        "every build)",
+    )
     ingest_memory_limit: str = Field(
         "1GB",
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",

@@ -180,7 +180,11 @@ def _dbt(select: str) -> Callable[[StepContext, str | None], dict[str, Any]]:
         # A withdrawn (or restored) file took rows away: an incremental build would not see it.
         full = full_refresh_requested(context.settings.warehouse)
         summary = build(
-            context.settings.warehouse, [select], full_refresh=full, dbt_vars=context.dbt_vars
+            context.settings.warehouse,
+            [select],
+            full_refresh=full,
+            dbt_vars=context.dbt_vars,
+            changed_only=True,
         )
         if not summary.success:
             failed = "; ".join(f"{f['node']}: {f['message'][:200]}" for f in summary.failures)

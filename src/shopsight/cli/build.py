@@ -17,9 +17,14 @@ from shopsight.ingest.withdraw import complete_full_refresh, full_refresh_reques
 
 
 def run_build(
-    warehouse: str, select: list[str] | None, full_refresh: bool, json_output: bool
+    warehouse: str,
+    select: list[str] | None,
+    full_refresh: bool,
+    json_output: bool,
+    all_tests: bool = False,
 ) -> BuildSummary:
-    """dbt build with a progress bar; shared by `build` and `run`."""
+    """dbt build with a progress bar; shared by `build` and `run`. Without a selector, only
+    what changed since the last build is built (build_state.py)."""
     with console.progress_bar("building the warehouse (dbt)", json_output) as bar:
         task = bar.add_task("nodes", total=None)
         return build(
@@ -28,10 +33,26 @@ def run_build(
             full_refresh,
             on_plan=lambda n: bar.update(task, total=n),
             on_node=lambda _: bar.advance(task),
+            changed_only=not select,
+            all_tests=all_tests,
         )
 
 
 def print_build(summary: BuildSummary) -> None:
+    plan = summary.plan or {}
+    if summary.skipped:
+        console.out.print(
+            f"dbt build skipped: {plan.get('reason', 'nothing new')}", highlight=False
+        )
+        return
+    if plan and not plan["everything"]:
+        changed = plan["changed_tables"] + [f"var {name}" for name in plan["changed_vars"]]
+        console.out.print(
+            f"built only what is downstream of what changed since the last build: "
+            f"{', '.join(changed)}; the rest was left as it is (`--all-tests` builds and "
+            f"tests everything)",
+            highlight=False,
+        )
     console.print_table(
         f"dbt build in {summary.seconds:.1f} s",
         ["", "status", "count"],
@@ -71,14 +92,23 @@ def build_command(
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh", help="Rebuild incremental models.")
     ] = False,
+    all_tests: Annotated[
+        bool,
+        typer.Option(
+            "--all-tests",
+            help="Build and test everything, unit tests included, even if nothing changed.",
+        ),
+    ] = False,
     warehouse: WarehouseOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Build and test the warehouse's star schemas with dbt (`dbt build`).
 
-    Exits 1 if a model fails or a test of severity error fails, and when the warehouse holds
-    no loaded data (a build of empty tables proves nothing). After `shopsight withdraw`,
-    the next build is a full refresh.
+    Builds only what is downstream of the source tables that changed since the last
+    successful build, and nothing when nothing did (dbt's unit tests are left to the test
+    suite); `--all-tests` builds and tests everything. Exits 1 if a model fails or a test of
+    severity error fails, and when the warehouse holds no loaded data (a build of empty
+    tables proves nothing). After `shopsight withdraw`, the next build is a full refresh.
     """
     settings = Settings().with_overrides(warehouse=warehouse)
     try:
@@ -90,7 +120,9 @@ def build_command(
             )
         started = datetime.now(UTC).replace(tzinfo=None)
         requested = full_refresh_requested(settings.warehouse)  # a file was withdrawn
-        summary = run_build(settings.warehouse, select, full_refresh or requested, json_output)
+        summary = run_build(
+            settings.warehouse, select, full_refresh or requested, json_output, all_tests
+        )
         if summary.success and requested and not select:
             opened = connect(settings.warehouse)
             try:

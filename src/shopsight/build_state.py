@@ -1,0 +1,240 @@
+"""What the last successful build saw, so the next one builds only what changed.
+
+Every dbt source table has a *marker*: a small value that changes whenever its rows may have
+(for a landed table, its files in the ingest ledger; for the ops tables and the loyalty
+scores, their counts and fingerprints). A build records the markers it started from, with a
+hash of the dbt project and the vars it ran with, in ``shopsight_ops.build_state``, one row
+per selection (``all``, or a pipeline layer). The next build of the same selection:
+
+- rebuilds everything when the project changed, or when there is no record (first build);
+- is skipped when no marker and no var changed ("nothing new");
+- otherwise selects the models and tests downstream of the changed source tables, and of
+  the models that read a changed var (``var('name'`` in their SQL), and scopes their data
+  tests to the rows loaded since the last build started (macros/get_where_subquery.sql);
+- builds and tests everything, unscoped, when the last full test pass is older than
+  ``SHOPSIGHT_FULL_TEST_DAYS`` (7), and on demand (``--all-tests``).
+
+Markers are read before dbt starts: rows loaded while it runs count as new next time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from shopsight.ingest.ledger import OPS_SCHEMA
+from shopsight.ingest.warehouse import Warehouse
+
+STATE_TABLE = f"{OPS_SCHEMA}.build_state"
+STATE_DDL = f"""
+create table if not exists {STATE_TABLE} (
+    selection varchar(512) primary key,
+    project_hash varchar(64) not null,
+    dbt_vars text not null,
+    markers text not null,
+    started_at timestamp not null,
+    full_tests_at timestamp
+)"""
+# Source tables no file load changes: what marks a change in each.
+OWN_MARKERS = {
+    "shopsight_ops.ingest_ledger": (
+        f"select count(*), max(finished_at), sum(case when status = 'loaded' then 1 else 0 end) "
+        f"from {OPS_SCHEMA}.ingest_ledger"
+    ),
+    "shopsight_ops.quarantine": (
+        f"select count(*), count(readmitted_in) from {OPS_SCHEMA}.quarantine"
+    ),
+    "shopsight_ops.accepted_problems": (
+        f"select count(*), max(accepted_at) from {OPS_SCHEMA}.accepted_problems"
+    ),
+    "transactions.loyalty_scores": (
+        "select count(*), min(fingerprint), max(fingerprint) "
+        "from transactions.loyalty_scores_source"
+    ),
+}
+
+
+@dataclass
+class BuildPlan:
+    """What a build will do: everything, nothing, or only what changed (and why)."""
+
+    selection: str
+    markers: dict[str, str]
+    project_hash: str
+    dbt_vars: dict[str, Any]
+    everything: bool = True
+    reason: str = "first build"
+    changed_tables: list[str] = field(default_factory=list)
+    changed_vars: list[str] = field(default_factory=list)
+    started_at: datetime = field(default_factory=lambda: _now())
+    previous_start: datetime | None = None  # the last build's: what is loaded after is new
+    full_tests_at: datetime | None = None  # the last build that tested everything, unscoped
+
+    @property
+    def tests_loaded_after(self) -> datetime | None:
+        """Data tests look at rows loaded after this instant (None: at every row)."""
+        return None if self.everything else self.previous_start
+
+    @property
+    def nothing_new(self) -> bool:
+        return not self.everything and not self.changed_tables and not self.changed_vars
+
+    def selectors(self, dbt_dir: Path) -> list[str]:
+        """dbt selectors for the changed part (an empty list when nothing changed)."""
+        picked = [f"source:{table}+" for table in self.changed_tables]
+        picked += [f"{model}+" for model in models_reading_vars(dbt_dir, self.changed_vars)]
+        return picked
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "everything": self.everything,
+            "reason": self.reason,
+            "changed_tables": self.changed_tables,
+            "changed_vars": self.changed_vars,
+            "tests_loaded_after": _text(self.tests_loaded_after),
+            "last_full_test_pass": _text(self.full_tests_at),
+        }
+
+
+def plan_build(
+    warehouse: Warehouse,
+    selection: str,
+    dbt_dir: Path,
+    dbt_vars: dict[str, Any],
+    full_test_days: int = 7,
+) -> BuildPlan:
+    """Compare the warehouse's markers, the project and the vars with the last successful
+    build of ``selection``."""
+    warehouse.execute(STATE_DDL)
+    started = _now()  # before the markers: what loads after them is new next time
+    markers = read_markers(warehouse, dbt_dir)
+    plan = BuildPlan(selection, markers, project_hash(dbt_dir), dbt_vars, started_at=started)
+    rows = warehouse.query(
+        f"select project_hash, dbt_vars, markers, started_at, full_tests_at "
+        f"from {STATE_TABLE} where selection = ?",
+        [selection],
+    )
+    if not rows:
+        return plan
+    built_hash, built_vars, built_markers, plan.previous_start, plan.full_tests_at = rows[0]
+    if built_hash != plan.project_hash:
+        plan.reason = "the dbt project changed since the last build"
+        return plan
+    if plan.full_tests_at is None or plan.started_at - plan.full_tests_at > timedelta(
+        days=full_test_days
+    ):
+        plan.reason = f"the full test pass of every {full_test_days} days is due"
+        return plan
+    before, after = json.loads(built_markers), plan.markers
+    previous_vars = json.loads(built_vars)
+    plan.everything = False
+    plan.changed_tables = sorted(t for t in after if before.get(t) != after[t])
+    plan.changed_vars = sorted(
+        name
+        for name in set(previous_vars) | set(dbt_vars)
+        if previous_vars.get(name) != dbt_vars.get(name)
+    )
+    if plan.changed_vars and _macros_read(dbt_dir, plan.changed_vars):
+        plan.everything, plan.reason = True, "a var the macros read changed"
+        return plan
+    plan.reason = (
+        f"nothing new since the build of {plan.previous_start:%Y-%m-%d %H:%M:%S} UTC"
+        if plan.nothing_new
+        else "only what is downstream of what changed"
+    )
+    return plan
+
+
+def record_build(warehouse: Warehouse, plan: BuildPlan) -> None:
+    """Remember a successful build's starting point for its selection (and, when it built
+    and tested everything, that a full test pass ran)."""
+    values = [
+        plan.selection,
+        plan.project_hash,
+        json.dumps(plan.dbt_vars, sort_keys=True, default=str),
+        json.dumps(plan.markers, sort_keys=True),
+        plan.started_at,
+        plan.started_at if plan.everything else plan.full_tests_at,
+    ]
+    with warehouse.transaction():
+        warehouse.execute(f"delete from {STATE_TABLE} where selection = ?", [plan.selection])
+        warehouse.execute(f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?)", values)
+
+
+def read_markers(warehouse: Warehouse, dbt_dir: Path) -> dict[str, str]:
+    """Each dbt source table's marker (source_tables), as text."""
+    markers: dict[str, str] = {}
+    # A landed table changes with the files that brought it rows (an empty file does not
+    # change it; its day's completeness moves with the ledger's own marker).
+    for source, table, status, files, rows, finished in warehouse.query(
+        f"select source, table_name, status, count(*), sum(rows_loaded), max(finished_at) "
+        f"from {OPS_SCHEMA}.ingest_ledger where rows_loaded > 0 "
+        f"group by source, table_name, status order by status"
+    ):
+        key = f"{source}.{table}"
+        markers[key] = markers.get(key, "") + f"{status}:{files}:{rows}:{finished};"
+    for table in source_tables(dbt_dir):
+        history = table.removesuffix("_history")
+        if table in OWN_MARKERS:
+            markers[table] = str(list(warehouse.query(OWN_MARKERS[table])[0]))
+        elif history != table:  # a landed table's history moves with its current state
+            markers[table] = markers.get(history, "")
+        else:
+            markers.setdefault(table, "")
+    return {table: markers[table] for table in sorted(source_tables(dbt_dir))}
+
+
+def source_tables(dbt_dir: Path) -> list[str]:
+    """``source.table`` for every table the project's sources declare."""
+    tables = []
+    for path in sorted((dbt_dir / "models").rglob("*.yml")):
+        for source in (yaml.safe_load(path.read_text()) or {}).get("sources", []) or []:
+            tables += [f"{source['name']}.{table['name']}" for table in source.get("tables", [])]
+    return tables
+
+
+def project_hash(dbt_dir: Path) -> str:
+    """A hash of every file of the dbt project that shapes what it builds."""
+    digest = hashlib.sha256()
+    for folder in ("models", "macros", "tests", "seeds", "snapshots", "analyses"):
+        for path in sorted((dbt_dir / folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(dbt_dir)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    digest.update((dbt_dir / "dbt_project.yml").read_bytes())
+    return digest.hexdigest()
+
+
+def models_reading_vars(dbt_dir: Path, names: list[str]) -> list[str]:
+    """The models whose SQL reads one of these vars."""
+    return sorted(
+        path.stem
+        for path in (dbt_dir / "models").rglob("*.sql")
+        if any(_reads(path.read_text(), name) for name in names)
+    )
+
+
+def _macros_read(dbt_dir: Path, names: list[str]) -> bool:
+    return any(
+        _reads(path.read_text(), name)
+        for path in (dbt_dir / "macros").rglob("*.sql")
+        for name in names
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _text(moment: datetime | None) -> str | None:
+    return moment.isoformat(sep=" ") if moment else None
+
+
+def _reads(sql: str, name: str) -> bool:
+    return f"var('{name}'" in sql or f'var("{name}"' in sql

@@ -1,0 +1,150 @@
+"""`shopsight build` builds only what changed since the last build, and nothing when
+nothing did (src/shopsight/build_state.py)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from shopsight.build import DBT_PROJECT_DIR, build, prepare_sources
+from shopsight.build_state import models_reading_vars, plan_build, project_hash, record_build
+from shopsight.cli import app
+from shopsight.generate.next_day import generate_next_day
+from shopsight.ingest.loader import ingest
+from shopsight.ingest.warehouse import connect
+from shopsight.storage import Bucket
+
+from built_store import BuiltStore, build_store, copy_warehouse
+
+
+def _build(url: str, *flags: str) -> dict:
+    # In-process: this process's DuckDB instance holds the file (one writer per file).
+    result = CliRunner().invoke(app, ["build", "--warehouse", url, "--json", *flags])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _marts(path: str) -> dict[str, list[tuple]]:
+    connection = duckdb.connect(path)  # this process's instance may hold it: same config
+    try:
+        tables = connection.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('marts', 'web') and table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+        return {
+            name: sorted(connection.execute(f"select * from {name}").fetchall(), key=repr)
+            for (name,) in tables
+        }
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> BuiltStore:
+    """A small store built as the daily run builds (its starting point recorded)."""
+    return build_store(tmp_path_factory.mktemp("built"), "none", 3, 300, changed_only=True)
+
+
+def _copy(store: BuiltStore, folder: Path) -> BuiltStore:
+    """The store's bucket and warehouse, copied: each test changes its own."""
+    shutil.copytree(store.bucket.url.removeprefix("file://"), folder / "bucket")
+    database = copy_warehouse(store, folder)
+    return replace(
+        store, bucket=Bucket(f"file://{folder}/bucket"), warehouse_url=f"duckdb:///{database}"
+    )
+
+
+def test_a_build_with_nothing_new_is_skipped_and_says_why(built, tmp_path) -> None:
+    assert built.build.success and built.build.plan["everything"]
+    store = _copy(built, tmp_path)
+    again = _build(store.warehouse_url)
+    assert again["success"] and again["skipped"]
+    assert again["plan"]["reason"].startswith("nothing new since the build of")
+    assert again["models"] == {} and again["tests"] == {}
+
+
+def test_the_daily_tests_look_at_the_new_rows_and_the_full_pass_at_every_row(
+    built, tmp_path
+) -> None:
+    store = _copy(built, tmp_path)
+    database = store.warehouse_url[len("duckdb:///") :]
+    connection = duckdb.connect(database)
+    # An order line written twice behind ingestion's back, before the last build started:
+    # no daily build looks at it again; the full pass does.
+    connection.execute("""
+        insert into retail_db.order_items
+        select * replace (timestamp '2000-01-01' as _loaded_at)
+        from retail_db.order_items order by order_item_id limit 1""")
+    connection.close()
+    generate_next_day(store.bucket)
+    warehouse = connect(store.warehouse_url)
+    ingest(store.bucket, warehouse)
+    warehouse.close()
+
+    daily = _build(store.warehouse_url)
+
+    assert daily["success"] and daily["plan"]["tests_loaded_after"]
+    assert daily["tests"]["pass"] > 10  # the day's rows were tested
+    result = CliRunner().invoke(
+        app, ["build", "--warehouse", store.warehouse_url, "--json", "--all-tests"]
+    )
+    full = json.loads(result.stdout)
+    assert result.exit_code == 1 and full["plan"]["tests_loaded_after"] is None
+    assert any("order_items_order_item_id" in f["node"] for f in full["failures"]), full["failures"]
+    assert sum(full["tests"].values()) > sum(daily["tests"].values())
+
+
+def test_a_new_day_builds_what_is_downstream_of_it_and_equals_a_full_build(built, tmp_path) -> None:
+    store = _copy(built, tmp_path)
+    generate_next_day(store.bucket)
+    warehouse = connect(store.warehouse_url)
+    ingest(store.bucket, warehouse)
+    warehouse.close()
+    database = store.warehouse_url[len("duckdb:///") :]
+    full_copy = tmp_path / "full.duckdb"
+    shutil.copy(database, full_copy)
+
+    daily = _build(store.warehouse_url)
+
+    plan = daily["plan"]
+    assert not plan["everything"] and not daily["skipped"]
+    assert {"retail_db.orders", "retail_db.order_items"} <= set(plan["changed_tables"])
+    # The next day's departments file is empty: nothing downstream of it alone is rebuilt.
+    assert "retail_db.departments" not in plan["changed_tables"]
+    assert 0 < daily["models"]["success"] < built.build.models["success"]
+    full = build(f"duckdb:///{full_copy}", full_refresh=True)
+    assert full.success
+    assert _marts(database) == _marts(str(full_copy))
+
+
+def test_a_changed_var_rebuilds_the_models_that_read_it() -> None:
+    readers = models_reading_vars(DBT_PROJECT_DIR, ["run_date"])
+    assert "fct_daily_product_sales" in readers
+    assert "dim_customers" not in readers
+
+
+def test_a_changed_project_or_var_is_seen(tmp_path) -> None:
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    prepare_sources(f"duckdb:///{tmp_path}/w.duckdb")  # every source's tables, empty
+    warehouse = connect(f"duckdb:///{tmp_path}/w.duckdb")
+    plan = plan_build(warehouse, "all", project, {"run_date": "2024-01-03"})
+    assert plan.everything and plan.reason == "first build"
+    record_build(warehouse, plan)
+    assert plan_build(warehouse, "all", project, {"run_date": "2024-01-03"}).nothing_new
+    moved = plan_build(warehouse, "all", project, {"run_date": "2024-01-04"})
+    assert moved.changed_vars == ["run_date"] and not moved.everything
+    assert "fct_daily_product_sales+" in moved.selectors(project)
+    before = project_hash(project)
+    model = project / "models" / "marts" / "dim_customers.sql"
+    model.write_text(model.read_text() + "\n-- a comment is a change\n")
+    assert project_hash(project) != before
+    changed = plan_build(warehouse, "all", project, {"run_date": "2024-01-03"})
+    assert changed.everything and "project changed" in changed.reason
+    warehouse.close()
