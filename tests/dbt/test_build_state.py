@@ -73,19 +73,29 @@ def test_the_daily_tests_look_at_the_new_rows_and_the_full_pass_at_every_row(
     built, tmp_path
 ) -> None:
     store = _copy(built, tmp_path)
-    database = store.warehouse_url[len("duckdb:///") :]
-    connection = duckdb.connect(database)
-    # An order line written twice behind ingestion's back, before the last build started:
-    # no daily build looks at it again; the full pass does.
-    connection.execute("""
-        insert into retail_db.order_items
-        select * replace (timestamp '2000-01-01' as _loaded_at)
-        from retail_db.order_items order by order_item_id limit 1""")
-    connection.close()
     generate_next_day(store.bucket)
     warehouse = connect(store.warehouse_url)
     ingest(store.bucket, warehouse)
     warehouse.close()
+    connection = duckdb.connect(store.warehouse_url[len("duckdb:///") :])
+    # An order line written twice behind ingestion's back, with a load time before the last
+    # build, of an order and a product the new day leaves alone (so the incremental fact
+    # does not read it again): no daily test looks at it; the full pass does.
+    connection.execute("""
+        insert into retail_db.order_items
+        select * replace (timestamp '2000-01-01' as _loaded_at)
+        from retail_db.order_items
+        where order_item_order_id not in (
+            select order_id from retail_db.orders_history
+            where _file_dt = (select max(_file_dt) from retail_db.orders_history)
+        )
+            and order_item_product_id not in (
+                select product_id from retail_db.products_history
+                where _file_dt = (select max(_file_dt) from retail_db.orders_history)
+            )
+        order by order_item_id
+        limit 1""")
+    connection.close()
 
     daily = _build(store.warehouse_url)
 
