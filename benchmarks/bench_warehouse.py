@@ -45,11 +45,12 @@ def full_build(warehouse: str) -> tuple[float, float, dict]:
 def stalled_query_seconds(database: Path, warehouse: str) -> tuple[float, float, int]:
     import duckdb
 
-    from shopsight.build import DBT_PROJECT_DIR, run_dbt
+    from shopsight.build import dbt_target_dir, run_dbt
 
     with contextlib.redirect_stdout(io.StringIO()):  # compile echoes the SQL
         run_dbt(warehouse, ["compile", "--select", "stalled_products"])
-    sql = (DBT_PROJECT_DIR / "target/compiled/shopsight/analyses/stalled_products.sql").read_text()
+    compiled = dbt_target_dir(warehouse) / "compiled/shopsight/analyses/stalled_products.sql"
+    sql = compiled.read_text()  # dbt's target is the warehouse's own (decision 0019)
     connection = duckdb.connect(str(database))
     started = time.perf_counter()
     rows = connection.execute(sql).fetchall()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from shopsight.build_state import BuildPlan, plan_build, record_build
+from shopsight.build_state import BuildPlan, plan_build, record_build, set_test_scope
 from shopsight.config import Settings, duckdb_config
 from shopsight.redact import redact
 
@@ -27,9 +27,6 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 # dbt reads the password from this variable only: the DBT_ENV_SECRET_ prefix makes dbt scrub
 # its value from every log line and artifact it writes.
 PASSWORD_VARIABLE = "DBT_ENV_SECRET_SHOPSIGHT_PG_PASSWORD"
-# Data tests look only at rows loaded after this instant, when set (build_state.py and
-# macros/get_where_subquery.sql); empty: at every row.
-TESTS_SCOPE_VARIABLE = "SHOPSIGHT_TESTS_LOADED_AFTER"
 
 
 def dbt_state_dir(warehouse_url: str) -> Path:
@@ -133,16 +130,12 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_dbt(
-    warehouse_url: str,
-    args: list[str],
-    on_event: Callable[[Any], None] | None = None,
-    environment: dict[str, str] | None = None,
+    warehouse_url: str, args: list[str], on_event: Callable[[Any], None] | None = None
 ) -> Any:
     """Invoke dbt in-process with this warehouse's profile; return dbt's result object.
 
-    The connection reaches dbt through the environment only (with ``environment`` added),
-    and dbt's own files go to the warehouse's state folder (:func:`dbt_state_dir`), never
-    to the project."""
+    The connection reaches dbt through the environment only, and dbt's own files go to the
+    warehouse's state folder (:func:`dbt_state_dir`), never to the project."""
     from dbt.cli.main import dbtRunner
 
     state = dbt_state_dir(warehouse_url)
@@ -151,8 +144,7 @@ def run_dbt(
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(state / "target"), "--log-path", str(state / "logs"),
     ]  # fmt: skip
-    values = {TESTS_SCOPE_VARIABLE: ""} | dbt_environment(warehouse_url) | (environment or {})
-    with _environment(values), _invoked_as(command):
+    with _environment(dbt_environment(warehouse_url)), _invoked_as(command):
         runner = dbtRunner(callbacks=[on_event] if on_event else [])
         return runner.invoke(command)
 
@@ -225,8 +217,6 @@ def build(
         args += ["--vars", json.dumps(dbt_vars)]
     if changed_only and not all_tests:
         args += ["--exclude-resource-type", "unit_test"]
-    since = plan.tests_loaded_after if plan else None
-    scope = {TESTS_SCOPE_VARIABLE: since.isoformat(sep=" ") if since else ""}
 
     def on_event(event: Any) -> None:
         name = event.info.name
@@ -236,7 +226,11 @@ def build(
             on_node(event.data.node_info.unique_id)
 
     started = time.perf_counter()
-    result = run_dbt(warehouse_url, args, on_event, scope)
+    _scope_tests(warehouse_url, plan.tests_loaded_after if plan else None)
+    try:
+        result = run_dbt(warehouse_url, args, on_event)
+    finally:
+        _scope_tests(warehouse_url, None)
     if result.result is None:
         raise BuildError(f"dbt build did not run: {result.exception}")
     summary = BuildSummary(seconds=round(time.perf_counter() - started, 2))
@@ -285,6 +279,16 @@ def _plan(
     elif all_tests:
         plan.everything, plan.reason = True, "every model and test, as asked (--all-tests)"
     return plan
+
+
+def _scope_tests(warehouse_url: str, loaded_after: Any) -> None:
+    from shopsight.ingest.warehouse import connect
+
+    warehouse = connect(warehouse_url)
+    try:
+        set_test_scope(warehouse, loaded_after)
+    finally:
+        warehouse.close()
 
 
 def _record(warehouse_url: str, plan: BuildPlan) -> None:
