@@ -261,19 +261,16 @@ def _plan(
     full_refresh: bool,
     all_tests: bool,
 ) -> BuildPlan:
-    from shopsight.ingest.warehouse import connect
-
-    warehouse = connect(warehouse_url)
-    try:
-        plan = plan_build(
+    plan: BuildPlan = _on_warehouse(
+        warehouse_url,
+        lambda warehouse: plan_build(
             warehouse,
             " ".join(select or ["all"]),
             DBT_PROJECT_DIR,
             dbt_vars or {},
             Settings().full_test_days,
-        )
-    finally:
-        warehouse.close()
+        ),
+    )
     if full_refresh:
         plan.everything, plan.reason = True, "a full refresh"
     elif all_tests:
@@ -282,21 +279,20 @@ def _plan(
 
 
 def _scope_tests(warehouse_url: str, loaded_after: Any) -> None:
-    from shopsight.ingest.warehouse import connect
-
-    warehouse = connect(warehouse_url)
-    try:
-        set_test_scope(warehouse, loaded_after)
-    finally:
-        warehouse.close()
+    _on_warehouse(warehouse_url, lambda warehouse: set_test_scope(warehouse, loaded_after))
 
 
 def _record(warehouse_url: str, plan: BuildPlan) -> None:
+    _on_warehouse(warehouse_url, lambda warehouse: record_build(warehouse, plan))
+
+
+def _on_warehouse(warehouse_url: str, action: Callable[[Any], Any]) -> Any:
+    """Run ``action`` on a connection of its own, closed before dbt opens the warehouse."""
     from shopsight.ingest.warehouse import connect
 
     warehouse = connect(warehouse_url)
     try:
-        record_build(warehouse, plan)
+        return action(warehouse)
     finally:
         warehouse.close()
 

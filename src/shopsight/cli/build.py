@@ -105,8 +105,9 @@ def build_command(
     """Build and test the warehouse's star schemas with dbt (`dbt build`).
 
     Builds only what is downstream of the source tables that changed since the last
-    successful build, and nothing when nothing did (dbt's unit tests are left to the test
-    suite); `--all-tests` builds and tests everything. Exits 1 if a model fails or a test of
+    successful build, its data tests on the rows loaded since, and nothing when nothing
+    did; every SHOPSIGHT_FULL_TEST_DAYS days, and with `--all-tests`, it builds and tests
+    everything (dbt's unit tests too). Exits 1 if a model fails or a test of
     severity error fails, and when the warehouse holds no loaded data (a build of empty
     tables proves nothing). After `shopsight withdraw`, the next build is a full refresh.
     """
