@@ -42,7 +42,9 @@ def print_build(summary: BuildSummary) -> None:
     plan = summary.plan or {}
     if summary.skipped:
         console.out.print(
-            f"dbt build skipped: {plan.get('reason', 'nothing new')}", highlight=False
+            f"dbt build skipped: {plan.get('reason', 'nothing new')}",
+            highlight=False,
+            markup=False,
         )
         return
     if plan and not plan["everything"]:
@@ -52,6 +54,7 @@ def print_build(summary: BuildSummary) -> None:
             f"{', '.join(changed)}; the rest was left as it is (`--all-tests` builds and "
             f"tests everything)",
             highlight=False,
+            markup=False,
         )
     console.print_table(
         f"dbt build in {summary.seconds:.1f} s",
