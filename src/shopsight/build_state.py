@@ -194,7 +194,8 @@ def read_markers(warehouse: Warehouse, dbt_dir: Path) -> dict[str, str]:
     ):
         key = f"{source}.{table}"
         markers[key] = markers.get(key, "") + f"{status}:{files}:{rows}:{finished};"
-    for table in source_tables(dbt_dir):
+    tables = source_tables(dbt_dir)  # the project's YAML, read once
+    for table in tables:
         history = table.removesuffix("_history")
         if table in OWN_MARKERS:
             markers[table] = str(list(warehouse.query(OWN_MARKERS[table])[0]))
@@ -202,7 +203,7 @@ def read_markers(warehouse: Warehouse, dbt_dir: Path) -> dict[str, str]:
             markers[table] = markers.get(history, "")
         else:
             markers.setdefault(table, "")
-    return {table: markers[table] for table in sorted(source_tables(dbt_dir))}
+    return {table: markers[table] for table in sorted(tables)}
 
 
 def source_tables(dbt_dir: Path) -> list[str]:
