@@ -1,7 +1,7 @@
 """Benchmark: the whole daily chain at N orders on one store, with the engine's own speed beside it.
 
     .venv/bin/python benchmarks/bench_scale.py --orders 1000000 [--days 365]
-        [--parts duckdb postgres events] [--events-users 1000000]
+        [--parts duckdb postgres events] [--events-users 1000000] [--memory-limit 1GB]
 
 Steps, each in its own process (wall time and that process's peak RSS). Part `duckdb` (the
 default): generate the retail_db export; ingest it into DuckDB, beside a plain DuckDB
@@ -13,7 +13,8 @@ build, and the next day's ingest and incremental build. Part `events`: the web s
 --events-users users over 90 days (its last day held back), ingested, scored and built (a
 warehouse holding only the web shop, so the build is the events star's), then the held-back
 day ingested and built incrementally. Ends with a Markdown table of every figure and its
-target.
+target. With --memory-limit every ShopSight step runs under that DuckDB limit (spilling to
+the work folder), and the retail marts are compared with a full build of a copy without it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -134,6 +136,12 @@ def main() -> None:
     parser.add_argument("--events-users", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="run every ShopSight step under SHOPSIGHT_MEMORY_LIMIT=SIZE (spilling to the "
+        "work folder), then check the retail marts against an unconstrained full build",
+    )
+    parser.add_argument(
         "--after-incremental",
         type=Path,
         metavar="FOLDER",
@@ -159,6 +167,9 @@ def main() -> None:
 
     if args.after_incremental and args.parts != ["duckdb"]:
         parser.error("--after-incremental finishes the duckdb part only")
+    if args.memory_limit:
+        os.environ["SHOPSIGHT_MEMORY_LIMIT"] = args.memory_limit
+        os.environ["SHOPSIGHT_TEMP_DIRECTORY"] = str(work / "spill")
     retail = {"duckdb", "postgres"} & set(args.parts)
     with contextlib.ExitStack() as stack:
         postgres_url = stack.enter_context(running_postgres()) if "postgres" in retail else ""
@@ -166,6 +177,8 @@ def main() -> None:
             chain_until_incremental(args, work, steps, run, postgres_url)
         if "duckdb" in retail:
             after_the_builds(args, database, bucket, warehouse, steps, run)
+            if args.memory_limit:
+                unconstrained_equal(args.memory_limit, database, steps)
         if postgres_url:
             next_day_ingest_and_build(run, "PostgreSQL", bucket, postgres_url, "<= 60 s")
     if "events" in args.parts:
@@ -212,6 +225,66 @@ def after_the_builds(
             f"unexplained {result.get('unexplained')}"
         )
     run("daily report", shopsight("report", "--bucket", bucket, "--warehouse", warehouse, "--json"))
+
+
+EQUAL_MARTS = """
+import duckdb, json, sys
+limited, unconstrained = sys.argv[1], sys.argv[2]
+connection = duckdb.connect(limited, read_only=True)
+connection.execute("set enable_progress_bar = false")
+connection.execute(f"attach '{unconstrained}' as unconstrained (read_only)")
+tables = connection.execute(
+    "select table_schema, table_name from information_schema.tables where table_catalog = "
+    "current_database() and table_schema = 'marts' and table_type = 'BASE TABLE'"
+).fetchall()
+unequal, rows = [], 0
+for schema, table in tables:
+    columns = [c for (c,) in connection.execute(
+        "select column_name from information_schema.columns where table_catalog = "
+        "current_database() and table_schema = ? and table_name = ? "
+        "and column_name <> 'source_loaded_at' order by ordinal_position", [schema, table]
+    ).fetchall()]
+    listed = ", ".join(f'"{c}"' for c in columns)
+    mine, theirs = f"select {listed} from {schema}.{table}", (
+        f"select {listed} from unconstrained.{schema}.{table}")
+    differ = connection.execute(
+        f"select (select count(*) from ({mine} except all {theirs})) + "
+        f"(select count(*) from ({theirs} except all {mine}))"
+    ).fetchone()[0]
+    rows += connection.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+    if differ:
+        unequal.append(f"{table}: {differ}")
+print(json.dumps({"tables": len(tables), "rows": rows, "unequal": unequal}))
+"""
+
+
+def unconstrained_equal(limit: str, database: Path, steps: list[Step]) -> None:
+    """The marts built under the memory limit against a full build of a copy without it."""
+    copy = database.with_name("unconstrained.duckdb")
+    shutil.copyfile(database, copy)
+    saved = {key: os.environ.pop(key) for key in ("SHOPSIGHT_MEMORY_LIMIT",)}
+    try:
+        seconds, peak, _ = timed_process(
+            shopsight("build", "--warehouse", f"duckdb:///{copy}", "--full-refresh", "--json")
+        )
+    finally:
+        os.environ.update(saved)
+    _, _, out = timed_process([sys.executable, "-c", EQUAL_MARTS, str(database), str(copy)])
+    result = json.loads(out.strip().splitlines()[-1])
+    steps.append(
+        Step(
+            f"marts under {limit} vs unconstrained",
+            seconds,
+            peak,
+            anchor="full build without the limit",
+            target="equal",
+            note=(
+                f"{result['tables']} tables, {result['rows']:,} rows: "
+                + ("equal" if not result["unequal"] else "UNEQUAL " + "; ".join(result["unequal"]))
+            ),
+        )
+    )
+    copy.unlink()
 
 
 def chain_until_incremental(args, work: Path, steps: list[Step], run, postgres_url: str) -> None:

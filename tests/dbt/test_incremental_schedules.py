@@ -30,10 +30,14 @@ from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
 
 STEPS = 3
-EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "8"))
-SELECT = "+fct_orders"
-# The two incremental facts, each set aside while the full refresh rebuilds it.
+EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "6"))
+SELECT = "+fct_orders +fct_daily_product_sales"
+# The incremental models, each set aside while the full refresh rebuilds it.
 COMPARED = {
+    "marts.dim_customers": "select * exclude (source_loaded_at) from marts.dim_customers "
+    "order by customer_id",
+    "marts.fct_daily_product_sales": "select * exclude (source_loaded_at) "
+    "from marts.fct_daily_product_sales order by sales_date, product_id",
     "marts.fct_order_items": "select * exclude (source_loaded_at) from marts.fct_order_items "
     "order by order_item_id",
     "marts.fct_orders": "select * from marts.fct_orders order by order_id",

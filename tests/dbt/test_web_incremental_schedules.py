@@ -25,7 +25,7 @@ from shopsight.generate.thelook_export import generate_thelook
 from shopsight.storage import Bucket
 
 STEPS = 3
-EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "5"))
 SELECT = "+fct_events +fct_sessions"
 COMPARED = {
     "web.fct_events": "select * from web.fct_events order by event_id",

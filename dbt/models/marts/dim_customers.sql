@@ -1,7 +1,21 @@
-{{ config(indexes=postgres_indexes([['customer_key'], ['customer_id']])) }}
+{#- Grain: one customer (the address delivered last), plus the unknown member.
+    Incremental on customer_id: a customer is delivered again whole when it changes, and its
+    landed row then carries the new load's time, so a run rebuilds the customers loaded at
+    or after the latest load the table has seen. The unknown member is written by the first
+    (or a full) build only. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='customer_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=postgres_indexes([['customer_key'], ['customer_id']]),
+) }}
 
 with customers as (
     select * from {{ ref('stg_retail_db__customers') }}
+    {% if incremental_from_watermark() %}
+    where loaded_at >= ({{ loaded_after_watermark() }})
+    {% endif %}
 ),
 
 known as (
@@ -14,7 +28,8 @@ known as (
         city,
         state,
         zipcode,
-        false as is_unknown
+        false as is_unknown,
+        loaded_at as source_loaded_at
     from customers
 ),
 
@@ -28,11 +43,14 @@ unknown_member as (
         'Unknown' as city,
         '??' as state,
         'Unknown' as zipcode,
-        true as is_unknown
+        true as is_unknown,
+        cast(null as timestamp) as source_loaded_at
 )
 
 {% call contracted_select() %}
 select * from known
+{% if not is_incremental() %}
 union all
 select * from unknown_member
+{% endif %}
 {% endcall %}

@@ -1,23 +1,33 @@
 {#- Grain: date × product, dense from the product's first sale to the run date (days
     without sales are rows of zeros). Sales are net-revenue order lines. Every window is a
     fixed number of rows ending on the row's own date, so any day's state reads without a
-    filter or group by. -#}
-{{ config(indexes=postgres_indexes([['sales_date', 'product_id'], ['product_id']])) }}
+    filter or group by.
 
-with lines as (
+    Incremental by day (docs/decisions/0023): a run rebuilds every day from the first one
+    that can have changed to the run date, for every product, and keeps the days before it.
+    A day can have changed when a line of it was loaded since the latest load the table has
+    seen, when its lines no longer add up to the units and revenue built for it (a line
+    moved to another day or left), when its completeness changed, or when it is new. The
+    windows go on from the kept days: the running totals from the day before the first
+    rebuilt one, the lookback windows over the kept days inside them. -#}
+{% set from_watermark = incremental_from_watermark() %}
+{{ config(
+    materialized='incremental',
+    unique_key='sales_date',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    pre_hook=["{{ drop_days_after_run_date(var('run_date')) }}"],
+    indexes=postgres_indexes([['sales_date', 'product_id'], ['product_id']]),
+) }}
+
+with order_lines as {{ not_materialized() }} (
     select * from {{ ref('fct_order_items') }}
-    where is_net_revenue and order_date is not null
+    where order_date is not null
 ),
 
-daily as (
-    select
-        order_date as sales_date,
-        product_id,
-        sum(quantity) as units,
-        sum(line_revenue) as revenue,
-        count(distinct order_id) as orders
-    from lines
-    group by order_date, product_id
+lines as {{ not_materialized() }} (
+    select * from order_lines
+    where is_net_revenue
 ),
 
 incomplete_days as (
@@ -31,13 +41,115 @@ run_bounds as (
     {% if var('run_date') -%}
     select cast('{{ var("run_date") }}' as date) as run_date
     {%- else -%}
-    select max(sales_date) as run_date from daily
+    select max(order_date) as run_date from lines
     {%- endif %}
 ),
 
+{% if from_watermark %}
+since as ({{ loaded_after_watermark() }}),
+
+built_days as (
+    select
+        sales_date,
+        sum(units) as units,
+        sum(revenue) as revenue,
+        min(case when is_complete_day then 1 else 0 end) as is_complete
+    from {{ this }}
+    group by sales_date
+),
+
+line_days as (
+    select lines.order_date as sales_date, sum(lines.quantity) as units,
+        sum(lines.line_revenue) as revenue
+    from lines cross join run_bounds
+    where lines.order_date <= run_bounds.run_date
+    group by lines.order_date
+),
+
+changed_days as (
+    select order_lines.order_date as sales_date
+    from order_lines cross join since
+    where order_lines.source_loaded_at >= since.loaded_after
+    union
+    select coalesce(built_days.sales_date, line_days.sales_date)
+    from built_days
+    full outer join line_days on built_days.sales_date = line_days.sales_date
+    where coalesce(built_days.units, 0) <> coalesce(line_days.units, 0)
+        or coalesce(built_days.revenue, 0) <> coalesce(line_days.revenue, 0)
+    union
+    select built_days.sales_date
+    from built_days
+    left join incomplete_days on built_days.sales_date = incomplete_days.order_date
+    where (built_days.is_complete = 1) <> (incomplete_days.order_date is null)
+    union
+    select cast({{ dbt.dateadd('day', 1, 'max(sales_date)') }} as date) from built_days
+),
+
+rebuilt_from as (
+    select min(sales_date) as first_day from changed_days
+),
+
+-- Each product already selling before the first rebuilt day, as it stood the day before.
+carried as (
+    select
+        built.product_id,
+        built.units_to_date,
+        cast({{ dbt.dateadd('day', '-built.days_since_last_sale', 'built.sales_date') }} as date)
+            as last_sale_date
+    from {{ this }} as built
+    cross join rebuilt_from
+    where built.sales_date = cast({{ dbt.dateadd('day', -1, 'rebuilt_from.first_day') }} as date)
+),
+
+-- The kept days inside the lookback window of the first rebuilt day.
+kept_days as (
+    select built.sales_date, built.product_id, built.units
+    from {{ this }} as built
+    cross join rebuilt_from
+    where built.sales_date < rebuilt_from.first_day
+        and built.sales_date >= cast(
+            {{ dbt.dateadd('day', 1 - var('stalled_lookback_days'), 'rebuilt_from.first_day') }}
+            as date)
+),
+{% else %}
+rebuilt_from as (
+    select cast(min(order_date) as date) as first_day from lines
+),
+
+carried as (
+    select cast(null as integer) as product_id, cast(null as bigint) as units_to_date,
+        cast(null as date) as last_sale_date
+    where 1 = 0
+),
+
+kept_days as (
+    select cast(null as date) as sales_date, cast(null as integer) as product_id,
+        cast(null as bigint) as units
+    where 1 = 0
+),
+{% endif %}
+
+daily as (
+    select
+        lines.order_date as sales_date,
+        lines.product_id,
+        sum(lines.quantity) as units,
+        sum(lines.line_revenue) as revenue,
+        count(distinct lines.order_id) as orders,
+        max(lines.source_loaded_at) as source_loaded_at
+    from lines
+    cross join rebuilt_from
+    where lines.order_date >= rebuilt_from.first_day
+    group by lines.order_date, lines.product_id
+),
+
 selling_life as (
+    select carried.product_id, rebuilt_from.first_day as first_sale_date
+    from carried cross join rebuilt_from
+    union all
     select product_id, min(sales_date) as first_sale_date
     from daily
+    where product_id not in (select product_id from carried)
     group by product_id
 ),
 
@@ -56,20 +168,39 @@ dense as (
     select
         grid.sales_date,
         grid.product_id,
+        false as is_kept,
         coalesce(daily.units, 0) as units,
         coalesce(daily.revenue, {{ to_money(0) }}) as revenue,
         coalesce(daily.orders, 0) as orders,
-        case when daily.units > 0 then 1 else 0 end as has_sales,
-        case when daily.units > 0 then grid.sales_date end as sale_date_or_null
+        daily.source_loaded_at
     from grid
     left join daily
         on grid.product_id = daily.product_id and grid.sales_date = daily.sales_date
+    union all
+    select
+        sales_date,
+        product_id,
+        true as is_kept,
+        units,
+        {{ to_money(0) }} as revenue,
+        0 as orders,
+        cast(null as timestamp) as source_loaded_at
+    from kept_days
+),
+
+flagged as (
+    select
+        *,
+        case when units > 0 then 1 else 0 end as has_sales,
+        case when units > 0 and not is_kept then sales_date end as sale_date_or_null,
+        case when is_kept then 0 else units end as new_units
+    from dense
 ),
 
 windowed as (
     select
         *,
-        sum(units) over to_date as units_to_date,
+        sum(new_units) over to_date as units_since_rebuilt,
         sum(has_sales) over (
             partition by product_id order by sales_date
             rows between {{ var('stalled_lookback_days') - 1 }} preceding and current row
@@ -78,8 +209,8 @@ windowed as (
             partition by product_id order by sales_date
             rows between {{ var('stalled_quiet_days') - 1 }} preceding and current row
         ) as selling_days_in_quiet_window,
-        max(sale_date_or_null) over to_date as last_sale_date
-    from dense
+        max(sale_date_or_null) over to_date as last_sale_since_rebuilt
+    from flagged
     window to_date as (
         partition by product_id order by sales_date
         rows between unbounded preceding and current row
@@ -88,22 +219,29 @@ windowed as (
 
 final as (
     select
-        {{ date_key('sales_date') }} as sales_date_key,
-        sales_date,
-        product_id,
-        units,
-        revenue,
-        orders,
-        units_to_date,
-        selling_days_in_lookback,
-        {{ dbt.datediff('last_sale_date', 'sales_date', 'day') }} as days_since_last_sale,
-        selling_days_in_lookback > {{ var('stalled_min_selling_days') }}
-            and selling_days_in_quiet_window = 0 as is_stalled,
+        {{ date_key('windowed.sales_date') }} as sales_date_key,
+        windowed.sales_date,
+        windowed.product_id,
+        windowed.units,
+        windowed.revenue,
+        windowed.orders,
+        coalesce(carried.units_to_date, 0) + windowed.units_since_rebuilt as units_to_date,
+        windowed.selling_days_in_lookback,
+        {{ dbt.datediff(
+            'coalesce(windowed.last_sale_since_rebuilt, carried.last_sale_date)',
+            'windowed.sales_date', 'day') }} as days_since_last_sale,
+        windowed.selling_days_in_lookback > {{ var('stalled_min_selling_days') }}
+            and windowed.selling_days_in_quiet_window = 0 as is_stalled,
         -- False when some order of the day has unknown revenue (its lines are not whole):
         -- the day's units and revenue are then a lower bound, not the day's figures.
-        incomplete_days.order_date is null as is_complete_day
+        incomplete_days.order_date is null as is_complete_day,
+        -- Every row a run writes carries the latest load it read: the next run's
+        -- watermark, and what a daily test scoped to the new loads looks at.
+        max(windowed.source_loaded_at) over () as source_loaded_at
     from windowed
+    left join carried on windowed.product_id = carried.product_id
     left join incomplete_days on windowed.sales_date = incomplete_days.order_date
+    where not windowed.is_kept
 )
 
 {% call contracted_select() %}

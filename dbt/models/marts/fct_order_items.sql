@@ -14,11 +14,11 @@
     indexes=postgres_indexes([['order_item_id'], ['order_date'], ['product_key'], ['customer_key'], ['order_id']]),
 ) }}
 
-with order_items as (
+with order_items as {{ not_materialized() }} (
     select * from {{ ref('stg_retail_db__order_items') }}
 ),
 
-orders as (
+orders as {{ not_materialized() }} (
     select * from {{ ref('stg_retail_db__orders') }}
 ),
 

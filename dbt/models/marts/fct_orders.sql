@@ -22,11 +22,11 @@
     indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']]),
 ) }}
 
-with deliveries as (
+with deliveries as {{ not_materialized() }} (
     select * from {{ ref('stg_retail_db__order_deliveries') }}
 ),
 
-order_items as (
+order_items as {{ not_materialized() }} (
     select * from {{ ref('stg_retail_db__order_items') }}
 ),
 
@@ -108,77 +108,99 @@ customers as (
     select * from {{ ref('dim_customers') }} where not is_unknown
 ),
 
-completeness as (
+-- Every input joined once: DuckDB keeps a CTE read twice in memory whole (it cannot spill),
+-- which stopped the full build at 3 M orders under a 1 GB limit.
+joined as (
     select
         orders.order_id,
-        case
-            when quarantined_lines.is_accepted
-                then 'order lines quarantined, accepted as lost: ' || quarantined_lines.reason
-            when quarantined_lines.order_id is not null
-                then 'order lines quarantined: ' || quarantined_lines.reason
-            when lines.order_id is not null
-                then null
-            when line_files_by_day.untrusted_reason is not null
-                then 'order lines file quarantined: ' || line_files_by_day.untrusted_reason
-            when coalesce(line_files_by_day.files_loaded, 0) = 0
-                and line_files_by_day.accepted_reason is not null
-                then 'order lines file accepted as lost: ' || line_files_by_day.accepted_reason
-            when coalesce(line_files_by_day.files_loaded, 0) = 0
-                then 'order lines not loaded yet'
-        end as incomplete_reason,
-        coalesce(quarantined_lines.is_accepted, false)
-            or (
-                quarantined_lines.order_id is null
-                and lines.order_id is null
-                and line_files_by_day.untrusted_reason is null
-                and coalesce(line_files_by_day.files_loaded, 0) = 0
-                and line_files_by_day.accepted_reason is not null
-            ) as is_loss_accepted,
-        case
-            when lines.loaded_at > first_deliveries.loaded_at then lines.loaded_at
-            else coalesce(first_deliveries.loaded_at, lines.loaded_at)
-        end as source_loaded_at
+        orders.customer_id,
+        orders.ordered_at,
+        orders.order_status,
+        customers.customer_key,
+        lines.order_id is not null as has_lines,
+        lines.line_count,
+        lines.units,
+        lines.gross_order_value,
+        lines.loaded_at as lines_loaded_at,
+        first_deliveries.loaded_at as delivered_loaded_at,
+        line_files_by_day.files_loaded,
+        line_files_by_day.untrusted_reason,
+        line_files_by_day.accepted_reason,
+        quarantined_lines.order_id is not null as has_quarantined_lines,
+        quarantined_lines.is_accepted as quarantined_lines_accepted,
+        quarantined_lines.reason as quarantined_reason
     from orders
     left join first_deliveries on orders.order_id = first_deliveries.order_id
     left join lines on orders.order_id = lines.order_id
     left join line_files_by_day on first_deliveries.first_delivered_on = line_files_by_day.file_dt
     left join quarantined_lines on orders.order_id = quarantined_lines.order_id
+    left join customers on orders.customer_id = customers.customer_id
+),
+
+completeness as (
+    select
+        *,
+        case
+            when quarantined_lines_accepted
+                then 'order lines quarantined, accepted as lost: ' || quarantined_reason
+            when has_quarantined_lines
+                then 'order lines quarantined: ' || quarantined_reason
+            when has_lines
+                then null
+            when untrusted_reason is not null
+                then 'order lines file quarantined: ' || untrusted_reason
+            when coalesce(files_loaded, 0) = 0
+                and accepted_reason is not null
+                then 'order lines file accepted as lost: ' || accepted_reason
+            when coalesce(files_loaded, 0) = 0
+                then 'order lines not loaded yet'
+        end as incomplete_reason,
+        coalesce(quarantined_lines_accepted, false)
+            or (
+                not has_quarantined_lines
+                and not has_lines
+                and untrusted_reason is null
+                and coalesce(files_loaded, 0) = 0
+                and accepted_reason is not null
+            ) as is_loss_accepted,
+        case
+            when lines_loaded_at > delivered_loaded_at then lines_loaded_at
+            else coalesce(delivered_loaded_at, lines_loaded_at)
+        end as source_loaded_at
+    from joined
 ),
 
 final as (
     select
-        orders.order_id,
-        coalesce(customers.customer_key, {{ unknown_key() }}) as customer_key,
-        orders.customer_id,
-        {{ date_key('orders.ordered_at') }} as order_date_key,
-        cast(orders.ordered_at as date) as order_date,
-        orders.ordered_at,
-        orders.order_status,
-        {{ is_net_revenue('orders.order_status') }} as is_net_revenue,
-        coalesce(lines.line_count, 0) as line_count,
+        order_id,
+        coalesce(customer_key, {{ unknown_key() }}) as customer_key,
+        customer_id,
+        {{ date_key('ordered_at') }} as order_date_key,
+        cast(ordered_at as date) as order_date,
+        ordered_at,
+        order_status,
+        {{ is_net_revenue('order_status') }} as is_net_revenue,
+        coalesce(line_count, 0) as line_count,
         -- What the lines loaded so far add up to, whole or not (the reconciliation's view).
-        coalesce(lines.gross_order_value, {{ to_money(0) }}) as loaded_line_value,
-        completeness.incomplete_reason is null as is_complete,
-        completeness.incomplete_reason,
-        completeness.is_loss_accepted,
+        coalesce(gross_order_value, {{ to_money(0) }}) as loaded_line_value,
+        incomplete_reason is null as is_complete,
+        incomplete_reason,
+        is_loss_accepted,
         case
-            when completeness.incomplete_reason is null then coalesce(lines.units, 0)
+            when incomplete_reason is null then coalesce(units, 0)
         end as units,
         case
-            when completeness.incomplete_reason is null
-                then coalesce(lines.gross_order_value, {{ to_money(0) }})
+            when incomplete_reason is null
+                then coalesce(gross_order_value, {{ to_money(0) }})
         end as gross_order_value,
         case
-            when completeness.incomplete_reason is not null then null
-            when {{ is_net_revenue('orders.order_status') }}
-                then coalesce(lines.gross_order_value, {{ to_money(0) }})
+            when incomplete_reason is not null then null
+            when {{ is_net_revenue('order_status') }}
+                then coalesce(gross_order_value, {{ to_money(0) }})
             else {{ to_money(0) }}
         end as net_revenue,
-        completeness.source_loaded_at
-    from orders
-    left join lines on orders.order_id = lines.order_id
-    left join customers on orders.customer_id = customers.customer_id
-    inner join completeness on orders.order_id = completeness.order_id
+        source_loaded_at
+    from completeness
 )
 
 {% call contracted_select() %}
