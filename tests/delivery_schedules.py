@@ -8,6 +8,7 @@ incrementally from exactly where it was.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+import shopsight.build
 from shopsight.build import prepare_sources, run_dbt
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
@@ -109,3 +111,18 @@ def deliver_and_compare(
 def _kept(table: str) -> str:
     schema, name = table.split(".")
     return f"{schema}._kept_{name}"
+
+
+def mutated_project(folder: Path, model: str, rule: str, instead: str) -> Path:
+    """A copy of the dbt project in ``folder`` with one rule of one model (a file under
+    models/) replaced: the rule must be there exactly once, so a rewrite of the model fails
+    here rather than letting a mutation check pass vacuously."""
+    project = folder / "dbt"
+    shutil.copytree(
+        shopsight.build.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs")
+    )
+    path = project / "models" / model
+    text = path.read_text()
+    assert text.count(rule) == 1, f"{model} no longer has the rule {rule!r}"
+    path.write_text(text.replace(rule, instead))
+    return project

@@ -9,7 +9,6 @@ that needs that rule: the comparison with the full refresh must then fail, on th
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +16,7 @@ from datetime import date
 import pytest
 
 import shopsight.build
-from delivery_schedules import Schedule, Tally, deliver_and_compare
+from delivery_schedules import Schedule, Tally, deliver_and_compare, mutated_project
 from shopsight.generate.export import generate_retail_db
 from shopsight.storage import Bucket
 
@@ -118,14 +117,7 @@ def _step_of(schedule: str, keys: list[str]) -> dict[str, int]:
 def test_taking_out_a_scope_rule_breaks_the_property(name, store, tmp_path, monkeypatch) -> None:
     mutation = MUTATIONS[name]
     source, keys = store
-    project = tmp_path / "dbt"
-    shutil.copytree(
-        shopsight.build.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs")
-    )
-    model = project / "models" / mutation.model
-    text = model.read_text()
-    assert text.count(mutation.rule) == 1, f"{mutation.model} no longer has the rule"
-    model.write_text(text.replace(mutation.rule, mutation.instead))
+    project = mutated_project(tmp_path, mutation.model, mutation.rule, mutation.instead)
     monkeypatch.setattr(shopsight.build, "DBT_PROJECT_DIR", project)
     # Only the failing model and what it reads are built: the other models cannot differ.
     schedule = Schedule(

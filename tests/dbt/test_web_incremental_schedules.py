@@ -20,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from delivery_schedules import Schedule, Tally, deliver_and_compare
+import shopsight.build
+from delivery_schedules import Schedule, Tally, deliver_and_compare, mutated_project
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.storage import Bucket
 
@@ -28,6 +29,8 @@ STEPS = 3
 EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "5"))
 SELECT = "+fct_events +fct_sessions"
 COMPARED = {
+    "intermediate.int_web_sessions": "select * from intermediate.int_web_sessions "
+    "order by session_id",
     "web.fct_events": "select * from web.fct_events order by event_id",
     "web.fct_sessions": "select * from web.fct_sessions order by session_id",
 }
@@ -83,12 +86,9 @@ def test_web_facts_incremental_equal_full_refresh(store, warehouse_path, data) -
     deliver_and_compare(source, warehouse_path, schedule, tally)
 
 
-def test_days_in_reverse_pieces_late_users_last(store, warehouse_path) -> None:
+def _reversed(keys: list[str]) -> dict[str, int]:
     """The last day first, then each earlier day a step later, each day's second piece of
-    events a further step late, the products first and the users last: every step renumbers
-    the sessions of users already built and completes sessions built from one piece, and the
-    last re-keys every known user's events and sessions from the Unknown member."""
-    source, keys = store
+    events a further step late, the products first and the users last."""
     last_day = 4
 
     def step(key: str) -> int:
@@ -99,10 +99,38 @@ def test_days_in_reverse_pieces_late_users_last(store, warehouse_path) -> None:
         day = int(key.split("dt=2024-01-0")[1][0])
         return min(last_day - day + key.endswith("part-00001.csv"), last_day)
 
-    schedule = Schedule(
-        step_of={key: step(key) for key in keys}, select=SELECT, compared=COMPARED, source="thelook"
-    )
+    return {key: step(key) for key in keys}
+
+
+def test_days_in_reverse_pieces_late_users_last(store, warehouse_path) -> None:
+    """Every step renumbers the sessions of users already built and completes sessions built
+    from one piece, and the last re-keys every known user's events and sessions from the
+    Unknown member."""
+    source, keys = store
+    schedule = Schedule(step_of=_reversed(keys), select=SELECT, compared=COMPARED, source="thelook")
     deliver_and_compare(source, warehouse_path, schedule, tally)
+
+
+def test_sessions_without_their_scope_rule_differ(store, tmp_path, monkeypatch) -> None:
+    """The mutation check of int_web_sessions: with the sessions loaded since left out of
+    its scope, the same schedule's second piece of a session never reaches it."""
+    source, keys = store
+    project = mutated_project(
+        tmp_path,
+        "intermediate/web/int_web_sessions.sql",
+        "where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})",
+        "where loaded_at < ({{ loaded_after_watermark('loaded_at') }})",
+    )
+    monkeypatch.setattr(shopsight.build, "DBT_PROJECT_DIR", project)
+    table = "intermediate.int_web_sessions"
+    schedule = Schedule(
+        step_of=_reversed(keys),
+        select="+int_web_sessions",
+        compared={table: COMPARED[table]},
+        source="thelook",
+    )
+    with pytest.raises(AssertionError, match=f"^{table} after step"):
+        deliver_and_compare(source, tmp_path, schedule, Tally())
 
 
 def test_zz_report_what_the_property_tried() -> None:

@@ -1,11 +1,28 @@
-{{ config(materialized='view') }}
-
 {#- One row per web session: where it started, how far down the funnel it went, and the
     product it was about (the first product viewed). A session's traffic source, user,
-    browser and place (state, city) are those of its first event. A view: fct_sessions
-    reads only the sessions an incremental run rebuilds. -#}
-with events as (
+    browser and place (state, city) are those of its first event.
+    Incremental by whole session (docs/decisions/0025): a run rebuilds, from all their
+    events, the sessions with an event loaded at or after the latest load it has seen
+    (`loaded_at`, less `incremental_lookback_minutes`); every column comes from the
+    session's own events, so no other session can have changed. Built once per build, it
+    is read by fct_sessions, the attribution and the cohorts. -#}
+-- depends_on: {{ ref('stg_thelook__events') }}
+{% set from_watermark = incremental_from_watermark('loaded_at') %}
+{{ config(
+    materialized='incremental',
+    unique_key='session_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+) }}
+
+with events as {{ not_materialized() }} (
     select * from {{ ref('int_web_events_parsed') }}
+    {% if from_watermark %}
+    where session_id in (
+        select session_id from {{ ref('stg_thelook__events') }}
+        where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})
+    )
+    {% endif %}
 ),
 
 first_event as (
