@@ -15,13 +15,21 @@
     on_schema_change='append_new_columns',
 ) }}
 
-with events as {{ not_materialized() }} (
-    select * from {{ ref('int_web_events_parsed') }}
+with
+{% if from_watermark %}
+scope as (
+    select session_id from {{ ref('stg_thelook__events') }}
+    where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})
+),
+{% endif %}
+
+events as {{ not_materialized() }} (
     {% if from_watermark %}
-    where session_id in (
-        select session_id from {{ ref('stg_thelook__events') }}
-        where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})
-    )
+    {{ web_events_parsed(
+        "select * from " ~ ref('stg_thelook__events')
+        ~ " where session_id in (select session_id from scope)") }}
+    {% else %}
+    select * from {{ ref('int_web_events_parsed') }}
     {% endif %}
 ),
 

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_thelook__events') }}
 -- depends_on: {{ ref('stg_thelook__users') }}
 -- depends_on: {{ ref('stg_thelook__products') }}
 {% set from_watermark = incremental_from_watermark() %}
@@ -23,10 +24,15 @@ since as ({{ loaded_after_watermark() }}),
 in_scope as ({{ web_sessions_in_scope() }}),
 {% endif %}
 
+-- Whole sessions parsed after the scope is applied, so the per-session windows run over
+-- the sessions in scope only (macros/web_events_parsed.sql).
 events as (
-    select * from {{ ref('int_web_events_parsed') }}
     {% if from_watermark %}
-    where session_id in (select session_id from in_scope)
+    {{ web_events_parsed(
+        "select * from " ~ ref('stg_thelook__events')
+        ~ " where session_id in (select session_id from in_scope)") }}
+    {% else %}
+    select * from {{ ref('int_web_events_parsed') }}
     {% endif %}
 ),
 

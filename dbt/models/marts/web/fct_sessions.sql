@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('stg_thelook__events') }}
 -- depends_on: {{ ref('int_web_events_parsed') }}
 -- depends_on: {{ ref('stg_thelook__users') }}
 -- depends_on: {{ ref('stg_thelook__products') }}
