@@ -113,16 +113,16 @@ def _kept(table: str) -> str:
     return f"{schema}._kept_{name}"
 
 
-def mutated_project(folder: Path, model: str, rule: str, instead: str) -> Path:
-    """A copy of the dbt project in ``folder`` with one rule of one model (a file under
-    models/) replaced: the rule must be there exactly once, so a rewrite of the model fails
-    here rather than letting a mutation check pass vacuously."""
+def mutated_project(folder: Path, file: str, rule: str, instead: str) -> Path:
+    """A copy of the dbt project in ``folder`` with one rule of one file (a model or macro,
+    its path in the project) replaced: the rule must be there exactly once, so a rewrite of
+    the file fails here rather than letting a mutation check pass vacuously."""
     project = folder / "dbt"
     shutil.copytree(
         shopsight.build.DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs")
     )
-    path = project / "models" / model
+    path = project / file
     text = path.read_text()
-    assert text.count(rule) == 1, f"{model} no longer has the rule {rule!r}"
+    assert text.count(rule) == 1, f"{file} no longer has the rule {rule!r}"
     path.write_text(text.replace(rule, instead))
     return project

@@ -36,7 +36,7 @@ COMPARED = {
 
 @dataclass
 class Mutation:
-    model: str  # the file under dbt/models
+    model: str  # the file, its path in the dbt project
     rule: str  # the text taken out
     instead: str  # what stands in its place
     schedule: str  # which delivery order needs the rule (see _step_of)
@@ -45,35 +45,35 @@ class Mutation:
 
 MUTATIONS = {
     "daily sales: running totals go on from the kept days": Mutation(
-        "marts/fct_daily_product_sales.sql",
+        "models/marts/fct_daily_product_sales.sql",
         "coalesce(carried.units_to_date, 0) + windowed.units_since_rebuilt",
         "windowed.units_since_rebuilt",
         "last day's lines late",
         "marts.fct_daily_product_sales",
     ),
     "daily sales: lookback windows count the kept days": Mutation(
-        "marts/fct_daily_product_sales.sql",
+        "models/marts/fct_daily_product_sales.sql",
         "    where built.sales_date < rebuilt_from.first_day\n",
         "    where 1 = 0 and built.sales_date < rebuilt_from.first_day\n",
         "last day's lines late",
         "marts.fct_daily_product_sales",
     ),
     "customers: the customers loaded since are read": Mutation(
-        "marts/dim_customers.sql",
+        "models/marts/dim_customers.sql",
         "where loaded_at >= ({{ loaded_after_watermark() }})",
         "where loaded_at < ({{ loaded_after_watermark() }})",
         "customers late",
         "marts.dim_customers",
     ),
     "orders: orders of the unknown customer are rebuilt": Mutation(
-        "marts/fct_orders.sql",
+        "models/marts/fct_orders.sql",
         "where not is_complete or customer_key = {{ unknown_key() }}",
         "where not is_complete",
         "customers late",
         "marts.fct_orders",
     ),
     "order lines: lines on a superseded product version are rebuilt": Mutation(
-        "marts/fct_order_items.sql",
+        "models/marts/fct_order_items.sql",
         "    union\n    select order_item_id from stale_lines\n",
         "",
         "price history late",

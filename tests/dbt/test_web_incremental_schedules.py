@@ -26,7 +26,7 @@ from shopsight.generate.thelook_export import generate_thelook
 from shopsight.storage import Bucket
 
 STEPS = 3
-EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "4"))
 SELECT = "+fct_events +fct_sessions"
 COMPARED = {
     "intermediate.int_web_sessions": "select * from intermediate.int_web_sessions "
@@ -111,21 +111,42 @@ def test_days_in_reverse_pieces_late_users_last(store, warehouse_path) -> None:
     deliver_and_compare(source, warehouse_path, schedule, tally)
 
 
-def test_sessions_without_their_scope_rule_differ(store, tmp_path, monkeypatch) -> None:
-    """The mutation check of int_web_sessions: with the sessions loaded since left out of
-    its scope, the same schedule's second piece of a session never reaches it."""
-    source, keys = store
-    project = mutated_project(
-        tmp_path,
-        "intermediate/web/int_web_sessions.sql",
+# The mutation checks of the web models: (file, rule, what replaces it, the table that must
+# then differ from the full refresh on the reversed schedule).
+MUTATIONS = {
+    "sessions: the sessions loaded since are rebuilt": (
+        "models/intermediate/web/int_web_sessions.sql",
         "where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})",
         "where loaded_at < ({{ loaded_after_watermark('loaded_at') }})",
+        "intermediate.int_web_sessions",
+    ),
+    "session facts: every session of a user in scope is renumbered": (
+        "models/marts/web/fct_sessions.sql",
+        "\n        or user_id in (select user_id from users_in_scope)",
+        "",
+        "web.fct_sessions",
+    ),
+    "events: the sessions of a user loaded since are re-keyed": (
+        "macros/web_sessions_in_scope.sql",
+        "on users.user_id = events.user_id",
+        "on users.user_id = events.user_id and false",
+        "web.fct_events",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_taking_out_a_scope_rule_breaks_the_property(name, store, tmp_path, monkeypatch) -> None:
+    """Each rule taken out of a copy of the project, the reversed schedule (which the shipped
+    project passes, above) must tell: the built table differs from the full refresh."""
+    file, rule, instead, table = MUTATIONS[name]
+    source, keys = store
+    monkeypatch.setattr(
+        shopsight.build, "DBT_PROJECT_DIR", mutated_project(tmp_path, file, rule, instead)
     )
-    monkeypatch.setattr(shopsight.build, "DBT_PROJECT_DIR", project)
-    table = "intermediate.int_web_sessions"
     schedule = Schedule(
         step_of=_reversed(keys),
-        select="+int_web_sessions",
+        select="+" + table.split(".")[1],
         compared={table: COMPARED[table]},
         source="thelook",
     )
