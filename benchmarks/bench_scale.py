@@ -229,8 +229,11 @@ def after_the_builds(
 
 EQUAL_MARTS = """
 import duckdb, json, sys
-limited, unconstrained = sys.argv[1], sys.argv[2]
-connection = duckdb.connect(limited, read_only=True)
+limited, unconstrained, limit, spill = sys.argv[1:5]
+# Under the same limit as the steps: unbounded, EXCEPT ALL over 90 M rows held 20 GB.
+connection = duckdb.connect(
+    limited, read_only=True, config={"memory_limit": limit, "temp_directory": spill}
+)
 connection.execute("set enable_progress_bar = false")
 connection.execute(f"attach '{unconstrained}' as unconstrained (read_only)")
 tables = connection.execute(
@@ -269,7 +272,10 @@ def unconstrained_equal(limit: str, database: Path, steps: list[Step]) -> None:
         )
     finally:
         os.environ.update(saved)
-    _, _, out = timed_process([sys.executable, "-c", EQUAL_MARTS, str(database), str(copy)])
+    _, _, out = timed_process(
+        [sys.executable, "-c", EQUAL_MARTS, str(database), str(copy), limit]
+        + [os.environ["SHOPSIGHT_TEMP_DIRECTORY"]]
+    )
     result = json.loads(out.strip().splitlines()[-1])
     steps.append(
         Step(
