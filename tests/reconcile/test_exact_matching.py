@@ -107,3 +107,36 @@ def test_offsets_follow_the_zone_to_the_second() -> None:
             assert before.replace(tzinfo=UTC).astimezone(ZoneInfo(ZONE)).utcoffset() != (
                 timedelta(seconds=seconds)
             )
+
+
+def test_the_landing_total_adds_an_orders_lines_in_line_order(tmp_path) -> None:
+    """The sales system adds an order's lines as floats, in line order; any other order can
+    change the last digit (0.1 + 0.2 + 0.3 is 0.6000000000000001, 0.3 + 0.2 + 0.1 is 0.6),
+    and with it the rounding cause, from one run to the next."""
+    database = connect(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    database.execute_script(OPS_DDL)
+    database.execute_script(
+        "create schema marts; create table marts.fct_orders (order_id bigint, "
+        "ordered_at timestamp, order_status varchar, is_net_revenue boolean, "
+        "loaded_line_value decimal(18, 2), incomplete_reason varchar); "
+        "create schema retail_db; create table retail_db.orders (order_id bigint, "
+        "order_date timestamp); create table retail_db.order_items (order_item_id bigint, "
+        "order_item_order_id bigint, order_item_subtotal decimal(18, 2))"
+    )
+    ordered_at = datetime(2024, 3, 9, 20, 0)
+    database.execute("insert into retail_db.orders values (1, ?)", [ordered_at])
+    database.execute(
+        "insert into marts.fct_orders values (1, ?, 'COMPLETE', true, 0.60, null)", [ordered_at]
+    )
+    for item_id, subtotal in [(3, "0.3"), (2, "0.2"), (1, "0.1")]:  # stored last line first
+        database.execute(
+            "insert into retail_db.order_items values (?, 1, ?)", [item_id, Decimal(subtotal)]
+        )
+    in_line_order = Decimal(repr(0.1 + 0.2 + 0.3))
+    try:
+        result = reconcile(database, FIRST, LAST, ZONE)
+    finally:
+        database.close()
+
+    assert result.source_total == in_line_order
+    assert result.by_cause() == {"rounding": in_line_order - Decimal("0.60")}

@@ -77,7 +77,10 @@ def stage_sales(
             f"create temp table {SALES_TABLE} as select o.order_id, o.order_date as ordered_at, "
             "cast(cast(approx as varchar) as numeric(38, 20)) as total, approx, 1 as listing "
             "from (select o.order_id, o.order_date, "
-            "sum(cast(i.order_item_subtotal as double precision)) as approx "
+            # In line order, as the sales system adds them: a float sum in any other order
+            # can differ in its last digit, and the rounding cause with it, run to run.
+            "sum(cast(i.order_item_subtotal as double precision) order by i.order_item_id) "
+            "as approx "
             "from retail_db.orders o inner join retail_db.order_items i "
             "on i.order_item_order_id = o.order_id "
             "where o.order_date >= ? and o.order_date < ? group by o.order_id, o.order_date) o",
@@ -113,7 +116,8 @@ def _read_tables(
 ) -> list[SalesOrder]:
     rows = database.query(
         "select o.order_id, o.order_date, o.order_status, "
-        "sum(cast(i.order_item_subtotal as double precision)), count(i.order_item_id) "
+        "sum(cast(i.order_item_subtotal as double precision) order by i.order_item_id), "
+        "count(i.order_item_id) "
         f"from {prefix}orders o inner join {prefix}order_items i "
         "on i.order_item_order_id = o.order_id "
         "where o.order_date >= ? and o.order_date < ? group by 1, 2, 3",
