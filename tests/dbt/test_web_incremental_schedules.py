@@ -44,9 +44,11 @@ def warehouse_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def store() -> tuple[Bucket, list[str]]:
-    """Four days of a small store, each day's events split into two files."""
+    """Four days of a small store, each day's events split into two files. Its seed gives
+    users who buy on the first day and the last (the reversed schedule renumbers their last
+    session only when the first day lands, three steps after it)."""
     bucket = Bucket(f"memory://web-schedules-{uuid.uuid4().hex[:8]}")
-    generate_thelook(bucket, date(2024, 1, 1), 4, 150, 7, "none")
+    generate_thelook(bucket, date(2024, 1, 1), 4, 150, 12, "none")
     for info in list(bucket.list("landing/thelook/events/")):
         header, *lines = bucket.read_bytes(info.key).decode().splitlines(keepends=True)
         bucket.write_bytes(info.key, (header + "".join(lines[0::2])).encode())

@@ -7,6 +7,7 @@ import io
 from collections import Counter, defaultdict
 from datetime import date
 
+import numpy as np
 import pytest
 
 from shopsight.generate.thelook_export import generate_thelook
@@ -154,3 +155,19 @@ def test_drift_files_load_to_the_same_values_and_are_reported(tmp_path) -> None:
             assert geom > 0
         warehouse.close()
     assert snapshots[0] == snapshots[1]
+
+
+def test_the_transactions_feed_writes_each_record_as_json_line_does() -> None:
+    """The feed's lines are made a column at a time; each must read as the one record
+    json_line writes (the faults spoil records through it)."""
+    import json
+
+    from shopsight.generate.thelook import TheLookSimulation
+    from shopsight.generate.transactions import Transactions, json_line
+
+    feed = Transactions.of(TheLookSimulation(4, date(2024, 1, 1), 6, 400))
+    everything = np.arange(len(feed.order_id))
+    lines = feed.lines(everything)
+    assert lines == [json_line(feed.record(i)) for i in everything]
+    first = [json.loads(line) for line in lines if not json.loads(line)["is_repeat_purchase"]]
+    assert len({t["user_id"] for t in first}) == len(first)  # one first order per user

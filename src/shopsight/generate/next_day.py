@@ -18,12 +18,11 @@ from datetime import date, timedelta
 
 from shopsight.generate.export import STATE_KEY as RETAIL_STATE_KEY
 from shopsight.generate.export import generate_retail_db
-from shopsight.generate.live_style import live_style
 from shopsight.generate.summary import GenerationError, GenerationSummary
 from shopsight.generate.thelook import HEADERS, SOURCE, TheLookSimulation
 from shopsight.generate.thelook_export import STATE_KEY as THELOOK_STATE_KEY
-from shopsight.generate.thelook_export import csv_bytes
-from shopsight.generate.transactions import json_line, transaction_record
+from shopsight.generate.thelook_export import day_file
+from shopsight.generate.transactions import Transactions
 from shopsight.storage import Bucket
 
 _DAY = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
@@ -90,32 +89,25 @@ def _continue_web_shop(bucket: Bucket, day: date) -> dict[str, GenerationSummary
     simulation = TheLookSimulation(state["seed"], origin, state["days"], state["users"])
     planned_end = origin + timedelta(days=state["days"])
     current = origin
-    while current < day:  # replay: sessions, inventory and ids carry on
+    while current < day:  # the ids carry on; the days before are not made again
         if current >= planned_end:
             simulation.extend(current)
-        simulation.day_rows(current)
+        simulation.skip_day(current)
         current += timedelta(days=1)
     if day >= planned_end:
         simulation.extend(day)
     web = GenerationSummary(day, 1, rows={table: 0 for table in HEADERS})
-    for table, rows in simulation.day_rows(day).items():
-        header = HEADERS[table]
-        if state.get("drift"):
-            header, rows = live_style(table, header, rows)
+    for table, frame in simulation.day_tables(day).items():
         key = f"landing/{SOURCE}/{table}/dt={day.isoformat()}/part-00000.csv"
-        bucket.write_bytes(key, csv_bytes(header, rows))
+        bucket.write_bytes(key, day_file(table, frame, bool(state.get("drift"))))
         web.files += 1
-        web.rows[table] = len(rows)
+        web.rows[table] = frame.num_rows
     return {"thelook": web, "transactions": _transactions(bucket, simulation, day)}
 
 
 def _transactions(bucket: Bucket, simulation: TheLookSimulation, day: date) -> GenerationSummary:
-    seen_users: set[int] = set()
-    lines = []
-    for order in sorted(simulation.orders, key=lambda o: (o.created_at, o.order_id)):
-        record = transaction_record(order, seen_users)
-        if order.created_at.date() == day:
-            lines.append(json_line(record))
+    feed = Transactions.of(simulation)
+    lines = feed.lines(feed.placed_on(day))
     key = f"landing/transactions/transactions/dt={day.isoformat()}/part-00000.jsonl"
     bucket.write_bytes(key, "".join(line + "\n" for line in lines).encode("utf-8"))
     return GenerationSummary(day, 1, rows={"transactions": len(lines)}, files=1)

@@ -9,6 +9,8 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
+import pyarrow as pa
+
 from shopsight.generate.faults import FaultRecord, truncate_gzip, write_fault_manifest
 from shopsight.generate.live_style import live_style
 from shopsight.generate.summary import GenerationSummary, check_request
@@ -19,6 +21,8 @@ from shopsight.generate.thelook_faults import (
     duplicate_key_in_file,
     renamed_required_column,
 )
+from shopsight.generate.thelook_text import csv_bytes as table_csv
+from shopsight.generate.thelook_text import table_rows
 from shopsight.storage import Bucket
 
 STATE_KEY = f"manifests/{SOURCE}/simulation.json"
@@ -54,12 +58,16 @@ def generate_thelook(
     names = list(ROW_FAULTS) if faults == "default" else []
     for offset, day in enumerate(_days(start, days)):
         last = faults == "default" and days >= 2 and offset == days - 1
-        for table, rows in simulation.day_rows(day).items():
+        for table, frame in simulation.day_tables(day).items():
             key = f"landing/{SOURCE}/{table}/dt={day.isoformat()}/part-00000.csv"
-            header = HEADERS[table]
-            if drift and offset >= days // 2:
-                header, rows = live_style(table, header, rows)
-            lines = csv_bytes(header, rows).decode("utf-8").split("\n")[:-1]
+            drifted = drift and offset >= days // 2
+            content = day_file(table, frame, drifted)
+            if faults == "none":  # written as made: a day of a million users is big
+                bucket.write_bytes(key, content)
+                summary.files += 1
+                summary.rows[table] += frame.num_rows
+                continue
+            lines = content.decode("utf-8").split("\n")[:-1]
             # A fault falls due on its day and waits for a file big enough to stay under
             # the reject ratio (early days have few orders).
             due = [n for i, n in enumerate(names) if i % max(1, days - 1) <= offset]
@@ -82,7 +90,7 @@ def generate_thelook(
                 )
             bucket.write_bytes(key, content)
             summary.files += 1
-            summary.rows[table] += len(rows)
+            summary.rows[table] += frame.num_rows
         if on_day:
             on_day(day)
     summary.manifest = write_fault_manifest(bucket, SOURCE, start, days, summary.faults)
@@ -92,6 +100,14 @@ def generate_thelook(
 def _days(start: date, days: int) -> Iterator[date]:
     for offset in range(days):
         yield start + timedelta(days=offset)
+
+
+def day_file(table: str, frame: pa.Table, drifted: bool) -> bytes:
+    """A table's file of the day: the contract's columns, or the live dataset's style."""
+    if not drifted:
+        return table_csv(HEADERS[table], frame)
+    header, rows = live_style(table, HEADERS[table], table_rows(HEADERS[table], frame))
+    return csv_bytes(header, rows)
 
 
 def csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:

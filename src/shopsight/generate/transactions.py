@@ -12,16 +12,21 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsight.generate.faults import FaultRecord, write_fault_manifest
 from shopsight.generate.summary import GenerationSummary, check_request
-from shopsight.generate.thelook import Order, TheLookSimulation
+from shopsight.generate.thelook import TheLookSimulation
 from shopsight.storage import Bucket
 
 SOURCE = TABLE = "transactions"
-CENT = Decimal("0.01")
+EPOCH = datetime(1970, 1, 1)
 
 # fault → (how the line is spoiled, the reason and column ingestion must report)
 FAULTS: dict[str, tuple[Callable[[dict[str, object]], str], str, str | None]] = {
@@ -71,25 +76,21 @@ def generate_transactions(
         GenerationError: days or users are not positive, or faults is unknown.
     """
     check_request(days, users, "--users", faults)
-    simulation = TheLookSimulation(seed, start, days, users)
-    by_day: dict[date, list[dict[str, object]]] = {}
-    seen_users: set[int] = set()
-    for order in sorted(simulation.orders, key=lambda o: (o.created_at, o.order_id)):
-        by_day.setdefault(order.created_at.date(), []).append(transaction_record(order, seen_users))
+    feed = Transactions.of(TheLookSimulation(seed, start, days, users))
     summary = GenerationSummary(start, days, rows={TABLE: 0})
     rng = random.Random(f"{seed}:transactions:faults")
     pending = list(FAULTS) if faults == "default" else []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        records = by_day.get(day, [])
+        placed = feed.placed_on(day)
         key = f"landing/{SOURCE}/{TABLE}/dt={day.isoformat()}/part-00000.jsonl"
-        lines = [json_line(record) for record in records]
+        lines = feed.lines(placed)
         # One fault per file big enough to stay well under the reject ratio.
         if pending and len(lines) >= 40:
             name = pending.pop(0)
             spoil, reason, column = FAULTS[name]
             index = rng.randrange(len(lines))
-            lines[index] = spoil(records[index])
+            lines[index] = spoil(feed.record(int(placed[index])))
             summary.faults.append(
                 FaultRecord(name, TABLE, key, index + 1, "rejected", reason, column)
             )
@@ -102,17 +103,70 @@ def generate_transactions(
     return summary
 
 
-def transaction_record(order: Order, seen_users: set[int]) -> dict[str, object]:
-    amount = sum((Decimal(repr(p.retail_price)) for _, p, _, _ in order.items), Decimal(0))
-    repeat = order.user.id in seen_users
-    seen_users.add(order.user.id)
-    return {
-        "transaction_id": order.order_id,
-        "user_id": order.user.id,
-        "transaction_amount": amount.quantize(CENT),
-        "is_repeat_purchase": repeat,
-        "transacted_at": order.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+@dataclass
+class Transactions:
+    """Every order's transaction as columns, in placing order (then order id)."""
+
+    order_id: np.ndarray
+    user_id: np.ndarray
+    placed: np.ndarray  # epoch seconds
+    cents: np.ndarray
+    repeat: np.ndarray
+
+    @classmethod
+    def of(cls, simulation: TheLookSimulation) -> Transactions:
+        order_id, user_id, placed, cents = simulation.order_amounts()
+        _, first = np.unique(user_id, return_index=True)
+        repeat = np.ones(len(order_id), dtype=bool)
+        repeat[first] = False  # a user's first order, by placing time
+        return cls(order_id, user_id, placed, cents, repeat)
+
+    def placed_on(self, day: date) -> np.ndarray:
+        """Positions of the transactions placed on ``day``."""
+        start = int((datetime.combine(day, datetime.min.time()) - EPOCH).total_seconds())
+        low, high = np.searchsorted(self.placed, [start, start + 86_400])
+        return np.arange(low, high)
+
+    def record(self, i: int) -> dict[str, object]:
+        """One transaction as its JSON object's fields."""
+        return {
+            "transaction_id": int(self.order_id[i]),
+            "user_id": int(self.user_id[i]),
+            "transaction_amount": Decimal(int(self.cents[i])).scaleb(-2),
+            "is_repeat_purchase": bool(self.repeat[i]),
+            "transacted_at": (EPOCH + timedelta(seconds=int(self.placed[i]))).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
+        }
+
+    def lines(self, positions: np.ndarray) -> list[str]:
+        """The transactions' JSON lines, as json_line writes each record, made in Arrow."""
+
+        def text(values: np.ndarray) -> pa.Array:
+            return pc.cast(pa.array(values[positions]), pa.string())
+
+        cents = self.cents[positions]
+        amount = pc.binary_join_element_wise(
+            pc.cast(pa.array(cents // 100), pa.string()),
+            pc.utf8_lpad(pc.cast(pa.array(cents % 100), pa.string()), 2, "0"),
+            ".",
+        )
+        moment = pc.cast(pa.array(self.placed[positions].astype("datetime64[s]")), pa.string())
+        line = pc.binary_join_element_wise(
+            '{"transaction_id": ',
+            text(self.order_id),
+            ', "user_id": ',
+            text(self.user_id),
+            ', "transaction_amount": ',
+            amount,
+            ', "is_repeat_purchase": ',
+            pa.array(np.where(self.repeat[positions], "true", "false")),
+            ', "transacted_at": "',
+            pc.replace_substring(moment, " ", "T"),
+            'Z"}',
+            "",
+        )
+        return line.to_pylist()
 
 
 def json_line(record: dict[str, object]) -> str:
