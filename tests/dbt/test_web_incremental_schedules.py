@@ -27,12 +27,16 @@ from shopsight.storage import Bucket
 
 STEPS = 3
 EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "3"))
-SELECT = "+fct_events +fct_sessions"
+SELECT = "+fct_events +fct_sessions +web_fct_orders"
 COMPARED = {
     "intermediate.int_web_sessions": "select * from intermediate.int_web_sessions "
     "order by session_id",
     "web.fct_events": "select * from web.fct_events order by event_id",
     "web.fct_sessions": "select * from web.fct_sessions order by session_id",
+    "intermediate.int_web_order_sessions": "select * from intermediate.int_web_order_sessions "
+    "order by order_id",
+    "web.fct_order_items": "select * from web.fct_order_items order by order_item_id",
+    "web.fct_orders": "select * from web.fct_orders order by order_id",
 }
 tally = Tally()
 
@@ -113,44 +117,118 @@ def test_days_in_reverse_pieces_late_users_last(store, warehouse_path) -> None:
     deliver_and_compare(source, warehouse_path, schedule, tally)
 
 
+def _orders_first(keys: list[str]) -> dict[str, int]:
+    """The users and the first two days' orders and items first; the last two days' orders
+    and items next (the orders' watermark moves past the first); then the events and the
+    products: sessions and products of orders built before them."""
+
+    def step(key: str) -> int:
+        if "/products/" in key or "/events/" in key:
+            return 2
+        day = key.split("dt=2024-01-0")[1][0]
+        if ("/orders/" in key or "/order_items/" in key) and day in "34":
+            return 1
+        return 0
+
+    return {key: step(key) for key in keys}
+
+
+def _sessions_completed_after_orders(keys: list[str]) -> dict[str, int]:
+    """As _orders_first, but the first piece of every day's events lands with the first
+    orders (each day's events count as whole from then on) and the second piece last: it
+    completes sessions orders were already attributed to."""
+    first = _orders_first(keys)
+    return {
+        key: 0 if key.endswith("part-00000.csv") and "/events/" in key else step
+        for key, step in first.items()
+    }
+
+
+def test_sessions_and_products_after_their_orders(store, warehouse_path) -> None:
+    """Orders built before their sessions and products are attributed and keyed again when
+    those land, and again when their sessions are completed (the fixed schedules of the
+    attribution's mutation checks)."""
+    source, keys = store
+    for schedule_of in (_orders_first, _sessions_completed_after_orders):
+        schedule = Schedule(
+            step_of=schedule_of(keys),
+            select=SELECT,
+            compared=COMPARED,
+            source="thelook",
+            compare_every_step=False,
+        )
+        deliver_and_compare(source, warehouse_path, schedule, Tally())
+
+
 # The mutation checks of the web models: (file, rule, what replaces it, the table that must
-# then differ from the full refresh on the reversed schedule).
+# then differ from the full refresh, its model, the fixed schedule that needs the rule).
 MUTATIONS = {
     "sessions: the sessions loaded since are rebuilt": (
         "models/intermediate/web/int_web_sessions.sql",
         "where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})",
         "where loaded_at < ({{ loaded_after_watermark('loaded_at') }})",
         "intermediate.int_web_sessions",
+        "int_web_sessions",
+        _reversed,
     ),
     "session facts: every session of a user in scope is renumbered": (
         "models/marts/web/fct_sessions.sql",
         "\n        or user_id in (select user_id from users_in_scope)",
         "",
         "web.fct_sessions",
+        "fct_sessions",
+        _reversed,
     ),
     "events: the sessions of a user loaded since are re-keyed": (
         "macros/web_sessions_in_scope.sql",
         "on users.user_id = events.user_id",
         "on users.user_id = events.user_id and false",
         "web.fct_events",
+        "fct_events",
+        _reversed,
+    ),
+    "attribution: a user's orders follow the sessions loaded since": (
+        "models/intermediate/web/int_web_order_sessions.sql",
+        "    union\n    select user_id from sessions_since where user_id is not null\n",
+        "",
+        "intermediate.int_web_order_sessions",
+        "int_web_order_sessions",
+        _orders_first,
+    ),
+    "web orders: an order attributed to a session loaded since is rebuilt": (
+        "models/marts/web/web_fct_orders.sql",
+        "    inner join sessions_since\n        on sessions_since.session_id in (",
+        "    inner join sessions_since\n        on false and sessions_since.session_id in (",
+        "web.fct_orders",
+        "web_fct_orders",
+        _sessions_completed_after_orders,
+    ),
+    "web order items: a product loaded since re-keys its items": (
+        "models/marts/web/web_fct_order_items.sql",
+        "        or product_id in (select product_id from products_since)",
+        "        or false and product_id in (select product_id from products_since)",
+        "web.fct_order_items",
+        "web_fct_order_items",
+        _orders_first,
     ),
 }
 
 
 @pytest.mark.parametrize("name", list(MUTATIONS))
 def test_taking_out_a_scope_rule_breaks_the_property(name, store, tmp_path, monkeypatch) -> None:
-    """Each rule taken out of a copy of the project, the reversed schedule (which the shipped
+    """Each rule taken out of a copy of the project, its fixed schedule (which the shipped
     project passes, above) must tell: the built table differs from the full refresh."""
-    file, rule, instead, table = MUTATIONS[name]
+    file, rule, instead, table, model, schedule_of = MUTATIONS[name]
     source, keys = store
     monkeypatch.setattr(
         shopsight.build, "DBT_PROJECT_DIR", mutated_project(tmp_path, file, rule, instead)
     )
     schedule = Schedule(
-        step_of=_reversed(keys),
-        select="+" + table.split(".")[1],
+        step_of=schedule_of(keys),
+        select="+" + model,
         compared={table: COMPARED[table]},
         source="thelook",
+        compare_every_step=schedule_of is _reversed,  # the fixed ones: at the end
     )
     with pytest.raises(AssertionError, match=f"^{table} after step"):
         deliver_and_compare(source, tmp_path, schedule, Tally())

@@ -10,19 +10,66 @@
       3. "no session": none; the order's touch is the unknown traffic source.
     First touch: the user's first session that started before the order (or within the
     hour after it, as rule 1 allows), else none. Times are compared as timestamps, never as
-    days, so an order at 23:58 and its purchase at 00:03 match. -#}
-with orders as (
-    select order_id, user_id, ordered_at from {{ ref('stg_thelook__orders') }}
+    days, so an order at 23:58 and its purchase at 00:03 match.
+    Incremental by user (docs/decisions/0027): an order's touches depend only on its own
+    user's sessions and purchase events, so a run rebuilds every order of each user with an
+    order or a session loaded at or after the latest order load it has seen (less
+    `incremental_lookback_minutes`), and of each user whose orders point at a session
+    rebuilt since (a session whose first event changed user leaves its old user). -#}
+{% set from_watermark = incremental_from_watermark() %}
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+) }}
+
+with
+{% if from_watermark %}
+since as ({{ loaded_after_watermark() }}),
+
+sessions_since as (
+    select session_id, user_id from {{ ref('int_web_sessions') }}
+    where loaded_at >= (select loaded_after from since)
+),
+
+users_in_scope as (
+    select user_id from {{ ref('stg_thelook__orders') }}
+    where loaded_at >= (select loaded_after from since)
+    union
+    select user_id from sessions_since where user_id is not null
+    union
+    select built.user_id from {{ this }} as built
+    inner join sessions_since
+        on sessions_since.session_id in (
+            built.last_touch_session_id, built.first_touch_session_id
+        )
+),
+{% endif %}
+
+orders as (
+    select order_id, user_id, ordered_at, loaded_at from {{ ref('stg_thelook__orders') }}
+    {% if from_watermark %}
+    where loaded_at >= (select loaded_after from since)
+        or user_id in (select user_id from users_in_scope)
+    {% endif %}
 ),
 
 sessions as (
     select session_id, user_id, started_at from {{ ref('int_web_sessions') }}
     where user_id is not null
+    {% if from_watermark %}
+        and user_id in (select user_id from users_in_scope)
+    {% endif %}
 ),
 
+-- The staged events: a purchase event's time and session need no parsing.
 purchases as (
-    select session_id, user_id, occurred_at from {{ ref('int_web_events_parsed') }}
+    select session_id, user_id, occurred_at from {{ ref('stg_thelook__events') }}
     where event_type = 'purchase' and user_id is not null
+    {% if from_watermark %}
+        and user_id in (select user_id from users_in_scope)
+    {% endif %}
 ),
 
 by_purchase as (
@@ -92,7 +139,8 @@ select
         when by_session.session_id is not null then 'session before the order'
         else 'no session'
     end as last_touch_rule,
-    first_touch.session_id as first_touch_session_id
+    first_touch.session_id as first_touch_session_id,
+    orders.loaded_at as source_loaded_at
 from orders
 left join by_purchase on by_purchase.order_id = orders.order_id
 left join by_session on by_session.order_id = orders.order_id

@@ -1,4 +1,12 @@
-{{ config(alias='fct_orders', indexes=postgres_indexes([['order_date_key'], ['user_key']])) }}
+{% set from_watermark = incremental_from_watermark() %}
+{{ config(
+    alias='fct_orders',
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=postgres_indexes([['order_id'], ['order_date_key'], ['user_key']]),
+) }}
 
 {#- Grain: one web-shop order, with the sessions it is attributed to (last touch and first
     touch, rules in int_web_order_sessions) and what it earned. gross_revenue counts every
@@ -10,9 +18,78 @@
     make its customer a returning one).
     An order placed on a day whose web events are not whole (its events file quarantined,
     accepted as lost or not landed: fct_source_days) cannot be attributed: its last touch is
-    "Events missing" (rule "events missing"), never a guess from older sessions. -#}
-with orders as (
+    "Events missing" (rule "events missing"), never a guess from older sessions.
+    Incremental by user (docs/decisions/0027): a user's orders are numbered together and
+    attributed to the user's sessions, so a run rebuilds every order of each user with an
+    order, an item or the user's own row loaded at or after the latest order load it has
+    seen (less `incremental_lookback_minutes`), or with an order attributed, before or now,
+    to a session rebuilt since; and every order of a day whose events completeness is no
+    longer what its built orders say. -#}
+-- depends_on: {{ ref('stg_thelook__users') }}
+-- depends_on: {{ ref('stg_thelook__order_items') }}
+with
+-- Whether each day's web events are whole; a day before the first events file is (the
+-- sessions that started then, just before the shop's first day, came in that file).
+event_days as (
+    select file_dt, is_complete from {{ ref('fct_source_days') }}
+    where source = 'thelook' and table_name = 'events'
+),
+
+first_event_day as (
+    select min(file_dt) as first_day from event_days
+),
+
+{% if from_watermark %}
+since as ({{ loaded_after_watermark() }}),
+
+sessions_since as (
+    select session_id, user_id from {{ ref('int_web_sessions') }}
+    where loaded_at >= (select loaded_after from since)
+),
+
+users_in_scope as (
+    select user_id from {{ ref('stg_thelook__orders') }}
+    where loaded_at >= (select loaded_after from since)
+    union
+    select user_id from {{ ref('stg_thelook__order_items') }}
+    where loaded_at >= (select loaded_after from since)
+    union
+    select user_id from {{ ref('stg_thelook__users') }}
+    where loaded_at >= (select loaded_after from since)
+    union
+    -- An order attributed, before or now, to a session rebuilt since.
+    select touches.user_id from {{ this }} as built
+    inner join {{ ref('int_web_order_sessions') }} as touches
+        on touches.order_id = built.order_id
+    inner join sessions_since
+        on sessions_since.session_id in (
+            touches.last_touch_session_id, touches.first_touch_session_id,
+            built.last_touch_session_id, built.first_touch_session_id
+        )
+),
+
+-- Days whose orders were built with another completeness than the day has now.
+days_in_scope as (
+    select built.order_date
+    from {{ this }} as built
+    cross join first_event_day
+    left join event_days on event_days.file_dt = built.order_date
+    group by built.order_date
+    having bool_or(
+        built.is_attribution_complete <> coalesce(
+            event_days.is_complete, built.order_date < first_event_day.first_day, false
+        )
+    )
+),
+{% endif %}
+
+orders as (
     select * from {{ ref('stg_thelook__orders') }}
+    {% if from_watermark %}
+    where loaded_at >= (select loaded_after from since)
+        or user_id in (select user_id from users_in_scope)
+        or cast(ordered_at as date) in (select order_date from days_in_scope)
+    {% endif %}
 ),
 
 touches as (
@@ -26,6 +103,9 @@ items as (
         sum(sale_price) as gross_revenue,
         sum(case when counts_as_revenue then sale_price else 0 end) as net_revenue
     from {{ ref('web_fct_order_items') }}
+    {% if from_watermark %}
+    where order_id in (select order_id from orders)
+    {% endif %}
     group by order_id
 ),
 
@@ -39,17 +119,6 @@ sources as (
 
 users as (
     select user_id, user_key from {{ ref('dim_users') }} where not is_unknown
-),
-
--- Whether each day's web events are whole; a day before the first events file is (the
--- sessions that started then, just before the shop's first day, came in that file).
-event_days as (
-    select file_dt, is_complete from {{ ref('fct_source_days') }}
-    where source = 'thelook' and table_name = 'events'
-),
-
-first_event_day as (
-    select min(file_dt) as first_day from event_days
 ),
 
 attributed as (
@@ -114,7 +183,8 @@ select
     cast(coalesce(first_source.traffic_source_key, {{ unknown_key() }}) as varchar)
         as first_touch_source_key,
     cast(coalesce(first_source.traffic_source, 'Unknown') as varchar) as first_touch_source,
-    cast(coalesce(first_source.channel, 'Unknown') as varchar) as first_touch_channel
+    cast(coalesce(first_source.channel, 'Unknown') as varchar) as first_touch_channel,
+    orders.loaded_at as source_loaded_at
 from attributed as orders
 inner join touches on touches.order_id = orders.order_id
 left join items on items.order_id = orders.order_id
