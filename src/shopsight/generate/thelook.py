@@ -11,12 +11,10 @@ and a later day can be made without making the days before it (decision 0026).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from shopsight.contracts.model import load_contract
 from shopsight.generate.thelook_catalog import (
@@ -26,6 +24,23 @@ from shopsight.generate.thelook_catalog import (
     PLACES,
     catalogue,
 )
+from shopsight.generate.thelook_rows import (
+    CANCELLED,
+    COMPLETE,
+    DAY,
+    FINAL_STATUS,
+    RETURNED,
+    SHIPPED,
+    USER_SOURCES,
+    Items,
+    Orders,
+    Users,
+    concat_columns,
+    inventory_rows,
+    items_rows,
+    orders_rows,
+    users_rows,
+)
 from shopsight.generate.thelook_sessions import (
     PlaceColumns,
     ProductColumns,
@@ -34,22 +49,11 @@ from shopsight.generate.thelook_sessions import (
     draw_ghost_paths,
     make_events,
 )
-from shopsight.generate.thelook_text import NO_TIME, either_stamps, joined, micro_stamps, stamps
+from shopsight.generate.thelook_text import NO_TIME
 
 SOURCE = "thelook"
 # The export's columns, in file order, straight from the contract (never written twice).
 HEADERS = {name: table.column_names for name, table in load_contract(SOURCE).tables.items()}
-USER_SOURCES = {"Search": 0.70, "Organic": 0.15, "Facebook": 0.06, "Email": 0.05, "Display": 0.04}
-FINAL_STATUS = {
-    "Complete": 0.25,
-    "Cancelled": 0.15,
-    "Returned": 0.10,
-    "Processing": 0.20,
-    "Shipped": 0.30,
-}
-COMPLETE, CANCELLED, RETURNED, PROCESSING, SHIPPED = range(5)  # FINAL_STATUS's order
-STATUS_NAMES = pa.array(list(FINAL_STATUS))
-DAY = 86_400
 # Random streams: one per purpose (and per day), so each can be drawn alone.
 USERS, ORDERS, SESSIONS, GHOST_PATHS, SHELF, EXTEND = range(1, 7)
 
@@ -61,52 +65,6 @@ def _weights(mix: dict[str, float] | list[float]) -> np.ndarray:
 
 def _epoch(day: date) -> int:
     return int((datetime.combine(day, datetime.min.time()) - datetime(1970, 1, 1)).total_seconds())
-
-
-@dataclass
-class Users:
-    """Users as columns (user id = position + 1); times are epoch seconds."""
-
-    gender: np.ndarray  # 0 = M, 1 = F
-    first: np.ndarray
-    last: np.ndarray
-    domain: np.ndarray
-    age: np.ndarray
-    place: np.ndarray
-    street_number: np.ndarray
-    street: np.ndarray
-    source: np.ndarray
-    created: np.ndarray
-    to_the_microsecond: np.ndarray  # signed up in the last week of the period known then
-
-
-@dataclass
-class Orders:
-    """Orders as columns (order id = position + 1); milestones NO_TIME until reached."""
-
-    user: np.ndarray  # the user's position
-    created: np.ndarray
-    cancelled: np.ndarray
-    shipped: np.ndarray
-    complete: np.ndarray
-    returned: np.ndarray
-    items: np.ndarray  # how many
-    first_item: np.ndarray  # the position of its first item
-
-
-@dataclass
-class Items:
-    """Order items as columns (item id = inventory id of the sold unit = position + 1)."""
-
-    order: np.ndarray
-    product: np.ndarray
-    bought: np.ndarray
-
-
-def _concat(a: object, b: object) -> object:
-    return type(a)(
-        **{f.name: np.concatenate([getattr(a, f.name), getattr(b, f.name)]) for f in fields(a)}  # type: ignore[arg-type]
-    )
 
 
 class TheLookSimulation:
@@ -207,13 +165,16 @@ class TheLookSimulation:
         placed = max(1, int(np.count_nonzero(self.orders.created // DAY == morning // DAY - 1)))
         self.end = morning + DAY
         new = self._new_users(rng, max(1, self.planned_users // self.days), morning)
-        self.users = _concat(self.users, new)  # type: ignore[assignment]
+        self.users = concat_columns(self.users, new)
         owners = rng.integers(0, len(self.users.gender), placed)
         after = np.maximum(morning, self.users.created[owners])
         orders, items = self._new_orders(
             rng, owners, after, len(self.orders.user), len(self.items.order)
         )
-        self.orders, self.items = _concat(self.orders, orders), _concat(self.items, items)  # type: ignore[assignment]
+        self.orders, self.items = (
+            concat_columns(self.orders, orders),
+            concat_columns(self.items, items),
+        )  # type: ignore[assignment]
         self._changes = None
 
     @property
@@ -237,15 +198,24 @@ class TheLookSimulation:
                 "distribution_centers", DISTRIBUTION_CENTERS
             )
             tables["products"] = _rows_table("products", [p.row() for p in self.catalogue])
-        tables["users"] = self._users_table(
-            np.flatnonzero(self.users.created // DAY == _epoch(day) // DAY)
+        tables["users"] = users_rows(
+            self.users, self.places, np.flatnonzero(self.users.created // DAY == _epoch(day) // DAY)
         )
         changed = self._orders_changed_on(day)
         until = _epoch(day) + DAY - 1
-        tables["orders"], states = self._orders_table(changed, until)
-        tables["order_items"] = self._items_table(changed, states)
+        tables["orders"], states = orders_rows(self.orders, self.users, changed, until)
+        tables["order_items"] = items_rows(self.orders, self.items, self.products, changed, states)
         sold = self._items_placed_on(day)
-        tables["inventory_items"] = self._inventory_table(day, sold)
+        shelf = self._shelf_units(day, len(sold))
+        tables["inventory_items"] = inventory_rows(
+            self._rng(SHELF, day.toordinal(), 1),
+            self.items,
+            self.products,
+            sold,
+            shelf,
+            self._inventory_id + 1,
+        )
+        self._inventory_id += int(shelf.sum())
         purchases = Purchases(
             user=self.orders.user[self.items.order[sold]],
             product=self.items.product[sold],
@@ -287,148 +257,6 @@ class TheLookSimulation:
         """Units of the same product still on the shelf, per unit sold on ``day`` (1-3)."""
         return self._rng(SHELF, day.toordinal()).choice(
             [1, 2, 3], sold, p=_weights([0.5, 0.3, 0.2])
-        )
-
-    def _users_table(self, chosen: np.ndarray) -> pa.Table:
-        u, places = self.users, self.places
-        place = pa.array(u.place[chosen])
-        gender = pa.array(np.array(["M", "F"])[u.gender[chosen]])
-        first = np.array([FIRST_NAMES["M"], FIRST_NAMES["F"]])[u.gender[chosen], u.first[chosen]]
-        last = np.array(LAST_NAMES)[u.last[chosen]]
-        domain = np.array(["com", "net", "org"])[u.domain[chosen]]
-        email = pc.utf8_lower(
-            joined(pa.array(first), pa.array(last), "@example.", pa.array(domain))
-        )
-        street = np.array(["Main", "Oak", "Park"])[u.street[chosen]]
-        created = pc.if_else(
-            pa.array(u.to_the_microsecond[chosen]),
-            micro_stamps(u.created[chosen] * 1_000_000),
-            stamps(u.created[chosen]),
-        )
-        return pa.table(
-            {
-                "id": chosen + 1,
-                "first_name": first,
-                "last_name": last,
-                "email": email,
-                "age": u.age[chosen],
-                "gender": gender,
-                "state": places.state.take(place),
-                "street_address": joined(
-                    pc.cast(pa.array(u.street_number[chosen]), pa.string()),
-                    " ",
-                    pa.array(street),
-                    " Street",
-                ),
-                "postal_code": places.postal_code.take(place),
-                "city": places.city.take(place),
-                "country": places.country.take(place),
-                "latitude": places.latitude.take(place),
-                "longitude": places.longitude.take(place),
-                "traffic_source": pa.array(list(USER_SOURCES)).take(pa.array(u.source[chosen])),
-                "created_at": created,
-            }
-        )
-
-    def _orders_table(
-        self, changed: np.ndarray, until: int
-    ) -> tuple[pa.Table, dict[str, np.ndarray]]:
-        """The changed orders as known at ``until``: status and the times reached by then."""
-        o = self.orders
-
-        def reached(moments: np.ndarray) -> np.ndarray:
-            return np.where((moments != NO_TIME) & (moments <= until), moments, NO_TIME)
-
-        states = {
-            "shipped_at": reached(o.shipped[changed]),
-            "delivered_at": reached(o.complete[changed]),
-            "returned_at": reached(o.returned[changed]),
-        }
-        status = np.full(len(changed), PROCESSING)
-        for code, moments in [
-            (CANCELLED, reached(o.cancelled[changed])),
-            (SHIPPED, states["shipped_at"]),
-            (COMPLETE, states["delivered_at"]),
-            (RETURNED, states["returned_at"]),
-        ]:
-            status = np.where(moments != NO_TIME, code, status)
-        states["status"] = status
-        table = pa.table(
-            {
-                "order_id": changed + 1,
-                "user_id": o.user[changed] + 1,
-                "status": STATUS_NAMES.take(pa.array(status)),
-                "gender": pa.array(np.array(["M", "F"])[self.users.gender[o.user[changed]]]),
-                "created_at": stamps(o.created[changed]),
-                **{
-                    name: stamps(states[name])
-                    for name in ("returned_at", "shipped_at", "delivered_at")
-                },
-                "num_of_item": o.items[changed],
-            }
-        )
-        return table, states
-
-    def _items_table(self, changed: np.ndarray, states: dict[str, np.ndarray]) -> pa.Table:
-        counts = self.orders.items[changed]
-        of_order = np.repeat(np.arange(len(changed)), counts)
-        items = (
-            np.repeat(self.orders.first_item[changed], counts)
-            + np.arange(counts.sum())
-            - np.repeat(np.cumsum(counts) - counts, counts)
-        )
-        product = self.items.product[items]
-        return pa.table(
-            {
-                "id": items + 1,
-                "order_id": changed[of_order] + 1,
-                "user_id": self.orders.user[changed][of_order] + 1,
-                "product_id": product,
-                "inventory_item_id": items + 1,
-                "status": STATUS_NAMES.take(pa.array(states["status"][of_order])),
-                "created_at": stamps(self.items.bought[items]),
-                **{
-                    name: stamps(states[name][of_order])
-                    for name in ("shipped_at", "delivered_at", "returned_at")
-                },
-                "sale_price": self.products.retail_price.take(pa.array(product - 1)),
-            }
-        )
-
-    def _inventory_table(self, day: date, sold: np.ndarray) -> pa.Table:
-        """Each sold unit, then 1-3 units of the same product still on the shelf."""
-        rng = self._rng(SHELF, day.toordinal(), 1)
-        shelf = self._shelf_units(day, len(sold))
-        units = 1 + shelf
-        item = np.repeat(sold, units)
-        rank = np.arange(units.sum()) - np.repeat(np.cumsum(units) - units, units)
-        is_sold = rank == 0
-        unit_id = np.where(is_sold, item + 1, 0)
-        unit_id[~is_sold] = self._inventory_id + 1 + np.arange(np.count_nonzero(~is_sold))
-        self._inventory_id += int(shelf.sum())
-        bought = self.items.bought[item]
-        created = np.where(
-            is_sold,
-            (bought - 60 * rng.integers(0, 60 * 1440, len(item))) * 1_000_000,
-            (bought - rng.integers(1, DAY, len(item))) * 1_000_000 - 1,
-        )
-        product = pa.array(self.items.product[item] - 1)
-        p = self.products
-        return pa.table(
-            {
-                "id": unit_id,
-                "product_id": self.items.product[item],
-                "created_at": either_stamps(created, ~is_sold),
-                "sold_at": stamps(np.where(is_sold, bought, NO_TIME)),
-                "cost": p.cost.take(product),
-                "product_category": p.category.take(product),
-                "product_name": p.name.take(product),
-                "product_brand": p.brand.take(product),
-                "product_retail_price": p.retail_price.take(product),
-                "product_department": p.department.take(product),
-                "product_sku": p.sku.take(product),
-                "product_distribution_center_id": p.distribution_center_id.take(product),
-            }
         )
 
     def order_amounts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
