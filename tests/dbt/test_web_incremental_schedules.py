@@ -197,8 +197,8 @@ MUTATIONS = {
     ),
     "web orders: an order attributed to a session loaded since is rebuilt": (
         "models/marts/web/web_fct_orders.sql",
-        "    inner join sessions_since\n        on sessions_since.session_id in (",
-        "    inner join sessions_since\n        on false and sessions_since.session_id in (",
+        "    where touches.order_id in (",
+        "    where false and touches.order_id in (",
         "web.fct_orders",
         "web_fct_orders",
         _sessions_completed_after_orders,

@@ -57,15 +57,22 @@ users_in_scope as (
     select user_id from {{ ref('stg_thelook__users') }}
     where loaded_at >= (select loaded_after from since)
     union
-    -- An order attributed, before or now, to a session rebuilt since.
-    select touches.user_id from {{ this }} as built
-    inner join {{ ref('int_web_order_sessions') }} as touches
-        on touches.order_id = built.order_id
-    inner join sessions_since
-        on sessions_since.session_id in (
-            touches.last_touch_session_id, touches.first_touch_session_id,
-            built.last_touch_session_id, built.first_touch_session_id
-        )
+    -- An order attributed, before or now, to a session rebuilt since (each touch on its
+    -- own: see int_web_order_sessions).
+    select touches.user_id from {{ ref('int_web_order_sessions') }} as touches
+    where touches.order_id in (
+        select order_id from {{ this }}
+        where last_touch_session_id in (select session_id from sessions_since)
+        union
+        select order_id from {{ this }}
+        where first_touch_session_id in (select session_id from sessions_since)
+        union
+        select order_id from {{ ref('int_web_order_sessions') }}
+        where last_touch_session_id in (select session_id from sessions_since)
+        union
+        select order_id from {{ ref('int_web_order_sessions') }}
+        where first_touch_session_id in (select session_id from sessions_since)
+    )
 ),
 
 -- Days whose orders were built with another completeness than the day has now.
