@@ -30,7 +30,7 @@ from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
 
 STEPS = 3
-EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "4"))
 SELECT = "+fct_orders +fct_daily_product_sales"
 # The incremental models, each set aside while the full refresh rebuilds it.
 COMPARED = {

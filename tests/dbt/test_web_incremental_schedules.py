@@ -26,7 +26,7 @@ from shopsight.generate.thelook_export import generate_thelook
 from shopsight.storage import Bucket
 
 STEPS = 3
-EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "2"))
 SELECT = "+fct_events +fct_sessions +web_fct_orders"
 COMPARED = {
     "intermediate.int_web_sessions": "select * from intermediate.int_web_sessions "

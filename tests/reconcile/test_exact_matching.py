@@ -29,6 +29,14 @@ ORDERS = [
     (8, datetime(2024, 3, 9, 3, 0), "5.675"),  # the 8th locally: the sales system's day is
     # outside the period, the warehouse's (UTC) inside
 ]
+# The marts' orders and the landing orders, as much of them as the matching reads.
+MARTS_AND_ORDERS = (
+    "create schema marts; create table marts.fct_orders (order_id bigint, "
+    "ordered_at timestamp, order_status varchar, is_net_revenue boolean, "
+    "loaded_line_value decimal(18, 2), incomplete_reason varchar); "
+    "create schema retail_db; create table retail_db.orders (order_id bigint, "
+    "order_date timestamp)"
+)
 
 
 def _cents(total: Decimal) -> Decimal:
@@ -43,13 +51,7 @@ def _local(moment: datetime) -> date:
 def warehouse(tmp_path):
     database = connect(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     database.execute_script(OPS_DDL)
-    database.execute_script(
-        "create schema marts; create table marts.fct_orders (order_id bigint, "
-        "ordered_at timestamp, order_status varchar, is_net_revenue boolean, "
-        "loaded_line_value decimal(18, 2), incomplete_reason varchar); "
-        "create schema retail_db; create table retail_db.orders (order_id bigint, "
-        "order_date timestamp)"
-    )
+    database.execute_script(MARTS_AND_ORDERS)
     for order_id, ordered_at, total in ORDERS:  # the warehouse holds each order to the cent
         database.execute(
             "insert into marts.fct_orders values (?, ?, 'COMPLETE', true, ?, null)",
@@ -116,11 +118,7 @@ def test_the_landing_total_adds_an_orders_lines_in_line_order(tmp_path) -> None:
     database = connect(f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
     database.execute_script(OPS_DDL)
     database.execute_script(
-        "create schema marts; create table marts.fct_orders (order_id bigint, "
-        "ordered_at timestamp, order_status varchar, is_net_revenue boolean, "
-        "loaded_line_value decimal(18, 2), incomplete_reason varchar); "
-        "create schema retail_db; create table retail_db.orders (order_id bigint, "
-        "order_date timestamp); create table retail_db.order_items (order_item_id bigint, "
+        MARTS_AND_ORDERS + "; create table retail_db.order_items (order_item_id bigint, "
         "order_item_order_id bigint, order_item_subtotal decimal(18, 2))"
     )
     ordered_at = datetime(2024, 3, 9, 20, 0)
