@@ -23,6 +23,7 @@ from shopsight.generate.thelook_catalog import (
     LAST_NAMES,
     PLACES,
     catalogue,
+    shares,
 )
 from shopsight.generate.thelook_rows import (
     CANCELLED,
@@ -58,11 +59,6 @@ HEADERS = {name: table.column_names for name, table in load_contract(SOURCE).tab
 USERS, ORDERS, SESSIONS, GHOST_PATHS, SHELF, EXTEND = range(1, 7)
 
 
-def _weights(mix: dict[str, float] | list[float]) -> np.ndarray:
-    values = np.array(list(mix.values()) if isinstance(mix, dict) else mix, dtype=float)
-    return values / values.sum()
-
-
 def _epoch(day: date) -> int:
     return int((datetime.combine(day, datetime.min.time()) - datetime(1970, 1, 1)).total_seconds())
 
@@ -80,7 +76,7 @@ class TheLookSimulation:
         self.users = self._new_users(self._rng(USERS), users, _epoch(start))
         owners = np.repeat(
             np.arange(users),
-            self._rng(ORDERS).choice(5, users, p=_weights([0.2, 0.5, 0.2, 0.05, 0.05])),
+            self._rng(ORDERS).choice(5, users, p=shares([0.2, 0.5, 0.2, 0.05, 0.05])),
         )
         self.orders, self.items = self._new_orders(
             self._rng(ORDERS, 1), owners, self.users.created[owners], 0, 0
@@ -101,10 +97,10 @@ class TheLookSimulation:
             last=rng.integers(0, len(LAST_NAMES), n),
             domain=rng.integers(0, 3, n),
             age=rng.integers(12, 71, n),
-            place=rng.choice(len(PLACES), n, p=_weights([p[6] for p in PLACES])),
+            place=rng.choice(len(PLACES), n, p=shares([p[6] for p in PLACES])),
             street_number=rng.integers(1, 10_000, n),
             street=rng.integers(0, 3, n),
-            source=rng.choice(len(USER_SOURCES), n, p=_weights(USER_SOURCES)),
+            source=rng.choice(len(USER_SOURCES), n, p=shares(USER_SOURCES)),
             created=created,
             to_the_microsecond=created >= self.end - 7 * DAY,
         )
@@ -122,7 +118,7 @@ class TheLookSimulation:
         ``first_item``)."""
         n = len(owners)
         created = after + rng.integers(0, np.maximum(1, self.end - after - 1))
-        final = rng.choice(5, n, p=_weights(FINAL_STATUS))
+        final = rng.choice(5, n, p=shares(FINAL_STATUS))
 
         def later(moment: np.ndarray, minutes: int, when: np.ndarray) -> np.ndarray:
             return np.where(when, moment + 60 * rng.integers(0, minutes, n), NO_TIME)
@@ -133,7 +129,7 @@ class TheLookSimulation:
         shipped = later(created, 3 * 1440, ships)
         complete = later(shipped, 5 * 1440, delivers)
         returned = later(complete, 3 * 1440, final == RETURNED)
-        counts = rng.choice([1, 2, 3, 4], n, p=_weights([0.7, 0.2, 0.05, 0.05]))
+        counts = rng.choice([1, 2, 3, 4], n, p=shares([0.7, 0.2, 0.05, 0.05]))
         starts = np.cumsum(counts) - counts
         order_of_item = np.repeat(np.arange(n), counts)
         product = self.products.pick_for(rng, self.users.gender[owners][order_of_item])
@@ -255,9 +251,7 @@ class TheLookSimulation:
 
     def _shelf_units(self, day: date, sold: int) -> np.ndarray:
         """Units of the same product still on the shelf, per unit sold on ``day`` (1-3)."""
-        return self._rng(SHELF, day.toordinal()).choice(
-            [1, 2, 3], sold, p=_weights([0.5, 0.3, 0.2])
-        )
+        return self._rng(SHELF, day.toordinal()).choice([1, 2, 3], sold, p=shares([0.5, 0.3, 0.2]))
 
     def order_amounts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every order's id, user id, placing time and amount in cents, ordered by placing

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import datetime
+
+import numpy as np
 
 DISTRIBUTION_CENTERS = [
     (1, "Memphis TN", 35.1174, -89.9711),
@@ -156,13 +157,7 @@ def catalogue(seed: int, n_products: int) -> list[Product]:
     return products
 
 
-def pick(rng: random.Random, weights: dict[str, float]) -> str:
-    """One key of ``weights``, drawn with its weight."""
-    return rng.choices(list(weights), list(weights.values()))[0]
-
-
-def utc(moment: datetime | None, micro: bool = False) -> str:
-    """thelook's timestamp text: UTC, to the second or the microsecond; '' for none."""
-    if moment is None:
-        return ""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f UTC" if micro else "%Y-%m-%d %H:%M:%S UTC")
+def shares(mix: dict[str, float] | list[float]) -> np.ndarray:
+    """Weights as probabilities that add up to one (numpy's choice needs them so)."""
+    values = np.array(list(mix.values()) if isinstance(mix, dict) else mix, dtype=float)
+    return values / values.sum()

@@ -21,8 +21,7 @@ from shopsight.generate.thelook_faults import (
     duplicate_key_in_file,
     renamed_required_column,
 )
-from shopsight.generate.thelook_text import csv_bytes as table_csv
-from shopsight.generate.thelook_text import table_rows
+from shopsight.generate.thelook_text import frame_csv, table_rows
 from shopsight.storage import Bucket
 
 STATE_KEY = f"manifests/{SOURCE}/simulation.json"
@@ -105,12 +104,13 @@ def _days(start: date, days: int) -> Iterator[date]:
 def day_file(table: str, frame: pa.Table, drifted: bool) -> bytes:
     """A table's file of the day: the contract's columns, or the live dataset's style."""
     if not drifted:
-        return table_csv(HEADERS[table], frame)
+        return frame_csv(HEADERS[table], frame)
     header, rows = live_style(table, HEADERS[table], table_rows(HEADERS[table], frame))
-    return csv_bytes(header, rows)
+    return rows_csv(header, rows)
 
 
-def csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
+def rows_csv(header: list[str], rows: list[list[object]]) -> bytes:
+    """Rows of Python values as CSV (the live-style rewrite of small exports)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)

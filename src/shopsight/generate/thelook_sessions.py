@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shopsight.generate.thelook_catalog import Product
+from shopsight.generate.thelook_catalog import Product, shares
 from shopsight.generate.thelook_text import either_stamps, uuid4_texts
 
 EVENT_SOURCES = {"Email": 0.45, "Adwords": 0.30, "YouTube": 0.10, "Facebook": 0.10, "Organic": 0.05}
@@ -36,11 +36,6 @@ _KIND_NAMES = pa.array(KINDS)
 _KIND_URIS = pa.array([f"/{kind}" for kind in KINDS])
 # The longest pause between two events, in seconds: a buyer's and a browser's.
 PURCHASE_GAP, GHOST_GAP = 3 * 60, 29 * 60
-
-
-def _weights(mix: dict[str, float]) -> np.ndarray:
-    values = np.array(list(mix.values()))
-    return values / values.sum()
 
 
 @dataclass
@@ -222,11 +217,11 @@ def make_events(
             "state": places.state.take(place_of_event),
             "postal_code": places.postal_code.take(place_of_event),
             "browser": pa.array(list(BROWSERS)).take(
-                pa.array(rng.choice(len(BROWSERS), bought + ghosts, p=_weights(BROWSERS))[session])
+                pa.array(rng.choice(len(BROWSERS), bought + ghosts, p=shares(BROWSERS))[session])
             ),
             "traffic_source": pa.array(list(EVENT_SOURCES)).take(
                 pa.array(
-                    rng.choice(len(EVENT_SOURCES), bought + ghosts, p=_weights(EVENT_SOURCES))[
+                    rng.choice(len(EVENT_SOURCES), bought + ghosts, p=shares(EVENT_SOURCES))[
                         session
                     ]
                 )

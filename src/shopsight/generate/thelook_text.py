@@ -53,7 +53,7 @@ def joined(*parts: pa.Array | str) -> pa.Array:
     return pc.binary_join_element_wise(*parts, "")
 
 
-def csv_bytes(header: list[str], frame: pa.Table) -> bytes:
+def frame_csv(header: list[str], frame: pa.Table) -> bytes:
     """The frame as a CSV file with its header; no field of thelook's needs quoting (Arrow
     refuses a field that would)."""
     buffer = io.BytesIO()
