@@ -144,12 +144,25 @@ def _sessions_completed_after_orders(keys: list[str]) -> dict[str, int]:
     }
 
 
+def _orders_in_reverse(keys: list[str]) -> dict[str, int]:
+    """Everything but the orders and items first; then the last day's orders and items, and
+    each earlier day's a step later: an earlier order renumbers its user's later ones."""
+    last_day = 4
+
+    def step(key: str) -> int:
+        if "/orders/" not in key and "/order_items/" not in key:
+            return 0
+        return last_day - int(key.split("dt=2024-01-0")[1][0])
+
+    return {key: step(key) for key in keys}
+
+
 def test_sessions_and_products_after_their_orders(store, warehouse_path) -> None:
     """Orders built before their sessions and products are attributed and keyed again when
     those land, and again when their sessions are completed (the fixed schedules of the
     attribution's mutation checks)."""
     source, keys = store
-    for schedule_of in (_orders_first, _sessions_completed_after_orders):
+    for schedule_of in (_orders_first, _sessions_completed_after_orders, _orders_in_reverse):
         schedule = Schedule(
             step_of=schedule_of(keys),
             select=SELECT,
@@ -171,10 +184,10 @@ MUTATIONS = {
         "int_web_sessions",
         _reversed,
     ),
-    "session facts: every session of a user in scope is renumbered": (
+    "session facts: a user's later sessions are renumbered": (
         "models/marts/web/fct_sessions.sql",
-        "\n        or user_id in (select user_id from users_in_scope)",
-        "",
+        "        or user_sessions.started_at >= renumbered_from.started_from",
+        "        or false",
         "web.fct_sessions",
         "fct_sessions",
         _reversed,
@@ -187,21 +200,29 @@ MUTATIONS = {
         "fct_events",
         _reversed,
     ),
-    "attribution: a user's orders follow the sessions loaded since": (
+    "attribution: a user's orders after a session loaded since are rebuilt": (
         "models/intermediate/web/int_web_order_sessions.sql",
-        "    union\n    select user_id from sessions_since where user_id is not null\n",
-        "",
+        "        and orders.ordered_at >= touched_from.ordered_from",
+        "        and false",
         "intermediate.int_web_order_sessions",
         "int_web_order_sessions",
         _orders_first,
     ),
     "web orders: an order attributed to a session loaded since is rebuilt": (
         "models/marts/web/web_fct_orders.sql",
-        "    where touches.order_id in (",
-        "    where false and touches.order_id in (",
+        "    where loaded_at >= (select loaded_after from since)\n),\n\n-- A changed order",
+        "    where false\n),\n\n-- A changed order",
         "web.fct_orders",
         "web_fct_orders",
         _sessions_completed_after_orders,
+    ),
+    "web orders: a user's later orders are renumbered": (
+        "models/marts/web/web_fct_orders.sql",
+        "        and orders.ordered_at >= renumbered_from.ordered_from",
+        "        and false",
+        "web.fct_orders",
+        "web_fct_orders",
+        _orders_in_reverse,
     ),
     "web order items: a product loaded since re-keys its items": (
         "models/marts/web/web_fct_order_items.sql",

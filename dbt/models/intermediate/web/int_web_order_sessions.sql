@@ -11,11 +11,14 @@
     First touch: the user's first session that started before the order (or within the
     hour after it, as rule 1 allows), else none. Times are compared as timestamps, never as
     days, so an order at 23:58 and its purchase at 00:03 match.
-    Incremental by user (docs/decisions/0027): an order's touches depend only on its own
-    user's sessions and purchase events, so a run rebuilds every order of each user with an
-    order or a session loaded at or after the latest order load it has seen (less
-    `incremental_lookback_minutes`), and of each user whose orders point at a session
-    rebuilt since (a session whose first event changed user leaves its old user). -#}
+    Incremental by order (docs/decisions/0027, 0028): an order's touches depend only on
+    its own user's sessions that started before it or within the hour after it (a purchase
+    event, an hour either side, is never before its session's start). So a run rebuilds
+    each order loaded at or after the latest order load it has seen (less
+    `incremental_lookback_minutes`); each order of a user with a session loaded since,
+    placed at most an hour before the earliest such session started; and each order whose
+    built touches point at a session loaded since (a session whose first event changed
+    user leaves its old user's orders). -#}
 {% set from_watermark = incremental_from_watermark() %}
 {{ config(
     materialized='incremental',
@@ -29,22 +32,34 @@ with
 since as ({{ loaded_after_watermark() }}),
 
 sessions_since as (
-    select session_id, user_id from {{ ref('int_web_sessions') }}
+    select session_id, user_id, started_at from {{ ref('int_web_sessions') }}
     where loaded_at >= (select loaded_after from since)
 ),
 
-users_in_scope as (
-    select user_id from {{ ref('stg_thelook__orders') }}
+-- Per user, the earliest order a session loaded since can touch.
+touched_from as (
+    select user_id, {{ dbt.dateadd('hour', -1, 'min(started_at)') }} as ordered_from
+    from sessions_since
+    where user_id is not null
+    group by user_id
+),
+
+orders_in_scope as (
+    select order_id from {{ ref('stg_thelook__orders') }}
     where loaded_at >= (select loaded_after from since)
     union
-    select user_id from sessions_since where user_id is not null
+    select orders.order_id
+    from {{ ref('stg_thelook__orders') }} as orders
+    inner join touched_from
+        on touched_from.user_id = orders.user_id
+        and orders.ordered_at >= touched_from.ordered_from
     union
     -- Each touch on its own: an equality join, never a join on `in (a, b)` (no hash join
     -- serves it: a nested loop over every order, 8 minutes at 1 M users).
-    select user_id from {{ this }}
+    select order_id from {{ this }}
     where last_touch_session_id in (select session_id from sessions_since)
     union
-    select user_id from {{ this }}
+    select order_id from {{ this }}
     where first_touch_session_id in (select session_id from sessions_since)
 ),
 {% endif %}
@@ -52,10 +67,15 @@ users_in_scope as (
 orders as (
     select order_id, user_id, ordered_at, loaded_at from {{ ref('stg_thelook__orders') }}
     {% if from_watermark %}
-    where loaded_at >= (select loaded_after from since)
-        or user_id in (select user_id from users_in_scope)
+    where order_id in (select order_id from orders_in_scope)
     {% endif %}
 ),
+
+{% if from_watermark %}
+users_in_scope as (
+    select distinct user_id from orders
+),
+{% endif %}
 
 sessions as (
     select session_id, user_id, started_at from {{ ref('int_web_sessions') }}

@@ -17,32 +17,60 @@
     cannot recognise is neither new nor returning); is_returning_visitor: session_number > 1.
     is_bounce: a single event. duration_seconds: first to last event.
     Incremental: a run rebuilds the sessions in scope (macros/web_sessions_in_scope.sql)
-    and every session of their users, before and after, since a late session renumbers the
-    user's later ones (and a session whose first event changed user leaves its old user). -#}
+    and, since a late session renumbers its user's later ones, every session of their
+    users (old and new: a session whose first event changed user leaves its old user) that
+    started at or after the earliest of them; numbers count all the user's sessions. -#}
 with
 {% if from_watermark %}
 since as ({{ loaded_after_watermark() }}),
 
 in_scope as ({{ web_sessions_in_scope() }}),
 
-users_in_scope as (
-    select sessions.user_id
-    from {{ ref('int_web_sessions') }} as sessions
-    inner join in_scope on in_scope.session_id = sessions.session_id
-    where sessions.user_id is not null
-    union
-    select built.user_id
-    from {{ this }} as built
-    inner join in_scope on in_scope.session_id = built.session_id
-    where built.user_id is not null
+-- Per user, the earliest start (new or built) of a session in scope: later sessions
+-- are renumbered.
+renumbered_from as (
+    select changed.user_id, min(changed.started_at) as started_from
+    from (
+        select sessions.user_id, sessions.started_at
+        from {{ ref('int_web_sessions') }} as sessions
+        inner join in_scope on in_scope.session_id = sessions.session_id
+        where sessions.user_id is not null
+        union all
+        select built.user_id, built.started_at
+        from {{ this }} as built
+        inner join in_scope on in_scope.session_id = built.session_id
+        where built.user_id is not null
+    ) as changed
+    group by changed.user_id
 ),
 {% endif %}
 
-sessions as (
+-- The sessions to build with every session of their users before them, to number them.
+user_sessions as (
     select * from {{ ref('int_web_sessions') }}
     {% if from_watermark %}
     where session_id in (select session_id from in_scope)
-        or user_id in (select user_id from users_in_scope)
+        or user_id in (select user_id from renumbered_from)
+    {% endif %}
+),
+
+numbered as (
+    select
+        session_id,
+        row_number() over (partition by user_id order by started_at, session_id)
+            as session_number
+    from user_sessions
+    where user_id is not null
+),
+
+sessions as (
+    select user_sessions.*, numbered.session_number
+    from user_sessions
+    left join numbered on numbered.session_id = user_sessions.session_id
+    {% if from_watermark %}
+    left join renumbered_from on renumbered_from.user_id = user_sessions.user_id
+    where user_sessions.session_id in (select session_id from in_scope)
+        or user_sessions.started_at >= renumbered_from.started_from
     {% endif %}
 ),
 
@@ -90,12 +118,8 @@ select
     sessions.furthest_step = 4 as converted,
     sessions.furthest_step = 3 as cart_abandoned,
     sessions.user_id is null as is_anonymous,
-    case when sessions.user_id is not null then row_number() over (
-        partition by sessions.user_id order by sessions.started_at, sessions.session_id
-    ) end as session_number,
-    case when sessions.user_id is not null then row_number() over (
-        partition by sessions.user_id order by sessions.started_at, sessions.session_id
-    ) > 1 end as is_returning_visitor,
+    sessions.session_number,
+    sessions.session_number > 1 as is_returning_visitor,
     sessions.event_count = 1 as is_bounce,
     {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }} as duration_seconds,
     sessions.loaded_at as source_loaded_at

@@ -1,4 +1,5 @@
-{% set from_watermark = incremental_from_watermark() %}
+{#- A table built before it had user_id is rebuilt whole, once. -#}
+{% set from_watermark = incremental_from_watermark() and incremental_from_watermark('user_id') %}
 {{ config(
     alias='fct_orders',
     materialized='incremental',
@@ -19,12 +20,14 @@
     An order placed on a day whose web events are not whole (its events file quarantined,
     accepted as lost or not landed: fct_source_days) cannot be attributed: its last touch is
     "Events missing" (rule "events missing"), never a guess from older sessions.
-    Incremental by user (docs/decisions/0027): a user's orders are numbered together and
-    attributed to the user's sessions, so a run rebuilds every order of each user with an
-    order, an item or the user's own row loaded at or after the latest order load it has
-    seen (less `incremental_lookback_minutes`), or with an order attributed, before or now,
-    to a session rebuilt since; and every order of a day whose events completeness is no
-    longer what its built orders say. -#}
+    Incremental by order (docs/decisions/0027, 0028), loaded since meaning at or after the
+    latest order load it has seen (less `incremental_lookback_minutes`): a run rebuilds each
+    order or item loaded since, with the user's later orders (their numbers follow the
+    changed one's status); every order of a user whose row loaded since; each order
+    attributed, before or now, to a session rebuilt since (a touch changes only when the
+    session it leaves or takes changed); and every order of a day whose events
+    completeness is no longer what its built orders say. Orders are numbered over all
+    their user's orders. -#}
 -- depends_on: {{ ref('stg_thelook__users') }}
 -- depends_on: {{ ref('stg_thelook__order_items') }}
 with
@@ -47,32 +50,49 @@ sessions_since as (
     where loaded_at >= (select loaded_after from since)
 ),
 
-users_in_scope as (
-    select user_id from {{ ref('stg_thelook__orders') }}
+-- A changed order renumbers its user's later orders: from the earlier of its old and new
+-- order time.
+renumbered_from as (
+    select changed.user_id, min(changed.ordered_at) as ordered_from
+    from (
+        select user_id, ordered_at from {{ ref('stg_thelook__orders') }}
+        where loaded_at >= (select loaded_after from since)
+        union all
+        select built.user_id, built.ordered_at from {{ this }} as built
+        inner join {{ ref('stg_thelook__orders') }} as orders on orders.order_id = built.order_id
+        where orders.loaded_at >= (select loaded_after from since)
+    ) as changed
+    group by changed.user_id
+),
+
+orders_in_scope as (
+    select orders.order_id
+    from {{ ref('stg_thelook__orders') }} as orders
+    inner join renumbered_from
+        on renumbered_from.user_id = orders.user_id
+        and orders.ordered_at >= renumbered_from.ordered_from
+    union
+    select order_id from {{ ref('stg_thelook__order_items') }}
     where loaded_at >= (select loaded_after from since)
     union
-    select user_id from {{ ref('stg_thelook__order_items') }}
-    where loaded_at >= (select loaded_after from since)
-    union
-    select user_id from {{ ref('stg_thelook__users') }}
-    where loaded_at >= (select loaded_after from since)
-    union
-    -- An order attributed, before or now, to a session rebuilt since (each touch on its
-    -- own: see int_web_order_sessions).
-    select touches.user_id from {{ ref('int_web_order_sessions') }} as touches
-    where touches.order_id in (
-        select order_id from {{ this }}
-        where last_touch_session_id in (select session_id from sessions_since)
-        union
-        select order_id from {{ this }}
-        where first_touch_session_id in (select session_id from sessions_since)
-        union
-        select order_id from {{ ref('int_web_order_sessions') }}
-        where last_touch_session_id in (select session_id from sessions_since)
-        union
-        select order_id from {{ ref('int_web_order_sessions') }}
-        where first_touch_session_id in (select session_id from sessions_since)
+    select order_id from {{ ref('stg_thelook__orders') }}
+    where user_id in (
+        select user_id from {{ ref('stg_thelook__users') }}
+        where loaded_at >= (select loaded_after from since)
     )
+    union
+    -- Each touch on its own (see int_web_order_sessions).
+    select order_id from {{ this }}
+    where last_touch_session_id in (select session_id from sessions_since)
+    union
+    select order_id from {{ this }}
+    where first_touch_session_id in (select session_id from sessions_since)
+    union
+    select order_id from {{ ref('int_web_order_sessions') }}
+    where last_touch_session_id in (select session_id from sessions_since)
+    union
+    select order_id from {{ ref('int_web_order_sessions') }}
+    where first_touch_session_id in (select session_id from sessions_since)
 ),
 
 -- Days whose orders were built with another completeness than the day has now.
@@ -90,17 +110,53 @@ days_in_scope as (
 ),
 {% endif %}
 
-orders as (
+{% if from_watermark %}
+built_orders as (
+    select order_id from orders_in_scope
+    union
+    select order_id from {{ ref('stg_thelook__orders') }}
+    where cast(ordered_at as date) in (select order_date from days_in_scope)
+),
+{% endif %}
+
+-- Every order of the users in scope, to number each user's orders together.
+user_orders as (
     select * from {{ ref('stg_thelook__orders') }}
     {% if from_watermark %}
-    where loaded_at >= (select loaded_after from since)
-        or user_id in (select user_id from users_in_scope)
-        or cast(ordered_at as date) in (select order_date from days_in_scope)
+    where user_id in (
+        select user_id from {{ ref('stg_thelook__orders') }}
+        where order_id in (select order_id from built_orders)
+    )
+    {% endif %}
+),
+
+numbered as (
+    select
+        order_id,
+        case
+            when order_status not in ('Cancelled', 'Returned')
+                then row_number() over (
+                    partition by user_id, order_status not in ('Cancelled', 'Returned')
+                    order by ordered_at, order_id
+                )
+        end as customer_order_number
+    from user_orders
+),
+
+orders as (
+    select user_orders.*, numbered.customer_order_number
+    from user_orders
+    inner join numbered on numbered.order_id = user_orders.order_id
+    {% if from_watermark %}
+    where user_orders.order_id in (select order_id from built_orders)
     {% endif %}
 ),
 
 touches as (
     select * from {{ ref('int_web_order_sessions') }}
+    {% if from_watermark %}
+    where order_id in (select order_id from built_orders)
+    {% endif %}
 ),
 
 items as (
@@ -118,6 +174,10 @@ items as (
 
 sessions as (
     select session_id, traffic_source from {{ ref('int_web_sessions') }}
+    {% if from_watermark %}
+    where session_id in (select last_touch_session_id from touches)
+        or session_id in (select first_touch_session_id from touches)
+    {% endif %}
 ),
 
 sources as (
@@ -134,16 +194,7 @@ attributed as (
         coalesce(
             event_days.is_complete, cast(orders.ordered_at as date) < first_event_day.first_day,
             false
-        ) as is_attribution_complete,
-        case
-            when orders.order_status not in ('Cancelled', 'Returned')
-                then row_number() over (
-                    partition by
-                        orders.user_id,
-                        orders.order_status not in ('Cancelled', 'Returned')
-                    order by orders.ordered_at, orders.order_id
-                )
-        end as customer_order_number
+        ) as is_attribution_complete
     from orders
     cross join first_event_day
     left join event_days on event_days.file_dt = cast(orders.ordered_at as date)
@@ -152,6 +203,7 @@ attributed as (
 select
     orders.order_id,
     cast(coalesce(users.user_key, {{ unknown_key() }}) as varchar) as user_key,
+    orders.user_id,
     {{ date_key('orders.ordered_at') }} as order_date_key,
     cast(orders.ordered_at as date) as order_date,
     orders.ordered_at,
