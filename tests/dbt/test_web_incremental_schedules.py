@@ -3,14 +3,17 @@
 A small thelook store whose every day of events is split into two files (alternate lines),
 so most sessions arrive in pieces; each file lands at a random step, sometimes with the users
 or the products after the events that name them, sometimes after a first build over nothing.
-After every step ``web.fct_events`` and ``web.fct_sessions`` built incrementally must equal,
+Each step also lands a few transactions and rescores the users. After every step the web
+tables built incrementally (sessions, events, attribution, orders, items, users) must equal,
 row for row, the same tables rebuilt with ``--full-refresh``: a late piece of a session
 re-derives its product, funnel step and duration; a late session renumbers its user's later
-ones; a late user or product re-keys the events already built.
+ones and re-attributes their later orders; a late order renumbers its user's later orders; a
+late user or product re-keys the rows already built; a new score rebuilds its user.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import date
@@ -23,7 +26,9 @@ from hypothesis import strategies as st
 import shopsight.build
 from delivery_schedules import Schedule, Tally, deliver_and_compare, mutated_project
 from shopsight.generate.thelook_export import generate_thelook
+from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket
+from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
 
 STEPS = 3
 EXAMPLES = int(os.environ.get("SHOPSIGHT_PROPERTY_EXAMPLES", "2"))
@@ -37,6 +42,7 @@ COMPARED = {
     "order by order_id",
     "web.fct_order_items": "select * from web.fct_order_items order by order_item_id",
     "web.fct_orders": "select * from web.fct_orders order by order_id",
+    "web.dim_users": "select * from web.dim_users order by user_key",
 }
 tally = Tally()
 
@@ -61,6 +67,30 @@ def store() -> tuple[Bucket, list[str]]:
         )
     keys = [info.key for info in bucket.list("landing/thelook/")]
     return bucket, keys
+
+
+def _transactions_each_step(step: int, url: str, bucket: Bucket) -> None:
+    """A transactions file per step, then the loyalty step: some users' scores change at
+    every step (users landed or not yet), which dim_users must follow."""
+    records = [
+        {
+            "transaction_id": step * 100 + k,
+            "user_id": (step * 13 + k * 29) % 150 + 1,
+            "transaction_amount": round(10.25 * (k + 1) - 7 * step, 2),
+            "is_repeat_purchase": k % 2 == 1,
+            "transacted_at": f"2024-01-0{step % 4 + 1}T12:00:00Z",
+        }
+        for k in range(6)
+    ]
+    bucket.write_bytes(
+        f"landing/transactions/transactions/dt=2024-01-0{step % 4 + 1}/step-{step}.jsonl",
+        "".join(json.dumps(record) + "\n" for record in records).encode(),
+    )
+    warehouse = connect(url)
+    try:
+        refresh_loyalty_scores(bucket, warehouse)
+    finally:
+        warehouse.close()
 
 
 @pytest.mark.timeout(1200)  # a ceiling for slow machines, not a timing check
@@ -88,6 +118,7 @@ def test_web_facts_incremental_equal_full_refresh(store, warehouse_path, data) -
         compared=COMPARED,
         source="thelook",
         empty_first_build=data.draw(st.booleans(), label="empty first build"),
+        after_ingest=_transactions_each_step,
     )
     deliver_and_compare(source, warehouse_path, schedule, tally)
 
@@ -113,7 +144,13 @@ def test_days_in_reverse_pieces_late_users_last(store, warehouse_path) -> None:
     from one piece, and the last re-keys every known user's events and sessions from the
     Unknown member."""
     source, keys = store
-    schedule = Schedule(step_of=_reversed(keys), select=SELECT, compared=COMPARED, source="thelook")
+    schedule = Schedule(
+        step_of=_reversed(keys),
+        select=SELECT,
+        compared=COMPARED,
+        source="thelook",
+        after_ingest=_transactions_each_step,
+    )
     deliver_and_compare(source, warehouse_path, schedule, tally)
 
 
@@ -157,18 +194,35 @@ def _orders_in_reverse(keys: list[str]) -> dict[str, int]:
     return {key: step(key) for key in keys}
 
 
+def _users_a_day_at_a_time(keys: list[str]) -> dict[str, int]:
+    """Everything but the users first; then each day's users a step after the day before:
+    the scores of users landed steps ago change (the users' own watermark has moved on)."""
+
+    def step(key: str) -> int:
+        return int(key.split("dt=2024-01-0")[1][0]) - 1 if "/users/" in key else 0
+
+    return {key: step(key) for key in keys}
+
+
 def test_sessions_and_products_after_their_orders(store, warehouse_path) -> None:
     """Orders built before their sessions and products are attributed and keyed again when
-    those land, and again when their sessions are completed (the fixed schedules of the
-    attribution's mutation checks)."""
+    those land, and again when their sessions are completed; orders landing last day first
+    are renumbered; users landing a day at a time follow their scores (the fixed schedules
+    of the mutation checks)."""
     source, keys = store
-    for schedule_of in (_orders_first, _sessions_completed_after_orders, _orders_in_reverse):
+    for schedule_of in (
+        _orders_first,
+        _sessions_completed_after_orders,
+        _orders_in_reverse,
+        _users_a_day_at_a_time,
+    ):
         schedule = Schedule(
             step_of=schedule_of(keys),
             select=SELECT,
             compared=COMPARED,
             source="thelook",
             compare_every_step=False,
+            after_ingest=_transactions_each_step,
         )
         deliver_and_compare(source, warehouse_path, schedule, Tally())
 
@@ -191,6 +245,22 @@ MUTATIONS = {
         "web.fct_sessions",
         "fct_sessions",
         _reversed,
+    ),
+    "users: the users loaded since are built": (
+        "models/marts/web/dim_users.sql",
+        "    where loaded_at >= ({{ loaded_after_watermark() }})",
+        "    where loaded_at < ({{ loaded_after_watermark() }})",
+        "web.dim_users",
+        "dim_users",
+        _reversed,
+    ),
+    "users: a user whose loyalty score changed is rebuilt": (
+        "models/marts/web/dim_users.sql",
+        "        or user_id in (select user_id from rescored)",
+        "",
+        "web.dim_users",
+        "dim_users",
+        _users_a_day_at_a_time,
     ),
     "events: the sessions of a user loaded since are re-keyed": (
         "macros/web_sessions_in_scope.sql",
@@ -250,6 +320,7 @@ def test_taking_out_a_scope_rule_breaks_the_property(name, store, tmp_path, monk
         compared={table: COMPARED[table]},
         source="thelook",
         compare_every_step=schedule_of is _reversed,  # the fixed ones: at the end
+        after_ingest=_transactions_each_step,
     )
     with pytest.raises(AssertionError, match=f"^{table} after step"):
         deliver_and_compare(source, tmp_path, schedule, Tally())

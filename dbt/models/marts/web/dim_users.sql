@@ -1,11 +1,39 @@
-{{ config(indexes=postgres_indexes([['user_key'], ['user_id']])) }}
+{#- Grain: one web-shop user, plus the unknown member.
+    Incremental on user_id: a run rebuilds the users loaded at or after the latest user load
+    the table has seen (less `incremental_lookback_minutes`) and the users whose loyalty
+    score is not the one built (`shopsight loyalty` rescores every user when the feed
+    changes: the scores carry no load time, so they are compared, one join on the key). The
+    unknown member is written by the first (or a full) build only. -#}
+{% set from_watermark = incremental_from_watermark() %}
+{{ config(
+    materialized='incremental',
+    unique_key='user_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns',
+    indexes=postgres_indexes([['user_key'], ['user_id']]),
+) }}
 
-with users as (
-    select * from {{ ref('stg_thelook__users') }}
+with scores as (
+    select * from {{ ref('stg_transactions__loyalty_scores') }}
 ),
 
-scores as (
-    select * from {{ ref('stg_transactions__loyalty_scores') }}
+{% if from_watermark %}
+-- Users whose score is new, changed or gone.
+rescored as (
+    select coalesce(scores.user_id, built.user_id) as user_id
+    from scores
+    full outer join (select user_id, loyalty_score from {{ this }} where not is_unknown) as built
+        on built.user_id = scores.user_id
+    where coalesce(scores.loyalty_score, 0) <> coalesce(built.loyalty_score, 0)
+),
+{% endif %}
+
+users as (
+    select * from {{ ref('stg_thelook__users') }}
+    {% if from_watermark %}
+    where loaded_at >= ({{ loaded_after_watermark() }})
+        or user_id in (select user_id from rescored)
+    {% endif %}
 ),
 
 known as (
@@ -23,7 +51,8 @@ known as (
         users.signed_up_at,
         {#- No transactions yet: the score's sum is empty, so 0. -#}
         cast(coalesce(scores.loyalty_score, 0) as decimal(20, 2)) as loyalty_score,
-        false as is_unknown
+        false as is_unknown,
+        users.loaded_at as source_loaded_at
     from users
     left join scores on scores.user_id = users.user_id
 ),
@@ -42,11 +71,14 @@ unknown_member as (
         'Unknown' as acquisition_source,
         cast(null as timestamp) as signed_up_at,
         cast(0 as decimal(20, 2)) as loyalty_score,
-        true as is_unknown
+        true as is_unknown,
+        cast(null as timestamp) as source_loaded_at
 )
 
 {% call contracted_select() %}
 select * from known
+{% if not is_incremental() %}
 union all
 select * from unknown_member
+{% endif %}
 {% endcall %}
