@@ -217,6 +217,10 @@ def build(
         args += ["--vars", json.dumps(dbt_vars)]
     if changed_only and not all_tests:
         args += ["--exclude-resource-type", "unit_test"]
+    # dbt would write its 8 MB manifest twice (after parsing, after the run): 2.7 s of a
+    # next day's 41 s at 300 k users. The results are written below; `dbt parse` (as
+    # `shopsight docs erd` runs it) writes the manifest.
+    args.append("--no-write-json")
 
     def on_event(event: Any) -> None:
         name = event.info.name
@@ -233,6 +237,7 @@ def build(
         _scope_tests(warehouse_url, None)
     if result.result is None:
         raise BuildError(f"dbt build did not run: {result.exception}")
+    result.result.write(str(dbt_target_dir(warehouse_url) / "run_results.json"))
     summary = BuildSummary(seconds=round(time.perf_counter() - started, 2))
     summary.plan = plan.to_json() if plan else None
     if not result.result.results:
