@@ -48,7 +48,7 @@ def test_a_postgres_build_writes_its_password_nowhere(tmp_path, fresh_postgres) 
     assert built.returncode == 0, built.stderr
     results = list(state.rglob("run_results.json"))
     assert len(results) == 1, "dbt's results are in the warehouse's state folder"
-    # dbt records the command it ran (the last one: granting read access on the marts).
+    # dbt records the command it ran (the build's results, which ShopSight writes).
     assert json.loads(results[0].read_text())["args"]["invocation_command"].startswith("dbt ")
     assert results[0].parent.parent.name.startswith("postgres-127.0.0.1-")
     for output in (ingested, built):
