@@ -54,13 +54,7 @@ orders_in_scope as (
         on touched_from.user_id = orders.user_id
         and orders.ordered_at >= touched_from.ordered_from
     union
-    -- Each touch on its own: an equality join, never a join on `in (a, b)` (no hash join
-    -- serves it: a nested loop over every order, 8 minutes at 1 M users).
-    select order_id from {{ this }}
-    where last_touch_session_id in (select session_id from sessions_since)
-    union
-    select order_id from {{ this }}
-    where first_touch_session_id in (select session_id from sessions_since)
+    {{ orders_pointing_at_sessions_since(this) }}
 ),
 {% endif %}
 

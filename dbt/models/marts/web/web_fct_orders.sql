@@ -81,18 +81,9 @@ orders_in_scope as (
         where loaded_at >= (select loaded_after from since)
     )
     union
-    -- Each touch on its own (see int_web_order_sessions).
-    select order_id from {{ this }}
-    where last_touch_session_id in (select session_id from sessions_since)
+    {{ orders_pointing_at_sessions_since(this) }}
     union
-    select order_id from {{ this }}
-    where first_touch_session_id in (select session_id from sessions_since)
-    union
-    select order_id from {{ ref('int_web_order_sessions') }}
-    where last_touch_session_id in (select session_id from sessions_since)
-    union
-    select order_id from {{ ref('int_web_order_sessions') }}
-    where first_touch_session_id in (select session_id from sessions_since)
+    {{ orders_pointing_at_sessions_since(ref('int_web_order_sessions')) }}
 ),
 
 -- Days whose orders were built with another completeness than the day has now.
