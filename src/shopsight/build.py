@@ -31,8 +31,9 @@ PASSWORD_VARIABLE = "DBT_ENV_SECRET_SHOPSIGHT_PG_PASSWORD"
 
 def dbt_state_dir(warehouse_url: str) -> Path:
     """dbt's working folder for this warehouse, under SHOPSIGHT_STATE_DIR: its target
-    (manifests, results, partial parse) and logs. One per warehouse, so two builds of two
-    warehouses never share one, and none is in the checkout (which may be read-only).
+    (partial parse, a parse's manifest, a build's results) and logs. One per warehouse, so
+    two builds of two warehouses never share one, and none is in the checkout (which may be
+    read-only).
 
     The name says which warehouse (never its password), the hash tells apart two with
     the same name."""
@@ -56,7 +57,8 @@ def dbt_state_dir(warehouse_url: str) -> Path:
 
 
 def dbt_target_dir(warehouse_url: str) -> Path:
-    """Where dbt writes its manifests, results and partial parse for this warehouse."""
+    """Where dbt keeps this warehouse's partial parse, the manifest of its last `dbt parse`
+    and the last build's run_results.json (decision 0029)."""
     return dbt_state_dir(warehouse_url) / "target"
 
 
