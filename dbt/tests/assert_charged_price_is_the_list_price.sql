@@ -1,16 +1,41 @@
 {#- The two price histories agree: the unit price charged on an order line is the list
     price of the product version valid on its order day. A warning, not an error: a store
-    may run promotions, and the mismatches are then the promotions to look at. -#}
+    may run promotions, and the mismatches are then the promotions to look at.
+
+    The daily build looks at the lines it can have changed (macros/get_where_subquery.sql):
+    lines loaded since the test scope's instant, and every line of a product whose versions
+    were loaded since (a new version can re-key lines sold long ago). The full test pass
+    looks at every line. -#}
+-- depends_on: {{ ref('stg_retail_db__product_versions') }}
 {{ config(severity='warn') }}
+{%- set since = tests_loaded_after() %}
+
+with lines as (
+    {% if since -%}
+    select order_item_id, product_id, product_key, order_date, unit_price
+    from {{ ref('fct_order_items') }}
+    where source_loaded_at >= cast('{{ since }}' as timestamp)
+    union
+    select order_item_id, product_id, product_key, order_date, unit_price
+    from {{ ref('fct_order_items') }}
+    where product_id in (
+        select product_id from {{ ref('stg_retail_db__product_versions') }}
+        where loaded_at >= cast('{{ since }}' as timestamp)
+    )
+    {%- else -%}
+    select order_item_id, product_id, product_key, order_date, unit_price
+    from {{ ref('fct_order_items') }}
+    {%- endif %}
+)
 
 select
-    facts.order_item_id,
-    facts.product_id,
-    facts.order_date,
-    facts.unit_price,
+    lines.order_item_id,
+    lines.product_id,
+    lines.order_date,
+    lines.unit_price,
     products.list_price
-from {{ ref('fct_order_items') }} as facts
+from lines
 inner join {{ ref('dim_products') }} as products
-    on facts.product_key = products.product_key
+    on lines.product_key = products.product_key
 where not products.is_unknown
-    and facts.unit_price <> products.list_price
+    and lines.unit_price <> products.list_price

@@ -3,6 +3,8 @@ nothing did (src/shopsight/build_state.py)."""
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
 import shutil
 from dataclasses import replace
@@ -100,6 +102,91 @@ def test_the_daily_tests_look_at_the_new_rows_and_the_full_pass_at_every_row(
     assert result.exit_code == 1 and full["plan"]["tests_loaded_after"] is None
     assert [f for f in full["failures"] if source_test in f["node"]], full["failures"]
     assert sum(full["tests"].values()) > sum(daily.tests.values())
+
+
+def _price_warnings(summary: dict) -> int:
+    return sum(
+        w["failing_rows"]
+        for w in summary["warnings"]
+        if w["test"] == "assert_charged_price_is_the_list_price"
+    )
+
+
+def _deliver_a_new_version(store: BuiltStore, database: str, day_folder: Path) -> int:
+    """The product with the most order lines, delivered again renamed (same price) in the
+    next day's products file: a new version, loaded by the next ingest. Returns its id."""
+    connection = duckdb.connect(database)
+    product_id, file_path, line_number = connection.execute("""
+        select products.product_id, products._file_path, products._line_number
+        from retail_db.products as products
+        inner join retail_db.order_items as lines
+            on lines.order_item_product_id = products.product_id
+        group by all order by count(*) desc, products.product_id limit 1""").fetchone()
+    connection.close()
+    landed = Path(store.bucket.url.removeprefix("file://")) / file_path
+    row = next(itertools.islice(csv.reader(landed.open()), line_number - 1, None))
+    row[2] += " (renamed)"
+    with (day_folder / "part-00000.csv").open("a", newline="") as products_file:
+        csv.writer(products_file, lineterminator="\n").writerow(row)
+    return product_id
+
+
+def test_the_daily_price_check_looks_at_the_lines_a_new_product_version_can_rekey(
+    built, tmp_path
+) -> None:
+    store = _copy(built, tmp_path)
+    database = store.warehouse_url[len("duckdb:///") :]
+    generate_next_day(store.bucket)
+    (day_folder,) = (tmp_path / "bucket/landing/retail_db/products").glob("dt=2024-01-04")
+    renamed = _deliver_a_new_version(store, database, day_folder)
+    connection = duckdb.connect(database)
+    (built_up_to,) = connection.execute(
+        "select cast(max(_loaded_at) as varchar) from retail_db.orders"
+    ).fetchone()
+    connection.close()
+    warehouse = connect(store.warehouse_url)
+    ingest(store.bucket, warehouse)
+    warehouse.close()
+    connection = duckdb.connect(database)
+    since = f"timestamp '{built_up_to}'"
+    # Two old lines the next build does not read again: one of the product delivered again,
+    # one of a product that was not. Each charged 1000 more than its list price, behind the
+    # build's back, and stamped (with its order) as loaded long before the last build: the
+    # daily check must see the first (the new version could have re-keyed it), the full
+    # pass both.
+    lines = connection.execute(f"""
+        select
+            min(order_item_id) filter (where product_id = {renamed}),
+            min(order_item_id) filter (where product_id not in (
+                select product_id from retail_db.products_history
+                where _loaded_at > {since}))
+        from marts.fct_order_items
+        where order_id not in (select order_id from retail_db.orders where _loaded_at > {since})
+            and order_id not in (
+                select order_item_order_id from retail_db.order_items
+                where _loaded_at > {since})
+            and product_key in (select product_key from marts.dim_products where not is_unknown)
+        """).fetchone()
+    assert None not in lines, lines
+    long_ago = "timestamp '2000-01-01'"
+    connection.execute(f"""
+        update marts.fct_order_items
+        set unit_price = unit_price + 1000, source_loaded_at = {long_ago}
+        where order_item_id in {lines};
+        update retail_db.order_items set _loaded_at = {long_ago}
+        where order_item_id in {lines};
+        update retail_db.orders set _loaded_at = {long_ago}
+        where order_id in (
+            select order_id from marts.fct_order_items where order_item_id in {lines})""")
+    connection.close()
+
+    daily = _build(store.warehouse_url)
+    result = CliRunner().invoke(
+        app, ["build", "--warehouse", store.warehouse_url, "--json", "--all-tests"]
+    )
+
+    assert _price_warnings(daily) == 1, daily["warnings"]
+    assert _price_warnings(json.loads(result.stdout)) == 2, result.stdout
 
 
 def test_a_new_day_builds_what_is_downstream_of_it_and_equals_a_full_build(built, tmp_path) -> None:
