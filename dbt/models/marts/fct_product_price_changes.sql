@@ -1,28 +1,41 @@
 {#- Grain: one list-price change of one product, between two price periods. A price period
     is a run of consecutive product versions at the same list price (a rename or a category
-    move is a new version, not a new price). Units count the order lines sold while each
-    price was the list price, with the daily mart's definition of sold (net-revenue lines).
-    Days run from the period's first day (its first delivery, or an earlier first sale) to
-    the next change, or to the run date for the current price. -#}
+    move is a new version, not a new price). Units count what the daily product-sales mart
+    counts (net-revenue order lines) on the days each price was the list price, up to the
+    mart's run date. Days run from the period's first day (its first delivery, or an earlier
+    first sale) to the next change, or to the run date for the current price.
+
+    Read from the daily mart (one row per product and day), not the order lines: an order
+    line's product version is the one valid on its order day, so a version's units are the
+    mart's units of its product on the days it was valid, and the table is rebuilt from
+    products × days rather than every line ever sold. -#}
 with versions as (
     select * from {{ ref('dim_products') }} where not is_unknown
 ),
 
+daily_sales as {{ not_materialized() }} (
+    select * from {{ ref('fct_daily_product_sales') }}
+),
+
 sold as (
     select
-        product_key,
-        sum(quantity) as units,
-        min(order_date) as first_sale_date
-    from {{ ref('fct_order_items') }}
-    where is_net_revenue and order_date is not null
-    group by product_key
+        versions.product_key,
+        sum(daily_sales.units) as units,
+        min(case when daily_sales.orders > 0 then daily_sales.sales_date end)
+            as first_sale_date
+    from versions
+    inner join daily_sales
+        on daily_sales.product_id = versions.product_id
+        and daily_sales.sales_date >= versions.valid_from
+        and (versions.valid_to is null or daily_sales.sales_date < versions.valid_to)
+    group by versions.product_key
 ),
 
 run_bounds as (
     {% if var('run_date') -%}
     select cast('{{ var("run_date") }}' as date) as run_date
     {%- else -%}
-    select max(order_date) as run_date from {{ ref('fct_order_items') }}
+    select max(sales_date) as run_date from daily_sales
     {%- endif %}
 ),
 
