@@ -3,12 +3,13 @@
     may run promotions, and the mismatches are then the promotions to look at.
 
     The daily build looks at the lines it can have changed (macros/get_where_subquery.sql):
-    lines loaded since the test scope's instant, and every line of a product whose versions
-    were loaded since (a new version can re-key lines sold long ago). The full test pass
-    looks at every line. -#}
+    lines loaded since the test scope's instant, and the lines of a product delivered since
+    from the first day the delivery can have re-keyed (macros/products_rekeyed_since.sql).
+    The full test pass looks at every line. -#}
 -- depends_on: {{ ref('stg_retail_db__product_versions') }}
 {{ config(severity='warn') }}
 {%- set since = tests_loaded_after() %}
+{%- set since_sql = "cast('" ~ since ~ "' as timestamp)" %}
 
 with lines as (
     {% if since -%}
@@ -16,12 +17,13 @@ with lines as (
     from {{ ref('fct_order_items') }}
     where source_loaded_at >= cast('{{ since }}' as timestamp)
     union
-    select order_item_id, product_id, product_key, order_date, unit_price
-    from {{ ref('fct_order_items') }}
-    where product_id in (
-        select product_id from {{ ref('stg_retail_db__product_versions') }}
-        where loaded_at >= cast('{{ since }}' as timestamp)
-    )
+    select lines.order_item_id, lines.product_id, lines.product_key, lines.order_date,
+        lines.unit_price
+    from {{ ref('fct_order_items') }} as lines
+    inner join ({{ products_rekeyed_since(since_sql) }}) as rekeyed
+        on lines.product_id = rekeyed.product_id
+        and lines.order_date >= rekeyed.rekeyed_from
+    where lines.order_date >= {{ earliest_rekeyed_day(since_sql) }}
     {%- else -%}
     select order_item_id, product_id, product_key, order_date, unit_price
     from {{ ref('fct_order_items') }}

@@ -1,11 +1,14 @@
 {#- Grain: one order line. Incremental on order_item_id: each run re-reads the lines loaded,
     or whose order was loaded, at or after the latest load it has seen (less
-    `incremental_lookback_minutes`): late files, status changes, re-admitted rows; and every built line of a product
-    delivered since whose product key is not the version valid on its order date (a new,
-    late or out-of-order product delivery reshaped the history, or a product arrived after
-    its lines) or whose customer is still the Unknown member. An empty table (a first build
-    before any order line landed) reads everything. -#}
+    `incremental_lookback_minutes`): late files, status changes, re-admitted rows; every
+    built line of a product delivered since, ordered on or after the day the delivery can
+    have reshaped its versions from, whose product key is not the version valid on its
+    order date (a new, late or out-of-order product delivery, or a product that arrived
+    after its lines: macros/products_rekeyed_since.sql); and every line still keyed to the
+    Unknown customer whose customer loaded since. An empty table (a first build before any
+    order line landed) reads everything. -#}
 -- depends_on: {{ ref('stg_retail_db__product_versions') }}
+-- depends_on: {{ ref('stg_retail_db__customers') }}
 {{ config(
     materialized='incremental',
     unique_key='order_item_id',
@@ -26,26 +29,36 @@ orders as {{ not_materialized() }} (
 since as ({{ loaded_after_watermark() }}),
 
 -- Only a product whose versions were loaded since can have moved a validity window
--- (product history is append-only), so only its lines can carry a stale product key.
-changed_products as (
-    select distinct versions.product_id
-    from {{ ref('stg_retail_db__product_versions') }} as versions
-    cross join since
-    where versions.loaded_at >= since.loaded_after
+-- (product history is append-only), and only from the day of its delivery on.
+{%- set watermark = '(' ~ loaded_after_watermark() ~ ')' %}
+rekeyed_products as (
+    {{ products_rekeyed_since(watermark) }}
 ),
 
 stale_lines as (
     select built.order_item_id
     from {{ this }} as built
+    inner join rekeyed_products
+        on built.product_id = rekeyed_products.product_id
+        and built.order_date >= rekeyed_products.rekeyed_from
     left join {{ ref('dim_products') }} as products
         on built.product_id = products.product_id
         and not products.is_unknown
         and built.order_date >= products.valid_from
         and (products.valid_to is null or built.order_date < products.valid_to)
-    where built.product_id in (select product_id from changed_products)
+    where built.order_date >= {{ earliest_rekeyed_day(watermark) }}
         and built.product_key <> coalesce(products.product_key, {{ unknown_key() }})
     union
-    select order_item_id from {{ this }} where customer_key = {{ unknown_key() }}
+    -- A line keyed to the Unknown customer finds its customer when the customer's row
+    -- loads: only customers loaded since can have arrived.
+    select built.order_item_id
+    from {{ this }} as built
+    where built.customer_id in (
+            select customers.customer_id from {{ ref('stg_retail_db__customers') }} as customers
+            cross join since
+            where customers.loaded_at >= since.loaded_after
+        )
+        and built.customer_key = {{ unknown_key() }}
 ),
 
 -- Three narrow look-ups instead of one OR across a join of every line with its order:
