@@ -4,11 +4,12 @@
     built line of a product delivered since, ordered on or after the day the delivery can
     have reshaped its versions from, whose product key is not the version valid on its
     order date (a new, late or out-of-order product delivery, or a product that arrived
-    after its lines: macros/products_rekeyed_since.sql); and every line still keyed to the
-    Unknown customer whose customer loaded since. An empty table (a first build before any
-    order line landed) reads everything. -#}
+    after its lines: macros/products_rekeyed_since.sql); and every line of a customer
+    whose first version loaded since (its lines were keyed to the Unknown customer). An
+    empty table (a first build before any order line landed) reads everything. -#}
 -- depends_on: {{ ref('stg_retail_db__product_versions') }}
 -- depends_on: {{ ref('stg_retail_db__customers') }}
+-- depends_on: {{ source('retail_db', 'customers_history') }}
 {{ config(
     materialized='incremental',
     unique_key='order_item_id',
@@ -35,6 +36,23 @@ rekeyed_products as (
     {{ products_rekeyed_since(watermark) }}
 ),
 
+loaded_customers as (
+    select customers.customer_id
+    from {{ ref('stg_retail_db__customers') }} as customers
+    cross join since
+    where customers.loaded_at >= since.loaded_after
+),
+
+new_customers as (
+    select customer_id from loaded_customers
+    except
+    select history.customer_id
+    from {{ source('retail_db', 'customers_history') }} as history
+    cross join since
+    where history.customer_id in (select customer_id from loaded_customers)
+        and history._loaded_at < since.loaded_after
+),
+
 stale_lines as (
     select built.order_item_id
     from {{ this }} as built
@@ -49,16 +67,11 @@ stale_lines as (
     where built.order_date >= {{ earliest_rekeyed_day(watermark) }}
         and built.product_key <> coalesce(products.product_key, {{ unknown_key() }})
     union
-    -- A line keyed to the Unknown customer finds its customer when the customer's row
-    -- loads: only customers loaded since can have arrived.
+    -- A line keyed to the Unknown customer finds its customer when the customer first
+    -- loads: the lines of customers loaded since with no version loaded before.
     select built.order_item_id
     from {{ this }} as built
-    where built.customer_id in (
-            select customers.customer_id from {{ ref('stg_retail_db__customers') }} as customers
-            cross join since
-            where customers.loaded_at >= since.loaded_after
-        )
-        and built.customer_key = {{ unknown_key() }}
+    where built.customer_id in (select customer_id from new_customers)
 ),
 
 -- Three narrow look-ups instead of one OR across a join of every line with its order:
