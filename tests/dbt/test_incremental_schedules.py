@@ -133,6 +133,18 @@ def test_late_product_versions_rekey_lines_already_built(store, warehouse_path) 
     _deliver_and_compare(source, warehouse_path, step_of, 1, False)
 
 
+def test_late_customers_key_the_orders_and_lines_already_built(store, warehouse_path) -> None:
+    """Every customer arrives after the orders and lines that name them, which were built
+    on the Unknown customer: the orders and lines find their customer. The last day comes a
+    step between, so that the builds' watermark has moved past the first orders."""
+    source, keys, fix = store
+    store_fix[:] = [fix]
+    step_of = {
+        key: 2 if "/customers/" in key else 1 if "dt=2024-01-04" in key else 0 for key in keys
+    }
+    _deliver_and_compare(source, warehouse_path, step_of, None, False)
+
+
 def _deliver_and_compare(
     source: Bucket,
     warehouse_path: Path,

@@ -36,21 +36,8 @@ rekeyed_products as (
     {{ products_rekeyed_since(watermark) }}
 ),
 
-loaded_customers as (
-    select customers.customer_id
-    from {{ ref('stg_retail_db__customers') }} as customers
-    cross join since
-    where customers.loaded_at >= since.loaded_after
-),
-
 new_customers as (
-    select customer_id from loaded_customers
-    except
-    select history.customer_id
-    from {{ source('retail_db', 'customers_history') }} as history
-    cross join since
-    where history.customer_id in (select customer_id from loaded_customers)
-        and history._loaded_at < since.loaded_after
+    {{ customers_first_loaded_since('(select loaded_after from since)') }}
 ),
 
 stale_lines as (
@@ -68,7 +55,7 @@ stale_lines as (
         and built.product_key <> coalesce(products.product_key, {{ unknown_key() }})
     union
     -- A line keyed to the Unknown customer finds its customer when the customer first
-    -- loads: the lines of customers loaded since with no version loaded before.
+    -- loads (macros/customers_first_loaded_since.sql).
     select built.order_item_id
     from {{ this }} as built
     where built.customer_id in (select customer_id from new_customers)

@@ -10,10 +10,13 @@
     Incremental on order_id (docs/decisions/0011): each run rebuilds the orders with a row
     or a line loaded at or after the latest load it has seen (less
     `incremental_lookback_minutes`), and every order whose completeness or customer the
-    operational records can have changed since: the built orders still incomplete or still
-    with the Unknown customer, the orders named by a quarantined line, and the orders first
-    delivered on a day whose order lines file is untrusted. An empty table reads everything,
-    and so does a table built before `source_loaded_at` existed. -#}
+    operational records can have changed since: the built orders still incomplete, those
+    of a customer first loaded since (keyed to the Unknown customer until then), the
+    orders named by a quarantined line, and the orders first delivered on a day whose
+    order lines file is untrusted. An empty table reads everything, and so does a table
+    built before `source_loaded_at` existed. -#}
+-- depends_on: {{ ref('stg_retail_db__customers') }}
+-- depends_on: {{ source('retail_db', 'customers_history') }}
 {{ config(
     materialized='incremental',
     unique_key='order_id',
@@ -64,8 +67,13 @@ scope as (
     select order_items.order_id from order_items cross join since
     where order_items.loaded_at >= since.loaded_after
     union
+    select order_id from {{ this }} where not is_complete
+    union
+    -- An order keyed to the Unknown customer finds it when the customer first loads.
     select order_id from {{ this }}
-    where not is_complete or customer_key = {{ unknown_key() }}
+    where customer_id in (
+        {{ customers_first_loaded_since('(select loaded_after from since)') }}
+    )
     union
     select order_id from quarantined_lines
     union
