@@ -66,7 +66,12 @@ def build(url: str, select: str, full_refresh: bool) -> None:
         ["run", "--select", select, "--vars", '{"incremental_lookback_minutes": 0}']
         + (["--full-refresh"] if full_refresh else []),
     )
-    assert result.success, result.exception
+    failed = [
+        str(node.message)
+        for node in getattr(result.result, "results", None) or []
+        if str(node.status) in ("error", "fail")
+    ]
+    assert result.success, result.exception or failed
 
 
 def deliver_and_compare(

@@ -145,6 +145,49 @@ def test_late_customers_key_the_orders_and_lines_already_built(store, warehouse_
     _deliver_and_compare(source, warehouse_path, step_of, None, False)
 
 
+def test_lines_that_leave_a_day_rebuild_it(store, warehouse_path) -> None:
+    """Two corrections delivered after the store was built: an order line of 1 Jan
+    re-delivered in an order of 4 Jan (step 2), and an order of 1 Jan re-delivered as placed
+    on 2 Jan (step 3). The days they left hold nothing that was loaded since: only the
+    versions they had name them."""
+    source, keys, fix = store
+    store_fix[:] = [fix]
+    corrected = Bucket(f"memory://corrected-{uuid.uuid4().hex[:8]}")
+    for key in keys:
+        corrected.write_bytes(key, source.read_bytes(key))
+
+    def rows(key: str) -> list[list[str]]:
+        return [line.split(",") for line in source.read_bytes(key).decode().splitlines()]
+
+    # The files re-deliver older orders with a new status: pick by the order's own day.
+    first_day = rows("landing/retail_db/orders/dt=2024-01-01/part-00000.csv")
+    moved_order = first_day[0]
+    later_order = next(
+        row
+        for row in rows("landing/retail_db/orders/dt=2024-01-04/part-00000.csv")
+        if row[1].startswith("2024-01-04")
+    )
+    status = {
+        row[0]: row[3] for key in sorted(k for k in keys if "/orders/" in k) for row in rows(key)
+    }
+    moved_line = next(  # a line that counts towards the day's net revenue
+        row
+        for row in rows("landing/retail_db/order_items/dt=2024-01-01/part-00000.csv")
+        if row[1] != moved_order[0] and status[row[1]] not in ("CANCELED", "SUSPECTED_FRAUD")
+    )
+    moved_line[1] = later_order[0]
+    moved_order[1] = moved_order[1].replace("2024-01-01", "2024-01-02")
+    line_key = "landing/retail_db/order_items/dt=2024-01-04/part-00001.csv"
+    order_key = "landing/retail_db/orders/dt=2024-01-04/part-00001.csv"
+    corrected.write_bytes(line_key, (",".join(moved_line) + "\n").encode())
+    corrected.write_bytes(order_key, (",".join(moved_order) + "\n").encode())
+    # 4 Jan's lines a step before the corrections: the builds' watermark moves past the
+    # first load, whose rows a build reads again (the watermark is inclusive).
+    last_lines = "landing/retail_db/order_items/dt=2024-01-04/part-00000.csv"
+    step_of = {key: 0 for key in keys} | {last_lines: 1, line_key: 2, order_key: 3}
+    _deliver_and_compare(corrected, warehouse_path, step_of, None, False)
+
+
 def _deliver_and_compare(
     source: Bucket,
     warehouse_path: Path,

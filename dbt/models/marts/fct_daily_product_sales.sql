@@ -5,11 +5,17 @@
 
     Incremental by day (docs/decisions/0023): a run rebuilds every day from the first one
     that can have changed to the run date, for every product, and keeps the days before it.
-    A day can have changed when a line of it was loaded since the latest load the table has
-    seen, when its lines no longer add up to the units and revenue built for it (a line
-    moved to another day or left), when its completeness changed, or when it is new. The
-    windows go on from the kept days: the running totals from the day before the first
-    rebuilt one, the lookback windows over the kept days inside them. -#}
+    A day can have changed when a line of it was loaded (or its order was) since the latest
+    load the table has seen; when a line can have left it: any version of an order loaded
+    since, or of an order any version of a line loaded since named, was placed on it (rows
+    leave the lines only by a withdrawal, which rebuilds everything); when its completeness
+    changed; or when it is new. The windows go on from the kept days: the running totals
+    from the day before the first rebuilt day, the lookback windows over the kept days
+    inside them. -#}
+-- depends_on: {{ ref('stg_retail_db__orders') }}
+-- depends_on: {{ ref('stg_retail_db__order_items') }}
+-- depends_on: {{ source('retail_db', 'orders_history') }}
+-- depends_on: {{ source('retail_db', 'order_items_history') }}
 {% set from_watermark = incremental_from_watermark() %}
 {{ config(
     materialized='incremental',
@@ -37,33 +43,32 @@ incomplete_days as (
     group by order_date
 ),
 
-run_bounds as (
-    {% if var('run_date') -%}
-    select cast('{{ var("run_date") }}' as date) as run_date
-    {%- else -%}
-    select max(order_date) as run_date from lines
-    {%- endif %}
-),
-
 {% if from_watermark %}
 since as ({{ loaded_after_watermark() }}),
+
+run_bounds as (
+    select {{ daily_sales_run_date(ref('fct_order_items'), var('run_date')) }} as run_date
+),
 
 built_days as (
     select
         sales_date,
-        sum(units) as units,
-        sum(revenue) as revenue,
         min(case when is_complete_day then 1 else 0 end) as is_complete
     from {{ this }}
     group by sales_date
 ),
 
-line_days as (
-    select lines.order_date as sales_date, sum(lines.quantity) as units,
-        sum(lines.line_revenue) as revenue
-    from lines cross join run_bounds
-    where lines.order_date <= run_bounds.run_date
-    group by lines.order_date
+-- The orders loaded since, and the orders any version of a line loaded since named: a line
+-- can only have left a day through one of them (its order re-delivered on another day, or
+-- the line re-delivered in another order; rows leave the lines only by a withdrawal, which
+-- rebuilds everything).
+orders_touched as (
+    select orders.order_id
+    from {{ ref('stg_retail_db__orders') }} as orders
+    cross join since
+    where orders.loaded_at >= since.loaded_after
+    union
+    {{ orders_of_lines_loaded_since('(select loaded_after from since)') }}
 ),
 
 changed_days as (
@@ -71,11 +76,10 @@ changed_days as (
     from order_lines cross join since
     where order_lines.source_loaded_at >= since.loaded_after
     union
-    select coalesce(built_days.sales_date, line_days.sales_date)
-    from built_days
-    full outer join line_days on built_days.sales_date = line_days.sales_date
-    where coalesce(built_days.units, 0) <> coalesce(line_days.units, 0)
-        or coalesce(built_days.revenue, 0) <> coalesce(line_days.revenue, 0)
+    -- Every day any version of a touched order was placed on.
+    select cast(cast(order_versions.order_date as timestamp) as date)
+    from {{ source('retail_db', 'orders_history') }} as order_versions
+    where order_versions.order_id in (select order_id from orders_touched)
     union
     select built_days.sales_date
     from built_days
@@ -112,6 +116,10 @@ kept_days as (
             as date)
 ),
 {% else %}
+run_bounds as (
+    select {{ daily_sales_run_date(ref('fct_order_items'), var('run_date')) }} as run_date
+),
+
 rebuilt_from as (
     select cast(min(order_date) as date) as first_day from lines
 ),

@@ -9,7 +9,7 @@
 
     Incremental on order_id (docs/decisions/0011): each run rebuilds the orders with a row
     or a line loaded at or after the latest load it has seen (less
-    `incremental_lookback_minutes`), and every order whose completeness or customer the
+    `incremental_lookback_minutes`), the orders a line loaded since was in before, and every order whose completeness or customer the
     operational records can have changed since: the built orders still incomplete, those
     of a customer first loaded since (keyed to the Unknown customer until then), the
     orders named by a quarantined line, and the orders first delivered on a day whose
@@ -17,6 +17,7 @@
     built before `source_loaded_at` existed. -#}
 -- depends_on: {{ ref('stg_retail_db__customers') }}
 -- depends_on: {{ source('retail_db', 'customers_history') }}
+-- depends_on: {{ source('retail_db', 'order_items_history') }}
 {{ config(
     materialized='incremental',
     unique_key='order_id',
@@ -66,6 +67,9 @@ scope as (
     union
     select order_items.order_id from order_items cross join since
     where order_items.loaded_at >= since.loaded_after
+    union
+    -- and the order a line re-delivered in another order left
+    {{ orders_of_lines_loaded_since('(select loaded_after from since)') }}
     union
     select order_id from {{ this }} where not is_complete
     union
