@@ -133,23 +133,13 @@ def test_late_product_versions_rekey_lines_already_built(store, warehouse_path) 
     _deliver_and_compare(source, warehouse_path, step_of, 1, False)
 
 
-def test_late_customers_key_the_orders_and_lines_already_built(store, warehouse_path) -> None:
-    """Every customer arrives after the orders and lines that name them, which were built
-    on the Unknown customer: the orders and lines find their customer. The last day comes a
-    step between, so that the builds' watermark has moved past the first orders."""
-    source, keys, fix = store
-    store_fix[:] = [fix]
-    step_of = {
-        key: 2 if "/customers/" in key else 1 if "dt=2024-01-04" in key else 0 for key in keys
-    }
-    _deliver_and_compare(source, warehouse_path, step_of, None, False)
-
-
-def test_lines_that_leave_a_day_rebuild_it(store, warehouse_path) -> None:
-    """Two corrections delivered after the store was built: an order line of 1 Jan
-    re-delivered in an order of 4 Jan (step 2), and an order of 1 Jan re-delivered as placed
-    on 2 Jan (step 3). The days they left hold nothing that was loaded since: only the
-    versions they had name them."""
+def test_late_customers_and_corrections_rebuild_what_they_change(store, warehouse_path) -> None:
+    """After the store was built (4 Jan's lines a step later, so that the builds' watermark
+    has moved past the first load, whose rows a build reads again): an order line of 1 Jan
+    re-delivered in an order of 4 Jan (step 2); then every customer, after the orders and
+    lines that name them and were built on the Unknown customer, and an order of 1 Jan
+    re-delivered as placed on 2 Jan (step 3). The days and orders a line left hold nothing
+    loaded since: only the versions it had name them."""
     source, keys, fix = store
     store_fix[:] = [fix]
     corrected = Bucket(f"memory://corrected-{uuid.uuid4().hex[:8]}")
@@ -160,8 +150,7 @@ def test_lines_that_leave_a_day_rebuild_it(store, warehouse_path) -> None:
         return [line.split(",") for line in source.read_bytes(key).decode().splitlines()]
 
     # The files re-deliver older orders with a new status: pick by the order's own day.
-    first_day = rows("landing/retail_db/orders/dt=2024-01-01/part-00000.csv")
-    moved_order = first_day[0]
+    moved_order = rows("landing/retail_db/orders/dt=2024-01-01/part-00000.csv")[0]
     later_order = next(
         row
         for row in rows("landing/retail_db/orders/dt=2024-01-04/part-00000.csv")
@@ -181,10 +170,12 @@ def test_lines_that_leave_a_day_rebuild_it(store, warehouse_path) -> None:
     order_key = "landing/retail_db/orders/dt=2024-01-04/part-00001.csv"
     corrected.write_bytes(line_key, (",".join(moved_line) + "\n").encode())
     corrected.write_bytes(order_key, (",".join(moved_order) + "\n").encode())
-    # 4 Jan's lines a step before the corrections: the builds' watermark moves past the
-    # first load, whose rows a build reads again (the watermark is inclusive).
     last_lines = "landing/retail_db/order_items/dt=2024-01-04/part-00000.csv"
-    step_of = {key: 0 for key in keys} | {last_lines: 1, line_key: 2, order_key: 3}
+    step_of = {key: 3 if "/customers/" in key else 0 for key in keys} | {
+        last_lines: 1,
+        line_key: 2,
+        order_key: 3,
+    }
     _deliver_and_compare(corrected, warehouse_path, step_of, None, False)
 
 
