@@ -67,8 +67,8 @@ MUTATIONS = {
     ),
     "orders: orders of the unknown customer are rebuilt": Mutation(
         "models/marts/fct_orders.sql",
-        "where not is_complete or customer_key = {{ unknown_key() }}",
-        "where not is_complete",
+        "    where customer_id in (\n        {{ customers_first_loaded_since",
+        "    where false and customer_id in (\n        {{ customers_first_loaded_since",
         "customers late",
         "marts.fct_orders",
     ),

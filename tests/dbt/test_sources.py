@@ -18,9 +18,10 @@ def test_dbt_sources_match_the_contract() -> None:
     tables = {t["name"]: [c["name"] for c in t["columns"]] for t in source["tables"]}
     for name, table in contract.tables.items():
         assert tables[name] == table.column_names, name
-    assert tables["products_history"] == contract.table("products").column_names
-    assert tables["orders_history"] == contract.table("orders").column_names
-    assert set(tables) - set(contract.tables) == {"products_history", "orders_history"}
+    histories = {"products_history", "orders_history", "customers_history", "order_items_history"}
+    for history in histories:
+        assert tables[history] == contract.table(history.removesuffix("_history")).column_names
+    assert set(tables) - set(contract.tables) == histories
     assert source["loaded_at_field"] == "_loaded_at"
 
 
