@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install postgres chromium clean airflow
+.PHONY: run test lint install postgres chromium java spark spark-stop clean airflow
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -26,7 +26,7 @@ run: $(STAMP)
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
 ## one worker per core (each test file runs whole on one worker).
-test: $(STAMP) postgres chromium
+test: $(STAMP) postgres chromium java
 	$(BIN)/pytest -q -n auto --dist loadfile --durations=15
 
 ## make airflow: Airflow standalone (UI on http://localhost:$(AIRFLOW_PORT)) with the daily DAG.
@@ -65,6 +65,25 @@ chromium:
 		( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 		  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive \
 		  apt-get install -y -qq chromium >/dev/null )
+
+## Java 17 (Debian's), which Spark runs on.
+java:
+	@command -v java >/dev/null 2>&1 || \
+		( $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive \
+		  apt-get install -y -qq openjdk-17-jre-headless >/dev/null )
+
+## make spark: a Spark standalone cluster on this machine (a master and SPARK_WORKERS
+## workers, each a JVM of its own); prints the UI's address. `make spark-stop` stops it.
+SPARK_PORT ?= 7077
+SPARK_UI_PORT ?= 8089
+SPARK_WORKERS ?= 2
+spark: $(STAMP) java
+	$(BIN)/shopsight spark start --port $(SPARK_PORT) --ui-port $(SPARK_UI_PORT) \
+		--workers $(SPARK_WORKERS)
+
+spark-stop: $(STAMP)
+	$(BIN)/shopsight spark stop
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from shopsight.cli import (  # noqa: F401
     reconcile,
     report,
     run,
+    spark,
     tracking,
     withdraw,
 )

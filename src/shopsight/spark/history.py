@@ -1,0 +1,100 @@
+"""The open Parquet history (docs/ingestion.md, "The loaded history") as Spark tables: the
+contract between ingestion and every engine.
+
+For each contract table that has a committed load, two views in the database named after
+its source: ``<source>.<table>_history``, every version of every row as the layout holds it
+(withdrawn loads are outside the layout, so they are not here), and ``<source>.<table>``,
+the current state: the latest version per primary key, ordered as ingestion orders them
+(file day, file path, line). Spark reads the layout itself; nothing is copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from shopsight.contracts.ddl import LINEAGE_COLUMNS
+from shopsight.contracts.model import Table, known_sources, load_contract
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+class HistoryLocationError(ValueError):
+    """The bucket is not one Spark can read here; the message says what would."""
+
+
+@dataclass(frozen=True)
+class HistoryTable:
+    """One contract table's history, registered in Spark."""
+
+    source: str
+    table: str
+    location: str  # the layout's folder for the table, as Spark reads it
+
+    @property
+    def history_view(self) -> str:
+        return f"{self.source}.{self.table}_history"
+
+    @property
+    def current_view(self) -> str:
+        return f"{self.source}.{self.table}"
+
+
+def history_root(bucket_url: str) -> Path:
+    """The local folder of the bucket's ``history/`` layout. Only ``file://`` buckets are
+    read here: ``s3a://`` needs the hadoop-aws jars on the cluster (docs/spark.md)."""
+    parsed = urlparse(bucket_url)
+    if parsed.scheme != "file":
+        raise HistoryLocationError(
+            f"Spark reads the history from a file:// bucket here, not {parsed.scheme}://; "
+            "on a cluster with hadoop-aws, point it at s3a:// (docs/spark.md)"
+        )
+    return (Path(parsed.netloc + parsed.path).expanduser().resolve()) / "history"
+
+
+def landed_history(bucket_url: str, sources: list[str] | None = None) -> list[HistoryTable]:
+    """The contract tables with at least one committed load in the layout."""
+    root = history_root(bucket_url)
+    found = []
+    for source in sources or known_sources():
+        for name in load_contract(source).tables:
+            folder = root / source / name
+            if any(folder.glob("dt=*/*.parquet")):
+                found.append(HistoryTable(source, name, folder.as_uri()))
+    return found
+
+
+def register_history(spark: SparkSession, bucket_url: str) -> list[HistoryTable]:
+    """Create (or replace) the history and current-state views of every landed table.
+    Views are re-created on each call, so a column that drift added since is seen."""
+    tables = landed_history(bucket_url)
+    for source in sorted({table.source for table in tables}):
+        spark.sql(f"create database if not exists {source}")
+    for table in tables:
+        spark.sql(
+            f"create or replace view {table.history_view} as "
+            f"select * from parquet.`{table.location}`"
+        )
+        spark.sql(
+            f"create or replace view {table.current_view} as "
+            + current_state_sql(table, load_contract(table.source).table(table.table))
+        )
+    return tables
+
+
+def current_state_sql(registered: HistoryTable, table: Table) -> str:
+    """The latest version of each key, as ingestion picks it (``ingest/batch.py``)."""
+    keys = ", ".join(table.primary_key)
+    columns = ", ".join(table.column_names + [name for name, _ in LINEAGE_COLUMNS])
+    return f"""
+        select {columns}
+        from (
+            select *, row_number() over (
+                partition by {keys} order by _file_dt desc, _file_path desc, _line_number desc
+            ) as _version_rank
+            from {registered.history_view}
+        ) as versions
+        where _version_rank = 1"""

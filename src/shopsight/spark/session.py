@@ -1,0 +1,43 @@
+"""A SparkSession as ShopSight opens it: on a cluster (``spark://HOST:PORT``) or in this
+process (``local[N]``), with a persistent catalog of its own (an embedded Derby metastore
+and a warehouse folder under the state directory), UTC session time, and Parquet schemas
+merged across files (a header that drifted adds a column to some loads only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def session_config(catalog_dir: Path, executor_memory: str = "512m") -> dict[str, str]:
+    """The settings ShopSight gives every Spark application (also dbt-spark's profile)."""
+    metastore = catalog_dir / "metastore_db"
+    return {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(catalog_dir / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={metastore};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={catalog_dir}",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.parquet.mergeSchema": "true",
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+        "spark.executor.memory": executor_memory,
+        "spark.ui.enabled": "false",  # the cluster's own UI shows the application
+    }
+
+
+def open_session(master: str, app_name: str, catalog_dir: Path) -> SparkSession:
+    """A session on ``master`` (``spark://HOST:PORT`` or ``local[N]``)."""
+    from pyspark.sql import SparkSession
+
+    catalog_dir.mkdir(parents=True, exist_ok=True)
+    builder = SparkSession.builder.master(master).appName(app_name).enableHiveSupport()
+    for key, value in session_config(catalog_dir).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
