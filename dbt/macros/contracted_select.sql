@@ -26,7 +26,7 @@
         {%- if execute and not column.data_type %}
             {{ exceptions.raise_compiler_error(model.name ~ "." ~ column.name ~ " has no data_type in the YAML") }}
         {%- endif %}
-        cast({{ column.name }} as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
+        cast({{ column.name }} as {{ declared_type(column.data_type) }}) as {{ column.name }}{{ ',' if not loop.last }}
     {%- endfor %}
         {{- adapter.dispatch('undeclared_columns', 'shopsight')(columns) }}
     from (

@@ -12,12 +12,12 @@
     {%- if not execute or not is_incremental() -%}
         {{ return(everything) }}
     {%- endif -%}
-    {%- set built = run_query('select cast(max(sales_date) as varchar(10)) from ' ~ this).rows -%}
+    {%- set built = run_query('select cast(max(sales_date) as ' ~ text_type() ~ ') from ' ~ this).rows -%}
     {%- if not built or not built[0][0] -%}
         {{ return(everything) }}
     {%- endif -%}
     {%- set recent = run_query(
-        'select cast(max(order_date) as varchar(10)) from ' ~ lines
+        'select cast(max(order_date) as ' ~ text_type() ~ ') from ' ~ lines
         ~ " where is_net_revenue and order_date >= cast('" ~ built[0][0] ~ "' as date)").rows -%}
     {%- if recent and recent[0][0] -%}
         {{ return("cast('" ~ recent[0][0] ~ "' as date)") }}

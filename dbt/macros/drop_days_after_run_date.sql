@@ -4,15 +4,12 @@
     so reads it), else the day of the latest net-revenue line. -#}
 {% macro drop_days_after_run_date(run_date) %}
     {%- if is_incremental() -%}
-    delete from {{ this }}
-    where sales_date > (
-        {%- if run_date %}
-        select cast('{{ run_date }}' as date)
-        {%- else %}
-        select coalesce(max(order_date), cast('1900-01-01' as date))
-        from {{ ref('fct_order_items') }}
-        where is_net_revenue
-        {%- endif %}
-    )
+    {%- if run_date -%}
+        {%- set last_day = "cast('" ~ run_date ~ "' as date)" -%}
+    {%- else -%}
+        {%- set last_day = "(select coalesce(max(order_date), cast('1900-01-01' as date)) from "
+            ~ ref('fct_order_items') ~ " where is_net_revenue)" -%}
+    {%- endif -%}
+    {{ delete_where(this, "sales_date > " ~ last_day) }}
     {%- endif -%}
 {% endmacro %}

@@ -35,11 +35,11 @@
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set table = adapter.get_relation(database=target.database, schema='shopsight_ops', identifier='test_scope') -%}
+    {%- set table = adapter.get_relation(database=target.database | default(none), schema='shopsight_ops', identifier='test_scope') -%}
     {%- if table is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set rows = run_query('select cast(loaded_after as varchar(32)) from ' ~ table).rows -%}
+    {%- set rows = run_query('select cast(loaded_after as ' ~ text_type() ~ ') from ' ~ table).rows -%}
     {%- if not rows or rows[0][0] is none -%}
         {{ return(none) }}
     {%- endif -%}

@@ -10,7 +10,7 @@
 {% macro to_money(column) -%}
     case
         when abs(abs({{ column }}) * 100 - floor(abs({{ column }}) * 100) - 0.5) < 0.000001
-            then cast(cast({{ column }} as varchar) as decimal(18, 2))
+            then cast(cast({{ column }} as {{ text_type() }}) as decimal(18, 2))
         else cast({{ column }} as decimal(18, 2))
     end
 {%- endmacro %}

@@ -27,7 +27,7 @@
         {{ return("cast('9999-12-31' as date)") }}
     {%- endif -%}
     {%- set rows = run_query(
-        "select cast(min(rekeyed_from) as varchar(10)) from ("
+        "select cast(min(rekeyed_from) as " ~ text_type() ~ ") from ("
         ~ products_rekeyed_since(loaded_after, deliveries) ~ ") as rekeyed").rows -%}
     {%- set day = rows[0][0] if rows and rows[0][0] else '9999-12-31' -%}
     {{ return("cast('" ~ day ~ "' as date)") }}

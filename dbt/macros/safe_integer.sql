@@ -10,3 +10,7 @@
 {% macro duckdb__safe_integer(text) -%}
     try_cast(trim({{ text }}) as integer)
 {%- endmacro %}
+
+{% macro spark__safe_integer(text) -%}
+    try_cast(trim({{ text }}) as int)
+{%- endmacro %}

@@ -22,7 +22,7 @@
     select events.session_id
     from {{ ref('stg_thelook__events') }} as events
     inner join {{ ref('stg_thelook__products') }} as products
-        on events.uri = '/product/' || cast(products.product_id as varchar)
+        on events.uri = '/product/' || cast(products.product_id as {{ text_type() }})
     cross join since
     where products.loaded_at >= since.loaded_after
 {% endmacro %}

@@ -13,7 +13,7 @@
     Airflow DAG run this test as soon as that parent is built, before the facts. -#}
 {%- set deliveries = "(select product_id, cast(_file_dt as date) as delivered_on, "
     ~ "_loaded_at as loaded_at from "
-    ~ api.Relation.create(database=target.database, schema='retail_db', identifier='products_history')
+    ~ api.Relation.create(database=target.database | default(none), schema='retail_db', identifier='products_history')
     ~ ") as deliveries" %}
 
 with lines as (

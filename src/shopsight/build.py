@@ -13,7 +13,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from urllib.parse import unquote, urlparse
 from shopsight.build_state import BuildPlan, plan_build, record_build, set_test_scope
 from shopsight.config import Settings, duckdb_config
 from shopsight.redact import redact
+from shopsight.spark import warehouse as spark
+from shopsight.spark.warehouse import is_spark, spark_dir, spark_master
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 # dbt reads the password from this variable only: the DBT_ENV_SECRET_ prefix makes dbt scrub
@@ -42,6 +44,9 @@ def dbt_state_dir(warehouse_url: str) -> Path:
         path = path[1:] if path.startswith("/./") else path or ":memory:"
         where = ":memory:" if path == ":memory:" else str(Path(path).resolve())
         label = "duckdb-" + ("memory" if where == ":memory:" else Path(where).stem)
+    elif is_spark(warehouse_url):
+        where = f"{warehouse_url} {spark_dir()}"
+        label = "spark-" + spark_master(warehouse_url).replace("spark://", "")
     else:
         try:
             parts = urlparse(warehouse_url)
@@ -85,6 +90,8 @@ class BuildSummary:
 
 def dbt_environment(warehouse_url: str) -> dict[str, str]:
     """The environment variables dbt/profiles.yml reads, for this warehouse URL."""
+    if is_spark(warehouse_url):
+        return spark.dbt_environment(warehouse_url)
     if warehouse_url.startswith("duckdb://"):
         path = warehouse_url[len("duckdb://") :]
         path = path[1:] if path.startswith("/./") else path
@@ -233,8 +240,10 @@ def build(
 
     started = time.perf_counter()
     _scope_tests(warehouse_url, plan.tests_loaded_after if plan else None)
+    sources = spark.spark_sources(warehouse_url) if is_spark(warehouse_url) else nullcontext()
     try:
-        result = run_dbt(warehouse_url, args, on_event)
+        with sources:
+            result = run_dbt(warehouse_url, args, on_event)
     finally:
         _scope_tests(warehouse_url, None)
     if result.result is None:
@@ -272,7 +281,8 @@ def _plan(
         warehouse_url,
         lambda warehouse: plan_build(
             warehouse,
-            " ".join(select or ["all"]),
+            # a Spark warehouse shares its control database's build state with nothing else
+            ("spark " if is_spark(warehouse_url) else "") + " ".join(select or ["all"]),
             DBT_PROJECT_DIR,
             dbt_vars or {},
             Settings().full_test_days,

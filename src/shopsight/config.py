@@ -24,6 +24,18 @@ class Settings(BaseSettings):
         "duckdb:///./var/warehouse.duckdb",
         description="duckdb:///path or postgresql://user@host:port/db",
     )
+    control_database: str = Field(
+        "duckdb:///./var/control.duckdb",
+        description="with a spark:// warehouse: where the ledger, quarantine and build "
+        "state live (duckdb:///path or postgresql://...)",
+    )
+    spark_dir: str = Field(
+        "./var/spark",
+        description="with a spark:// warehouse: Spark's catalog and the marts' Parquet tables",
+    )
+    spark_shuffle_partitions: int = Field(
+        200, ge=1, description="Spark's partitions per shuffle (a few for a small store)"
+    )
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint, e.g. moto")
     aws_access_key_id: SecretStr | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
     aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")

@@ -27,8 +27,8 @@ calendar as (
         cast(extract(month from date_day) as integer) as month_of_year,
         cast(extract(quarter from date_day) as integer) as quarter_of_year,
         cast(extract(year from date_day) as integer) as year_number,
-        cast(extract(isodow from date_day) as integer) as iso_weekday,
-        extract(isodow from date_day) in (6, 7) as is_weekend,
+        cast({{ iso_weekday("date_day") }} as integer) as iso_weekday,
+        {{ iso_weekday("date_day") }} in (6, 7) as is_weekend,
         false as is_unknown
     from spine
 ),

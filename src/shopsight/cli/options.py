@@ -26,6 +26,7 @@ from shopsight.ingest.warehouse import (
 )
 from shopsight.ingest.withdraw import WithdrawError
 from shopsight.report.data import NoReportData
+from shopsight.spark.warehouse import SparkWarehouseError
 from shopsight.storage import Bucket, StorageError
 
 BucketOption = Annotated[
@@ -46,6 +47,7 @@ WarehouseOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 EXPECTED = (
+    SparkWarehouseError,
     StorageError,
     WarehouseError,
     ContractError,

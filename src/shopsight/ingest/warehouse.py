@@ -223,6 +223,8 @@ def connect(url: str, create: bool = True) -> Warehouse:
         WarehouseError: the URL has another scheme or the warehouse cannot be opened.
     """
     raise_unless_warehouse_url(url)
+    if url.startswith("spark://"):  # the marts are Spark's; everything else is here
+        return connect(Settings().control_database, create)
     if url.startswith("duckdb://"):
         path = url[len("duckdb://") :]
         path = path[1:] if path.startswith("/./") else path or ":memory:"
@@ -237,10 +239,10 @@ def connect(url: str, create: bool = True) -> Warehouse:
 
 def raise_unless_warehouse_url(url: str) -> None:
     """Refuse a warehouse URL of another scheme, before anything is opened or created."""
-    if not url.startswith(("duckdb://", "postgresql://", "postgres://")):
+    if not url.startswith(("duckdb://", "postgresql://", "postgres://", "spark://")):
         raise WarehouseError(
-            f"warehouse URL {redact(url)!r} must be duckdb:///path "
-            "or postgresql://user@host:port/db"
+            f"warehouse URL {redact(url)!r} must be duckdb:///path, "
+            "postgresql://user@host:port/db or spark://HOST:PORT"
         )
 
 

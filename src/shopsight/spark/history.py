@@ -3,7 +3,8 @@ contract between ingestion and every engine.
 
 For each contract table that has a committed load, two views in the database named after
 its source: ``<source>.<table>_history``, every version of every row as the layout holds it
-(withdrawn loads are outside the layout, so they are not here), and ``<source>.<table>``,
+with the contract's columns and the lineage (withdrawn loads are outside the layout, so
+they are not here), and ``<source>.<table>``,
 the current state: the latest version per primary key, ordered as ingestion orders them
 (file day, file path, line). Spark reads the layout itself; nothing is copied.
 """
@@ -68,21 +69,50 @@ def landed_history(bucket_url: str, sources: list[str] | None = None) -> list[Hi
 
 
 def register_history(spark: SparkSession, bucket_url: str) -> list[HistoryTable]:
-    """Create (or replace) the history and current-state views of every landed table.
-    Views are re-created on each call, so a column that drift added since is seen."""
+    """Create (or replace) the history and current-state views of every landed table, and
+    an empty view, typed as the contract says, of each table nothing has landed in yet (as
+    the landing DDL creates them on DuckDB and PostgreSQL). Views are re-created on each
+    call, so a column that drift added since is seen."""
     tables = landed_history(bucket_url)
-    for source in sorted({table.source for table in tables}):
+    landed = {(table.source, table.table) for table in tables}
+    for source in known_sources():
         spark.sql(f"create database if not exists {source}")
+        for name, declared in load_contract(source).tables.items():
+            if (source, name) not in landed:
+                empty = empty_table_sql(declared)
+                spark.sql(f"create or replace view {source}.{name}_history as {empty}")
+                spark.sql(f"create or replace view {source}.{name} as {empty}")
     for table in tables:
+        declared = load_contract(table.source).table(table.table)
+        columns = ", ".join(declared.column_names + [name for name, _ in LINEAGE_COLUMNS])
         spark.sql(
             f"create or replace view {table.history_view} as "
-            f"select * from parquet.`{table.location}`"
+            f"select {columns} from parquet.`{table.location}`"
         )
         spark.sql(
             f"create or replace view {table.current_view} as "
             + current_state_sql(table, load_contract(table.source).table(table.table))
         )
     return tables
+
+
+SPARK_TYPES = {"float": "double", "timestamp": "timestamp", "varchar": "string", "bool": "boolean"}
+LINEAGE_TYPES = {"_loaded_at": "timestamp", "_file_dt": "date", "_line_number": "bigint"}
+
+
+def empty_table_sql(table: Table) -> str:
+    """A select of no rows with the table's columns and lineage, typed as the contract says."""
+    columns = [
+        f"cast(null as {SPARK_TYPES.get(column.base_type, column.type)}) as {column.name}"
+        if column.base_type != "int"
+        else f"cast(null as {'bigint' if 'big' in column.type else 'int'}) as {column.name}"
+        for column in table.columns
+    ]
+    columns += [
+        f"cast(null as {LINEAGE_TYPES.get(name, 'string')}) as {name}"
+        for name, _ in LINEAGE_COLUMNS
+    ]
+    return f"select {', '.join(columns)} where false"
 
 
 def current_state_sql(registered: HistoryTable, table: Table) -> str:

@@ -1,12 +1,15 @@
 """A SparkSession as ShopSight opens it: on a cluster (``spark://HOST:PORT``) or in this
 process (``local[N]``), with a persistent catalog of its own (an embedded Derby metastore
-and a warehouse folder under the state directory), UTC session time, and Parquet schemas
-merged across files (a header that drifted adds a column to some loads only)."""
+and a warehouse folder), UTC session time. Parquet schemas are not merged across files (a
+job per table): every load's file has the contract's columns, typed as it says, and the
+views select those (a column a drifted header added is in its loads' files only)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from shopsight.config import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -23,10 +26,13 @@ def session_config(catalog_dir: Path, executor_memory: str = "512m") -> dict[str
         ),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={catalog_dir}",
         "spark.sql.session.timeZone": "UTC",
-        "spark.sql.parquet.mergeSchema": "true",
+        "spark.sql.shuffle.partitions": str(Settings().spark_shuffle_partitions),
+        # Naive Parquet timestamps are UTC, as the warehouse reads them (not timestamp_ntz).
+        "spark.sql.parquet.inferTimestampNTZ.enabled": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.executor.memory": executor_memory,
         "spark.ui.enabled": "false",  # the cluster's own UI shows the application
+        "spark.ui.showConsoleProgress": "false",
     }
 
 

@@ -65,10 +65,10 @@ first_event_day as (
 select
     {{ date_key('days.day') }} as date_key,
     days.day,
-    cast(coalesce(sources.traffic_source_key, {{ unknown_key() }}) as varchar)
+    cast(coalesce(sources.traffic_source_key, {{ unknown_key() }}) as {{ text_type() }})
         as traffic_source_key,
-    cast(days.traffic_source as varchar) as traffic_source,
-    cast(coalesce(sources.channel, 'Unknown') as varchar) as channel,
+    cast(days.traffic_source as {{ text_type() }}) as traffic_source,
+    cast(coalesce(sources.channel, 'Unknown') as {{ text_type() }}) as channel,
     {%- set complete = 'coalesce(event_days.is_complete, days.day < first_event_day.first_day, false)' %}
     {{ complete }} as is_complete_day,
     {%- for measure in ['sessions', 'converted_sessions', 'returning_visitor_sessions',

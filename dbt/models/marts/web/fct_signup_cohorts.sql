@@ -68,7 +68,7 @@ per_week as (
 
 select
     grid.cohort_week,
-    cast(grid.acquisition_channel as varchar) as acquisition_channel,
+    cast(grid.acquisition_channel as {{ text_type() }}) as acquisition_channel,
     cast({{ dbt.datediff('grid.cohort_week', 'grid.week', 'day') }} / 7 as integer)
         as weeks_since_signup,
     grid.week,

@@ -193,12 +193,12 @@ attributed as (
 
 select
     orders.order_id,
-    cast(coalesce(users.user_key, {{ unknown_key() }}) as varchar) as user_key,
+    cast(coalesce(users.user_key, {{ unknown_key() }}) as {{ text_type() }}) as user_key,
     orders.user_id,
     {{ date_key('orders.ordered_at') }} as order_date_key,
     cast(orders.ordered_at as date) as order_date,
     orders.ordered_at,
-    cast(orders.order_status as varchar) as order_status,
+    cast(orders.order_status as {{ text_type() }}) as order_status,
     orders.item_count,
     cast(coalesce(items.items_loaded, 0) as bigint) as items_loaded,
     cast(items.gross_revenue as decimal(18, 2)) as gross_revenue,
@@ -207,33 +207,33 @@ select
     orders.is_attribution_complete,
     cast(
         case when orders.is_attribution_complete then touches.last_touch_rule
-        else 'events missing' end as varchar
+        else 'events missing' end as {{ text_type() }}
     ) as last_touch_rule,
     cast(
         case when orders.is_attribution_complete then touches.last_touch_session_id end
-        as varchar
+        as {{ text_type() }}
     ) as last_touch_session_id,
     cast(
         coalesce(
             case when orders.is_attribution_complete then last_source.traffic_source_key end,
             {{ unknown_key() }}
-        ) as varchar
+        ) as {{ text_type() }}
     ) as last_touch_source_key,
     cast(
         case
             when not orders.is_attribution_complete then 'Events missing'
             else coalesce(last_source.traffic_source, 'Unknown')
-        end as varchar
+        end as {{ text_type() }}
     ) as last_touch_source,
     cast(
         case when orders.is_attribution_complete then coalesce(last_source.channel, 'Unknown')
-        else 'Unknown' end as varchar
+        else 'Unknown' end as {{ text_type() }}
     ) as last_touch_channel,
-    cast(touches.first_touch_session_id as varchar) as first_touch_session_id,
-    cast(coalesce(first_source.traffic_source_key, {{ unknown_key() }}) as varchar)
+    cast(touches.first_touch_session_id as {{ text_type() }}) as first_touch_session_id,
+    cast(coalesce(first_source.traffic_source_key, {{ unknown_key() }}) as {{ text_type() }})
         as first_touch_source_key,
-    cast(coalesce(first_source.traffic_source, 'Unknown') as varchar) as first_touch_source,
-    cast(coalesce(first_source.channel, 'Unknown') as varchar) as first_touch_channel,
+    cast(coalesce(first_source.traffic_source, 'Unknown') as {{ text_type() }}) as first_touch_source,
+    cast(coalesce(first_source.channel, 'Unknown') as {{ text_type() }}) as first_touch_channel,
     orders.loaded_at as source_loaded_at
 from attributed as orders
 inner join touches on touches.order_id = orders.order_id

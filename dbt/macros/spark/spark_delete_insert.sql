@@ -1,0 +1,39 @@
+{#- delete+insert on Spark's plain Parquet tables, which have no row-level delete: the run
+    writes a new table holding the built rows whose key it did not rebuild plus the rebuilt
+    rows, drops the old table and renames the new one into its place (docs/spark.md). The
+    result is the same table as on DuckDB and PostgreSQL; the cost is one rewrite of the
+    table (Delta or Iceberg tables would take `merge`). A run that stops between the drop
+    and the rename leaves the table missing, and the next build makes it whole. -#}
+{% macro dbt_spark_validate_get_incremental_strategy(raw_strategy, file_format) %}
+    {%- if raw_strategy not in ['append', 'insert_overwrite', 'delete+insert'] -%}
+        {{ exceptions.raise_compiler_error("incremental strategy " ~ raw_strategy ~ " is not one ShopSight runs on Spark (append, insert_overwrite, delete+insert)") }}
+    {%- endif -%}
+    {{ return(raw_strategy) }}
+{% endmacro %}
+
+{% macro dbt_spark_get_incremental_sql(strategy, source, target, existing, unique_key, incremental_predicates) %}
+    {%- if strategy == 'append' -%}
+        {{ return(get_insert_into_sql(source, target)) }}
+    {%- elif strategy == 'insert_overwrite' -%}
+        {{ return(get_insert_overwrite_sql(source, target, existing)) }}
+    {%- endif -%}
+    {%- set rebuilt = target.incorporate(path={"identifier": target.identifier ~ "__dbt_rebuilt"}) -%}
+    {%- set columns = adapter.get_columns_in_relation(target) | map(attribute='quoted') | join(', ') -%}
+    {%- call statement('drop_leftover') -%}
+        drop table if exists {{ rebuilt }}
+    {%- endcall -%}
+    {%- call statement('write_rebuilt') -%}
+        create table {{ rebuilt }} using parquet as
+        select {{ columns }} from {{ target }} as kept
+        where not exists (
+            select 1 from {{ source }} as changed
+            where changed.{{ unique_key }} = kept.{{ unique_key }}
+        )
+        union all
+        select {{ columns }} from {{ source }}
+    {%- endcall -%}
+    {%- call statement('drop_old') -%}
+        drop table {{ target }}
+    {%- endcall -%}
+    {{ return("alter table " ~ rebuilt ~ " rename to " ~ target) }}
+{% endmacro %}
