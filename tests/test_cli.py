@@ -115,7 +115,7 @@ def test_a_drifted_thelook_export_shows_in_status_drift_and_warnings(tmp_path) -
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["ingest", "--warehouse", "mysql://x"], "must be duckdb:///path or postgresql://"),
+        (["ingest", "--warehouse", "mysql://x"], "must be duckdb:///path, postgresql://"),
         (["ingest", "--bucket", "ftp://x"], "must start with file://, s3:// or memory://"),
         (
             [
