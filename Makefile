@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install postgres chromium java spark spark-stop clean airflow
+.PHONY: run test test-spark lint install postgres chromium java spark spark-stop clean airflow
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,13 @@ run: $(STAMP)
 	@$(BIN)/shopsight generate check-demo
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
-## one worker per core (each test file runs whole on one worker).
-test: $(STAMP) postgres chromium java
-	$(BIN)/pytest -q -n auto --dist loadfile --durations=15
+## one worker per core (each test file runs whole on one worker). The Spark tests take
+## minutes of a busy machine: `make test-spark` runs them (docs/spark.md).
+test: $(STAMP) postgres chromium
+	$(BIN)/pytest -q -n auto --dist loadfile --durations=15 -m "not spark"
+
+test-spark: $(STAMP) java
+	$(BIN)/pytest -q -m spark --durations=5
 
 ## make airflow: Airflow standalone (UI on http://localhost:$(AIRFLOW_PORT)) with the daily DAG.
 ## `make airflow AIRFLOW_PORT=8090` moves it; at most one task per core runs at once. It listens

@@ -48,10 +48,3 @@ def local_store(tmp_path) -> tuple[Bucket, Warehouse]:  # type: ignore[no-untype
     warehouse = connect(f"duckdb:///{tmp_path}/wh.duckdb")
     yield bucket, warehouse
     warehouse.close()
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The Spark test file is the suite's longest (about 5 minutes on one worker): it goes
-    first, so the other worker works through the rest meanwhile instead of the suite ending
-    on a long tail of it alone."""
-    items.sort(key=lambda item: 0 if "tests/spark/" in str(item.path) else 1)

@@ -82,6 +82,8 @@ def spark(spark_settings: Path, spark_cluster: ClusterSpec) -> Iterator[SparkSes
     session.stop()
 
 
+@pytest.mark.spark
+@pytest.mark.timeout(1200)
 def test_the_retail_star_on_spark_equals_duckdbs_after_each_delivery(
     spark_settings: Path, spark: SparkSession, spark_cluster: ClusterSpec
 ) -> None:
