@@ -244,6 +244,10 @@ def raise_unless_warehouse_url(url: str) -> None:
             f"warehouse URL {redact(url)!r} must be duckdb:///path, "
             "postgresql://user@host:port/db or spark://HOST:PORT"
         )
+    if url.startswith("spark://"):
+        from shopsight.spark.warehouse import spark_master
+
+        spark_master(url)  # names a master, or one clear error
 
 
 def apply_resources(connection: Any, database: str | None = None) -> None:
