@@ -48,3 +48,8 @@ def local_store(tmp_path) -> tuple[Bucket, Warehouse]:  # type: ignore[no-untype
     warehouse = connect(f"duckdb:///{tmp_path}/wh.duckdb")
     yield bucket, warehouse
     warehouse.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Spark test first: it is the suite's longest, and the suite must not end on it."""
+    items.sort(key=lambda item: item.get_closest_marker("spark") is None)

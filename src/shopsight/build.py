@@ -242,8 +242,10 @@ def build(
     _scope_tests(warehouse_url, plan.tests_loaded_after if plan else None)
     sources = spark.spark_sources(warehouse_url) if is_spark(warehouse_url) else nullcontext()
     try:
-        with sources:
+        with sources as session:
             result = run_dbt(warehouse_url, args, on_event)
+            if session is not None:  # Spark's marts, readable through the control database
+                spark.publish_built_marts(session)
     finally:
         _scope_tests(warehouse_url, None)
     if result.result is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from shopsight.config import Settings
 from shopsight.contracts.model import load_contract
+from shopsight.spark.warehouse import spark_application
 from shopsight.storage import Bucket
 
 # The tables each source delivers every day: the run waits for these before it starts.
@@ -451,8 +452,15 @@ def run_daily(
 ) -> list[StepOutcome]:
     """Run the steps in order in this process. A failed step skips everything downstream of
     it; the others still run (the same semantics as the DAG's default trigger rule)."""
+    with spark_application(context.settings.warehouse, "shopsight run"):
+        return _run_steps(steps or DAILY_STEPS, context, on_step)
+
+
+def _run_steps(
+    steps: list[Step], context: StepContext, on_step: Callable[[StepOutcome], None] | None
+) -> list[StepOutcome]:
     outcomes: dict[str, StepOutcome] = {}
-    for step in steps or DAILY_STEPS:
+    for step in steps:
         blocked = [u for u in step.upstream if outcomes[u].status != "success"]
         if blocked:
             outcome = StepOutcome(

@@ -21,14 +21,17 @@ from shopsight.cli.options import (
 from shopsight.ingest.warehouse import require_built
 from shopsight.metrics.filters import FilterError, check_filter
 from shopsight.metrics.semantic import (
+    SPARK_DIALECT,
     MetricError,
     MetricQuery,
     compile_metric_sql,
     metric_catalogue,
     query_metrics,
+    query_metrics_on_spark,
     read_only,
     with_companions,
 )
+from shopsight.spark.warehouse import is_spark
 
 
 @metrics_app.command("list")
@@ -103,13 +106,18 @@ def metrics_query(
     try:
         for text in query.where:
             check_filter(text)  # a where-filter of dimensions and values, never raw SQL
-        with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
+        with open_store(bucket, warehouse, must_exist=True) as (settings, _, wh):
             read_only(wh)
+            on_spark = is_spark(settings.warehouse)
             if sql:
-                console.out.print(compile_metric_sql(query, wh.dialect), highlight=False)
+                dialect = SPARK_DIALECT if on_spark else wh.dialect
+                console.out.print(compile_metric_sql(query, dialect), highlight=False)
                 return
             require_built(wh, "marts.metricflow_time_spine")
-            columns, rows = query_metrics(wh, query)
+            if not on_spark:
+                columns, rows = query_metrics(wh, query)
+        if on_spark:  # Spark SQL on the warehouse's master, the control database closed
+            columns, rows = query_metrics_on_spark(settings.warehouse, query)
     except (*EXPECTED, MetricError, FilterError) as error:
         console.fail(str(error))
     if json_output:

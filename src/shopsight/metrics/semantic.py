@@ -61,6 +61,9 @@ def with_companions(query: MetricQuery) -> MetricQuery:
     )  # fmt: skip
 
 
+# Spark SQL as MetricFlow renders it: it has no Spark dialect, and Databricks' is Spark SQL.
+SPARK_DIALECT = "databricks"
+
 PARSE_ONLY = "duckdb:///:memory:"  # the metrics' definitions need a parse, no warehouse
 
 
@@ -90,7 +93,7 @@ def metric_catalogue() -> list[dict[str, str]]:
 
 
 def compile_metric_sql(query: MetricQuery, dialect: str) -> str:
-    """The SQL that answers ``query`` on ``dialect`` (duckdb or postgres).
+    """The SQL that answers ``query`` on ``dialect`` (duckdb, postgres or databricks).
 
     Raises:
         MetricError: a metric or dimension the semantic layer does not define.
@@ -124,7 +127,54 @@ def query_metrics(
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and rows of ``query`` on ``warehouse``: the dimensions, then the metrics
     in the order asked (whatever order MetricFlow's SQL selects them in)."""
-    table = warehouse.query_arrow(compile_metric_sql(query, warehouse.dialect))
+    return _in_order(warehouse.query_arrow(compile_metric_sql(query, warehouse.dialect)), query)
+
+
+def query_metrics_on_spark(
+    warehouse_url: str, query: MetricQuery
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """``query`` on a Spark warehouse's marts, in Spark SQL: MetricFlow's Databricks
+    dialect, run by a Spark application of its own on the warehouse's master."""
+    from shopsight.spark.session import open_session
+    from shopsight.spark.warehouse import spark_dir, spark_master
+
+    sql = compile_metric_sql(query, SPARK_DIALECT)
+    session = open_session(spark_master(warehouse_url), "shopsight metrics", spark_dir())
+    try:
+        table = session.sql(sql).toArrow()
+    finally:
+        session.stop()
+    return _in_order(_nulls_last(_naive_utc(table), query.order_by), query)
+
+
+def _nulls_last(table: Any, order_by: Sequence[str]) -> Any:
+    """Rows in the query's order with nulls last, as DuckDB and PostgreSQL sort them (Spark
+    sorts nulls first)."""
+    import pyarrow.compute as pc
+
+    keys = [
+        (name.lstrip("-"), "descending" if name.startswith("-") else "ascending")
+        for name in order_by
+        if name.lstrip("-") in table.column_names
+    ]
+    if not keys:
+        return table
+    return table.take(pc.sort_indices(table, sort_keys=keys, null_placement="at_end"))
+
+
+def _naive_utc(table: Any) -> Any:
+    """Spark's timestamps as the warehouse's: UTC, without a zone (Arrow keeps the UTC
+    instant when it drops the zone)."""
+    import pyarrow as pa
+
+    schema = pa.schema(
+        pa.field(f.name, pa.timestamp(f.type.unit)) if pa.types.is_timestamp(f.type) else f
+        for f in table.schema
+    )
+    return table.cast(schema)
+
+
+def _in_order(table: Any, query: MetricQuery) -> tuple[list[str], list[tuple[Any, ...]]]:
     metrics = [name for name in query.metrics if name in table.column_names]
     columns = [name for name in table.column_names if name not in metrics] + metrics
     table = table.select(columns)
@@ -152,18 +202,21 @@ def _engine(dialect: str) -> Any:
     )
     from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
-    manifest = parse_manifest_from_dbt_generated_manifest(json.dumps(_portable(definitions())))
+    portable = _portable(definitions(), "`" if dialect == SPARK_DIALECT else '"')
+    manifest = parse_manifest_from_dbt_generated_manifest(json.dumps(portable))
     return MetricFlowEngine(SemanticManifestLookup(manifest), _CompileOnly(dialect))
 
 
-def _portable(manifest: dict[str, Any]) -> dict[str, Any]:
-    """Relations as ``schema.table``: the same manifest serves every warehouse file and
-    database (dbt writes the database it parsed against into each relation)."""
+def _portable(manifest: dict[str, Any], quote: str) -> dict[str, Any]:
+    """Relations as ``schema.table``, quoted as the engine quotes names: the same manifest
+    serves every warehouse file and database (dbt writes the database it parsed against
+    into each relation)."""
     relations = [model["node_relation"] for model in manifest["semantic_models"]]
     relations += [spine["node_relation"] for spine in _spines(manifest)]
     for relation in relations:
         relation["database"] = None
-        relation["relation_name"] = f'"{relation["schema_name"]}"."{relation["alias"]}"'
+        schema, alias = relation["schema_name"], relation["alias"]
+        relation["relation_name"] = f"{quote}{schema}{quote}.{quote}{alias}{quote}"
     return manifest
 
 

@@ -1,7 +1,7 @@
-"""The control database's tables that the dbt project reads (the ledger, the quarantine, the
-accepted problems, the loyalty scores), handed to Spark as Parquet snapshots: the control
-database stays the one transactional writer, and Spark reads a copy taken before each
-build."""
+"""The control database's tables that the dbt project reads (the ledger, the quarantine,
+the accepted problems, the loyalty scores, the data tests' scope), handed to Spark as
+Parquet snapshots: the control database stays the one transactional writer, and Spark
+reads a copy taken before each build."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pyarrow import parquet
 
 from shopsight.ingest.warehouse import Warehouse
+from shopsight.spark.views import ensure_database, ensure_view
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -20,6 +21,7 @@ CONTROL_TABLES = [
     ("shopsight_ops", "quarantine"),
     ("shopsight_ops", "accepted_problems"),
     ("transactions", "loyalty_scores"),
+    ("shopsight_ops", "test_scope"),  # the daily build's tests look at the rows loaded since
 ]
 
 
@@ -44,7 +46,6 @@ def snapshot_control_tables(control: Warehouse, folder: Path) -> list[tuple[str,
 def register_control_tables(spark: SparkSession, snapshots: list[tuple[str, str, Path]]) -> None:
     """A view per snapshot, named as in the control database."""
     for schema, table, path in snapshots:
-        spark.sql(f"create database if not exists {schema}")
-        spark.sql(
-            f"create or replace view {schema}.{table} as select * from parquet.`{path.as_uri()}`"
-        )
+        ensure_database(spark, schema)
+        ensure_view(spark, f"{schema}.{table}", f"select * from parquet.`{path.as_uri()}`")
+        spark.catalog.refreshByPath(path.as_uri())  # this build's snapshot, not a cached one

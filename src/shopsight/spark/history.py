@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 from shopsight.contracts.ddl import LINEAGE_COLUMNS
 from shopsight.contracts.model import Table, known_sources, load_contract
+from shopsight.spark.views import ensure_database, ensure_view
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -69,30 +70,25 @@ def landed_history(bucket_url: str, sources: list[str] | None = None) -> list[Hi
 
 
 def register_history(spark: SparkSession, bucket_url: str) -> list[HistoryTable]:
-    """Create (or replace) the history and current-state views of every landed table, and
-    an empty view, typed as the contract says, of each table nothing has landed in yet (as
-    the landing DDL creates them on DuckDB and PostgreSQL). Views are re-created on each
-    call, so a column that drift added since is seen."""
+    """Make the history and current-state views of every landed table, and an empty view,
+    typed as the contract says, of each table nothing has landed in yet (as the landing DDL
+    creates them on DuckDB and PostgreSQL). A view that is already as it should be is kept
+    (views.py); a table's first load turns its empty view into the history's."""
     tables = landed_history(bucket_url)
     landed = {(table.source, table.table) for table in tables}
     for source in known_sources():
-        spark.sql(f"create database if not exists {source}")
+        ensure_database(spark, source)
         for name, declared in load_contract(source).tables.items():
             if (source, name) not in landed:
                 empty = empty_table_sql(declared)
-                spark.sql(f"create or replace view {source}.{name}_history as {empty}")
-                spark.sql(f"create or replace view {source}.{name} as {empty}")
+                ensure_view(spark, f"{source}.{name}_history", empty)
+                ensure_view(spark, f"{source}.{name}", empty)
     for table in tables:
         declared = load_contract(table.source).table(table.table)
         columns = ", ".join(declared.column_names + [name for name, _ in LINEAGE_COLUMNS])
-        spark.sql(
-            f"create or replace view {table.history_view} as "
-            f"select {columns} from parquet.`{table.location}`"
-        )
-        spark.sql(
-            f"create or replace view {table.current_view} as "
-            + current_state_sql(table, load_contract(table.source).table(table.table))
-        )
+        ensure_view(spark, table.history_view, f"select {columns} from parquet.`{table.location}`")
+        ensure_view(spark, table.current_view, current_state_sql(table, declared))
+        spark.catalog.refreshByPath(table.location)  # the loads committed since
     return tables
 
 

@@ -14,6 +14,8 @@ from shopsight.config import Settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")  # errors only, on stderr
+
 
 def session_config(catalog_dir: Path, executor_memory: str = "512m") -> dict[str, str]:
     """The settings ShopSight gives every Spark application (also dbt-spark's profile)."""
@@ -24,7 +26,9 @@ def session_config(catalog_dir: Path, executor_memory: str = "512m") -> dict[str
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={metastore};create=true"
         ),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={catalog_dir}",
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={catalog_dir} -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+        ),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(Settings().spark_shuffle_partitions),
         # Naive Parquet timestamps are UTC, as the warehouse reads them (not timestamp_ntz).

@@ -10,8 +10,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shopsight.config import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 SCHEME = "spark://"
 _LOCAL = re.compile(r"local(\[(\d+|\*)\])?")
@@ -54,11 +58,33 @@ def dbt_environment(warehouse_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def spark_sources(warehouse_url: str) -> Iterator[None]:
+def spark_application(warehouse_url: str, name: str) -> Iterator[None]:
+    """One Spark application for everything inside (the daily run's builds join it: each
+    build that opened its own paid about 13 s more to start and warm up), stopped after.
+    Nothing on another warehouse."""
+    if not is_spark(warehouse_url):
+        yield
+        return
+    from pyspark.sql import SparkSession as Session
+
+    from shopsight.spark.session import open_session
+
+    if Session.getActiveSession() is not None:
+        yield
+        return
+    session = open_session(spark_master(warehouse_url), name, spark_dir())
+    try:
+        yield
+    finally:
+        session.stop()
+
+
+@contextmanager
+def spark_sources(warehouse_url: str) -> Iterator[SparkSession]:
     """Open the build's Spark application (dbt-spark's session method joins it), with the
     bucket's history and the control tables registered as the dbt sources, and stop it
     after. A session this process already has is used, and left running."""
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession as Session
 
     from shopsight.ingest.warehouse import connect
     from shopsight.spark.control import register_control_tables, snapshot_control_tables
@@ -66,7 +92,7 @@ def spark_sources(warehouse_url: str) -> Iterator[None]:
     from shopsight.spark.session import open_session
 
     settings = Settings()
-    running = SparkSession.getActiveSession()
+    running = Session.getActiveSession()
     session = running or open_session(spark_master(warehouse_url), "shopsight build", spark_dir())
     try:
         register_history(session, settings.bucket)
@@ -76,7 +102,19 @@ def spark_sources(warehouse_url: str) -> Iterator[None]:
         finally:
             control.close()
         register_control_tables(session, snapshots)
-        yield
+        yield session
     finally:
         if running is None:
             session.stop()
+
+
+def publish_built_marts(session: SparkSession) -> list[str]:
+    """The tables this build left, as views in the control database (spark/marts.py)."""
+    from shopsight.ingest.warehouse import connect
+    from shopsight.spark.marts import publish_marts
+
+    control = connect(Settings().control_database)
+    try:
+        return publish_marts(session, control)
+    finally:
+        control.close()
