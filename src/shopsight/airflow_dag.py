@@ -3,11 +3,12 @@
 Step kinds become: ``sensor`` → a PythonSensor that waits for the day's files until the
 deadline (then fails and alerts); mapped steps → one mapped task per landing table
 (dynamic task mapping); ``dbt`` → a Cosmos ``DbtBuildLocalOperator`` per layer (grouped by
-layer: docs/orchestration.md says why); the rest → PythonOperators calling the same step
-function ``shopsight run`` calls. Warehouse writers share a pool of one slot (DuckDB has a
-single writer). Every task retries twice with exponential backoff, has an execution
-timeout, and alerts on its final failure; the check_trust task decides red or green and
-sends the success summary.
+layer: docs/orchestration.md says why), or on a Spark warehouse the step function itself
+(it registers Spark's sources and publishes the marts around dbt: docs/spark.md); the
+rest → PythonOperators calling the same step function ``shopsight run`` calls. Warehouse
+writers share a pool of one slot (DuckDB has a single writer). Every task retries twice
+with exponential backoff, has an execution timeout, and alerts on its final failure; the
+check_trust task decides red or green and sends the success summary.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from shopsight.pipeline import (
     alert_new_problems,
     missing_daily_files,
 )
+from shopsight.spark.warehouse import is_spark
 
 DAG_ID = "shopsight_daily"
 WAREHOUSE_POOL = "shopsight_warehouse"
@@ -186,7 +188,7 @@ def _task(step: Step, settings: Settings, steps: list[Step]) -> Any:
             mode="reschedule",
             **common,
         )
-    if step.kind == "dbt":
+    if step.kind == "dbt" and not is_spark(settings.warehouse):
         task = _dbt_task(step, settings)
         if step.writes_warehouse:
             task.pool, task.pool_slots = WAREHOUSE_POOL, 1

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     spark_shuffle_partitions: int = Field(
         200, ge=1, description="Spark's partitions per shuffle (a few for a small store)"
     )
+    spark_executor_memory: str = Field(
+        "512m",
+        pattern=r"^[0-9]+[kmgt]?$",
+        description="each Spark executor's memory (at most what a worker offers)",
+    )
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint, e.g. moto")
     aws_access_key_id: SecretStr | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
     aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")  # errors only, on stderr
 
 
-def session_config(catalog_dir: Path, executor_memory: str = "512m") -> dict[str, str]:
+def session_config(catalog_dir: Path) -> dict[str, str]:
     """The settings ShopSight gives every Spark application (also dbt-spark's profile)."""
     metastore = catalog_dir / "metastore_db"
     return {
@@ -34,7 +34,7 @@ def session_config(catalog_dir: Path, executor_memory: str = "512m") -> dict[str
         # Naive Parquet timestamps are UTC, as the warehouse reads them (not timestamp_ntz).
         "spark.sql.parquet.inferTimestampNTZ.enabled": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
-        "spark.executor.memory": executor_memory,
+        "spark.executor.memory": Settings().spark_executor_memory,
         "spark.ui.enabled": "false",  # the cluster's own UI shows the application
         "spark.ui.showConsoleProgress": "false",
     }
