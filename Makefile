@@ -25,9 +25,9 @@ run: $(STAMP)
 	@$(BIN)/shopsight generate check-demo
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
-## one worker per core (each test file runs whole on one worker). The Spark test (two daily
-## runs on a real cluster) takes about 9 minutes of this machine: `make test-spark` runs it
-## (docs/spark.md, "Limits").
+## one worker per core (each test file runs whole on one worker). The Spark tests (two daily
+## runs on a real cluster, the DAG on Spark) take about 13 minutes of this machine: `make
+## test-spark` runs them (docs/spark.md, "Limits").
 test: $(STAMP) postgres chromium
 	$(BIN)/pytest -q -n auto --dist loadfile --durations=15 -m "not spark"
 

@@ -83,8 +83,9 @@ class JvmPeaks:
                 except OSError:
                     continue
                 role = next((r for key, r in ROLES.items() if key in command), None)
-                if role is None or "java" not in command:
-                    continue
+                program = command.split(" ", 1)[0]
+                if role is None or not program.endswith("/java") or "launcher.Main" in command:
+                    continue  # not a JVM of Spark's (the launch scripts name the classes too)
                 for line in status.splitlines():
                     if line.startswith("VmHWM:"):
                         mb = int(line.split()[1]) / 1024
