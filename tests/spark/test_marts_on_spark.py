@@ -155,6 +155,15 @@ def test_the_daily_run_on_spark_equals_duckdb_after_each_delivery(
     on_duckdb = {**env, "SHOPSIGHT_WAREHOUSE": f"duckdb:///{duckdb_copy}"}
     for arguments in HEADLINE:
         assert metrics(env, arguments) == metrics(on_duckdb, arguments), arguments
+    # A catalog without the marts (another SHOPSIGHT_SPARK_DIR): one line, no stack trace.
+    elsewhere = shopsight(
+        "metrics", "query", "net_revenue", env={**env, "SHOPSIGHT_SPARK_DIR": str(tmp_path / "x")}
+    )
+    assert elsewhere.returncode == 2
+    assert "error: Spark could not run the metric query: [TABLE_OR_VIEW_NOT_FOUND]" in (
+        elsewhere.stderr
+    )
+    assert "Traceback" not in elsewhere.stderr and "at org.apache" not in elsewhere.stderr
     status = cluster_status(spark_cluster)
     assert status and {"shopsight run", "shopsight metrics"} <= set(status.completed_apps)
     reports = [r.key for r in Bucket(env["SHOPSIGHT_BUCKET"]).list("reports/")]

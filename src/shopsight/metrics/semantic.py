@@ -135,6 +135,8 @@ def query_metrics_on_spark(
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """``query`` on a Spark warehouse's marts, in Spark SQL: MetricFlow's Databricks
     dialect, run by a Spark application of its own on the warehouse's master."""
+    from pyspark.errors import PySparkException
+
     from shopsight.spark.session import open_session
     from shopsight.spark.warehouse import spark_dir, spark_master
 
@@ -142,6 +144,9 @@ def query_metrics_on_spark(
     session = open_session(spark_master(warehouse_url), "shopsight metrics", spark_dir())
     try:
         table = session.sql(sql).toArrow()
+    except PySparkException as error:  # e.g. a catalog (SHOPSIGHT_SPARK_DIR) without the marts
+        reason = str(error).strip().splitlines()[0][:300]
+        raise MetricError(f"Spark could not run the metric query: {reason}") from None
     finally:
         session.stop()
     return _in_order(_nulls_last(_naive_utc(table), query.order_by), query)

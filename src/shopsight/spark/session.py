@@ -6,6 +6,7 @@ views select those (a column a drifted header added is in its loads' files only)
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,4 +51,7 @@ def open_session(master: str, app_name: str, catalog_dir: Path) -> SparkSession:
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    # pyspark logs each failed query's JVM stack trace as JSON on stderr; ShopSight says
+    # what failed in one line of its own.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     return session
