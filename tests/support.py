@@ -20,14 +20,16 @@ from shopsight.storage import Bucket
 START = date(2024, 3, 1)
 
 
-def shopsight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def shopsight(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run the ``shopsight`` command in a new process, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "shopsight", *args],
         capture_output=True,
         text=True,
         env=env,
-        timeout=300,
+        timeout=timeout,
     )
 
 
