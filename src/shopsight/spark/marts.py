@@ -74,8 +74,12 @@ def table_location(spark: SparkSession, name: str) -> str:
 
 
 def _drop_stale_views(control: Warehouse, schema: str, tables: set[str]) -> None:
+    """Drop this module's views (over Parquet) of tables Spark no longer has; any other view
+    in the schema is not ShopSight's to drop."""
     for (view,) in control.query(
-        "select view_name from duckdb_views() where schema_name = ? and not internal", [schema]
+        "select view_name from duckdb_views() where schema_name = ? and not internal "
+        "and sql like '%read_parquet(%'",
+        [schema],
     ):
         if view not in tables:
             control.execute(f'drop view "{schema}"."{view}"')
