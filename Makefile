@@ -25,10 +25,10 @@ run: $(STAMP)
 	@$(BIN)/shopsight generate check-demo
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
-## one worker per core (each test file runs whole on one worker). The Spark tests (two daily
-## runs on a real cluster, the DAG on Spark) take about 13 minutes of this machine: `make
-## test-spark` runs them (docs/spark.md, "Limits").
-test: $(STAMP) postgres chromium
+## one worker per core (each test file runs whole on one worker). Spark's equality and
+## property test runs here on `spark://local[2]`; `make test-spark` runs the tests that need
+## the standalone cluster (the same test on it, metrics, the DAG: about 15 minutes more).
+test: $(STAMP) postgres chromium java
 	$(BIN)/pytest -q -n auto --dist loadfile --durations=15 -m "not spark"
 
 test-spark: $(STAMP) java
