@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     webhook_max_header_bytes: int = Field(
         64 << 10, ge=1024, description="a longer request line and headers get 431"
     )
+    monitors: str | None = Field(
+        None, description="a monitors file (YAML) instead of the shipped one (docs/anomalies.md)"
+    )
     memory_limit: str = Field(
         "4GB",
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",

@@ -275,16 +275,44 @@ def _verdict(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.verdict import decide_verdict, record_verdict
 
     tests, warned = _build_tests(context.results)
+    anomalies = context.results.get("anomalies") or {}
     warehouse = connect(context.settings.warehouse)
     try:
         day = context.run_date or latest_data_day(warehouse)
         # Every layer is built by now: a full rebuild asked for before the run is done.
         complete_full_refresh(warehouse, _utc(context.started))
-        verdict = decide_verdict(warehouse, day, tests, warned, context.settings.max_reject_ratio)
+        verdict = decide_verdict(
+            warehouse,
+            day,
+            tests,
+            warned,
+            context.settings.max_reject_ratio,
+            anomalies=[(a["severity"], a["sentence"]) for a in anomalies.get("anomalies", [])],
+            monitor_errors=anomalies.get("errors", []),
+        )
         record_verdict(warehouse, verdict, context.run_id)
     finally:
         warehouse.close()
     return verdict.to_json()
+
+
+def _anomalies(context: StepContext, _: str | None) -> dict[str, Any]:
+    from shopsight.anomalies.check import check_anomalies
+    from shopsight.anomalies.monitors import MonitorError, load_monitors
+    from shopsight.ingest.warehouse import connect
+    from shopsight.report.data import latest_data_day
+
+    try:
+        monitors = load_monitors(context.settings.monitors)
+    except MonitorError as error:
+        raise StepFailed(str(error)) from None
+    warehouse = connect(context.settings.warehouse)
+    try:
+        day = context.run_date or latest_data_day(warehouse)
+        check = check_anomalies(warehouse, monitors, day, _utc(context.started))
+    finally:
+        warehouse.close()
+    return check.to_json()
 
 
 def _utc(seconds: float) -> datetime:
@@ -382,6 +410,15 @@ def _daily_steps() -> list[Step]:
         previous = (name,)
     steps.append(
         Step(
+            "anomalies",
+            "compare the day with its usual weekday (monitors.yaml): volumes, revenue, mix; "
+            "name the parts that moved",
+            _anomalies,
+            upstream=previous,
+        )
+    )
+    steps.append(
+        Step(
             "source_freshness",
             "dbt source freshness: every source loaded within its SLA",
             _freshness,
@@ -406,7 +443,7 @@ def _daily_steps() -> list[Step]:
             "failed test; amber: new warnings; accepted gaps named), recorded for the report, "
             "the alert and `status`",
             _verdict,
-            upstream=previous,
+            upstream=(*previous, "anomalies"),
             reads_results=True,
         )
     )

@@ -4,8 +4,10 @@
 - **red**: an untrusted file is open, the day has orders of unknown revenue that nobody
   accepted, or a data test failed.
 - **amber**: the numbers stand, with warnings: a data test warns about rows it has not
-  warned about before. What was reported on an earlier day (a warning, or an earlier day
-  still incomplete, red on its own day) is listed as a note, not amber again day after day.
+  warned about before, or a monitor finds the day unlike its usual weekday (an anomaly,
+  docs/anomalies.md; a monitor declared red makes the day red). What was reported on an
+  earlier day (a warning, or an earlier day still incomplete, red on its own day) is listed
+  as a note, not amber again day after day.
 - **green**: neither; accepted gaps (files a person accepted as lost, who, when and why)
   are named as caveats, never hidden, and never make the day red.
 
@@ -16,6 +18,7 @@ the report, the final ``check_trust`` step and ``status`` read that record.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -78,14 +81,22 @@ def judge(
     tests: dict[str, int] | None,
     new_warnings: list[str],
     old_warnings: list[str],
+    anomalies: Sequence[tuple[str, str]] = (),
+    monitor_errors: Sequence[str] = (),
 ) -> Verdict:
-    """The verdict from its inputs (a pure function: every caller decides alike)."""
+    """The verdict from its inputs (a pure function: every caller decides alike).
+
+    ``anomalies``: (severity, sentence) of what the monitors found and nobody acknowledged;
+    severity red makes the day red, warn amber. A monitor that could not run is amber: a
+    check that did not happen is not a green one."""
     red = [f"untrusted file: {p}" for p in problems]
+    red += [f"anomaly: {sentence}" for severity, sentence in anomalies if severity == "red"]
     red += [f"{day} is incomplete: {r}" for r in incomplete.get(day, [])] if day else []
     failed = (tests or {}).get("fail", 0) + (tests or {}).get("error", 0)
     if failed:
         red.append(f"{plural(failed, 'data test')} failed")
-    amber: list[str] = []
+    amber = [f"anomaly: {sentence}" for severity, sentence in anomalies if severity != "red"]
+    amber += list(monitor_errors)
     if new_warnings:
         verb = "warns" if len(new_warnings) == 1 else "warn"
         amber.append(f"{plural(len(new_warnings), 'data test')} {verb}: {', '.join(new_warnings)}")
@@ -111,6 +122,8 @@ def decide_verdict(
     warned: list[tuple[str, int]],
     max_reject_ratio: float | None = None,
     record_warnings: bool = True,
+    anomalies: Sequence[tuple[str, str]] = (),
+    monitor_errors: Sequence[str] = (),
 ) -> Verdict:
     """Gather the day's inputs from the warehouse and judge them.
 
@@ -123,7 +136,8 @@ def decide_verdict(
     problems = [p.summary for p in open_problems(warehouse, max_reject_ratio)]
     if day is None:
         gaps = [g.summary for g in accepted_gaps(warehouse)]
-        return judge(None, problems, {}, {}, gaps, tests, [f"{n}: {r}" for n, r in warned], [])
+        warnings = [f"{n}: {r}" for n, r in warned]
+        return judge(None, problems, {}, {}, gaps, tests, warnings, [], anomalies, monitor_errors)
     first = day - timedelta(days=WINDOW_DAYS - 1)
     new, old = _split_warnings(warehouse, day, warned, record_warnings)
     return judge(
@@ -135,6 +149,8 @@ def decide_verdict(
         tests,
         new,
         old,
+        anomalies,
+        monitor_errors,
     )
 
 

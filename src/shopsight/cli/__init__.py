@@ -7,6 +7,7 @@ import os
 
 from shopsight import console
 from shopsight.cli import (  # noqa: F401
+    anomalies,
     build,
     contracts,
     demo,

@@ -62,8 +62,12 @@ contracts_app = CommandGroup(
 )
 metrics_app = CommandGroup("Metrics from the semantic layer (MetricFlow): one definition each.")
 docs_app = CommandGroup("Generated documentation.")
+anomalies_app = CommandGroup(
+    "Days unlike their usual weekday: check, list, acknowledge (docs/anomalies.md)."
+)
 app.add_typer(generate_app, name="generate")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(metrics_app, name="metrics")
 app.add_typer(docs_app, name="docs")
+app.add_typer(anomalies_app, name="anomalies")

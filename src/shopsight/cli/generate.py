@@ -13,6 +13,7 @@ from shopsight import console
 from shopsight.cli.app import generate_app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, parse_day, parse_zone
 from shopsight.config import Settings
+from shopsight.generate.anomalies import inject_anomalies
 from shopsight.generate.export import generate_retail_db
 from shopsight.generate.next_day import generate_next_day
 from shopsight.generate.sales_report import generate_sales_report
@@ -178,6 +179,14 @@ def generate_demo_command(
         bool,
         typer.Option("--if-empty", help="Do nothing if the bucket already holds landed files."),
     ] = False,
+    anomalies: Annotated[
+        bool,
+        typer.Option(
+            "--anomalies",
+            help="Also one day of each anomaly kind (valid files, wrong content), logged in "
+            "manifests/anomalies/.",
+        ),
+    ] = False,
     json_output: JsonOption = False,
 ) -> None:
     """Write 90 days (from 2024-01-01) of every source with one of each fault class: the
@@ -195,16 +204,19 @@ def generate_demo_command(
             for source, write in DEMO_SOURCES.items():
                 summaries[source] = write(target).to_json()
                 bar.advance(task)
+            injected = inject_anomalies(target, DEMO_START, DEMO_DAYS, 42) if anomalies else []
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
-        console.print_json(summaries)
+        console.print_json({**summaries, "anomalies": [a.to_json() for a in injected]})
         return
     console.print_table(
         f"demo store in {target.url}",
         ["source", "files", "faults"],
         [[source, s["files"], s["faults"]] for source, s in summaries.items()],
     )
+    for anomaly in injected:
+        console.say(f"anomaly {anomaly.kind} on {anomaly.day}")
 
 
 @generate_app.command("next-day")

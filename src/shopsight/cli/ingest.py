@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 
 from shopsight import console
+from shopsight.anomalies.record import Recorded, recorded_anomalies
 from shopsight.cli.app import app
 from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
 from shopsight.config import Settings
@@ -240,6 +241,7 @@ def status_command(
             gaps = accepted_gaps(wh)
             verdict = recorded_verdict(wh)
             rows = table_status(wh)
+            anomalies = recorded_anomalies(wh, acked=False)
     except EXPECTED as error:
         console.fail(str(error))
     if json_output:
@@ -247,6 +249,7 @@ def status_command(
             {
                 "verdict": verdict.to_json() if verdict else None,
                 "open_problems": [p.to_json() for p in problems],
+                "open_anomalies": [a.to_json() for a in anomalies],
                 "accepted_gaps": [g.to_json() for g in gaps],
                 "tables": rows,
             }
@@ -254,6 +257,7 @@ def status_command(
     else:
         _print_verdict(verdict)
         print_problems(problems)
+        _print_anomalies(anomalies)
         _print_accepted(gaps)
         _print_status_table(rows)
     if problems:
@@ -267,6 +271,20 @@ def _print_verdict(verdict: Verdict | None) -> None:
         console.say_wrapped(f"Last verdict, for {verdict.day}: {verdict.headline}")
         for reason in verdict.reasons:
             console.say_wrapped(reason, indent=2)
+    console.say("")
+
+
+def _print_anomalies(anomalies: list[Recorded]) -> None:
+    """Open anomalies: days unlike their usual weekday that nobody acknowledged yet."""
+    if not anomalies:
+        return
+    console.say_wrapped(
+        f"{len(anomalies)} open {'anomaly' if len(anomalies) == 1 else 'anomalies'} (a day "
+        "unlike its usual weekday; if it was expected: shopsight anomalies ack ID --reason "
+        '"..."):'
+    )
+    for anomaly in anomalies:
+        console.say_wrapped(f"{anomaly.anomaly_id} {anomaly.day}: {anomaly.sentence}", indent=2)
     console.say("")
 
 

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import typer
 
 from shopsight import console
+from shopsight.anomalies.monitors import MonitorError
+from shopsight.anomalies.record import AnomalyError
 from shopsight.build import BuildError
 from shopsight.config import Settings
 from shopsight.contracts.model import ContractError
@@ -47,6 +49,8 @@ WarehouseOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 EXPECTED = (
+    AnomalyError,
+    MonitorError,
     SparkWarehouseError,
     StorageError,
     WarehouseError,

@@ -81,6 +81,8 @@ def step_outcome(outcome: StepOutcome) -> str:
         return scored + ("" if summary.get("rescored") else ": no new transactions, scores kept")
     if outcome.name.startswith("dbt_"):
         return dbt_outcome(summary)
+    if outcome.name == "anomalies":
+        return anomalies_outcome(summary)
     if outcome.name == "source_freshness":
         checked = counted(summary.get("sources", {}), {"pass": "fresh", "warn": "late"})
         return f"sources: {checked}" if checked else "no source has delivered yet"
@@ -99,6 +101,25 @@ def step_outcome(outcome: StepOutcome) -> str:
             return f"green, with {plural(summary['accepted_gaps'], 'accepted gap')} (below)"
         return "green: every file trusted, the day complete"
     return str(summary.get("message") or "")
+
+
+def anomalies_outcome(summary: dict[str, Any]) -> str:
+    """The anomalies step in words: what it checked and how many it found."""
+    found = len(summary.get("anomalies", []))
+    if summary.get("skipped"):
+        said = "; ".join(summary["skipped"])
+    elif summary.get("day"):
+        said = f"{plural(summary['monitors'], 'monitor')} on {summary['day']}"
+    else:
+        said = "no day in the marts yet"
+    said += (
+        f"; {found} {'anomaly' if found == 1 else 'anomalies'} (below)"
+        if found
+        else ("; nothing unusual")
+    )
+    if summary.get("errors"):
+        said += f"; {plural(len(summary['errors']), 'monitor')} could not run (below)"
+    return said
 
 
 def verdict_outcome(judged: Verdict) -> str:

@@ -76,6 +76,22 @@ create table if not exists {OPS_SCHEMA}.accepted_problems (
     accepted_by varchar(128) not null,
     accepted_at timestamp not null
 );
+-- What the anomaly monitors found (anomalies/record.py), one row per day and monitor. A
+-- person's acknowledgement (who, when, why) keeps the row and leaves the day out of the
+-- monitor's later bands.
+create table if not exists {OPS_SCHEMA}.anomalies (
+    anomaly_id varchar(16) primary key,
+    run_day date not null,
+    monitor varchar(256) not null,
+    kind varchar(16) not null,
+    severity varchar(8) not null,
+    sentence varchar(4096) not null,
+    detail text not null,
+    found_at timestamp not null,
+    acked_by varchar(128),
+    ack_reason varchar(2048),
+    acked_at timestamp
+);
 create table if not exists {OPS_SCHEMA}.file_withdrawals (
     ingest_id varchar(64) not null,
     path varchar(1024) not null,
