@@ -109,7 +109,7 @@ def judge_mart(monitor: MartMonitor, rows: Rows, day: date, excluded: set[date])
             )
         )
     if monitor.mix and not rate:
-        mix = _mix(monitor, numerators, history, day, values)
+        mix = _mix(monitor, numerators, history, day)
         if mix:
             found.append(mix)
     return found
@@ -198,7 +198,6 @@ def _mix(
     numerators: dict[date, dict[str, float]],
     history: dict[date, float],
     day: date,
-    values: dict[date, float | None],
 ) -> Anomaly | None:
     """Each part's share of the day's total against the band of its own shares."""
 
@@ -228,7 +227,10 @@ def _mix(
     for name in candidates:
         band = draw_band({d: share(d, name) for d in history}, day, rule)
         today = share(day, name)
-        if band and not band.holds(today) and _moved(monitor.mix, today, band.expected):
+        if band and (
+            (not band.holds(today) and _moved(monitor.mix, today, band.expected))
+            or (monitor.mix == "vanish" and _gone(name, today, band.expected, numerators, history))
+        ):
             moved.append((abs(today - band.expected), Part(name, today, band.expected, 0.0), band))
     if not moved:
         return None
@@ -252,8 +254,21 @@ def _mix(
         biggest.low,
         biggest.high,
         parts,
-        [(d.isoformat(), v) for d, v in sorted(values.items()) if v is not None],
+        # The chart's series: the part's share of each day, the band is the share's.
+        [(d.isoformat(), share(d, moved[0][1].name)) for d in sorted([*history, day])],
     )
+
+
+def _gone(
+    name: str,
+    share: float,
+    usual: float,
+    numerators: dict[date, dict[str, float]],
+    history: dict[date, float],
+) -> bool:
+    """A part that was there on every day of the window and is (nearly) gone today: an
+    anomaly even inside a band that a lumpy part (a few big orders) makes wide."""
+    return share <= usual / 10 and all(numerators.get(d, {}).get(name, 0) > 0 for d in history)
 
 
 def _moved(watch: str | None, share: float, usual: float) -> bool:

@@ -230,6 +230,37 @@ def stacked_columns(
         return _svg(figure, title)
 
 
+def band_chart(
+    series: Sequence[tuple[str, float]],
+    band: tuple[float, float, float],
+    title: str,
+    colour: str,
+) -> str:
+    """A monitored series over its window with the checked day's band: the usual value as a
+    dashed line, the band as a shaded span, the day as a dot (inside or outside it)."""
+    x = mdates.date2num([date.fromisoformat(day) for day, _ in series])
+    values = [value for _, value in series]
+    expected, low, high = band
+    with matplotlib.rc_context(STYLE):
+        figure, (axes,) = _figure(1.9)
+        axes.plot(x, values, color=colour, linewidth=1.8, label="per day")
+        axes.axhspan(max(low, 0), high, color=GRID, alpha=0.7, label="usual band, this weekday")
+        axes.axhline(expected, color=TEXT, linewidth=1, linestyle="--", label="usual value")
+        axes.plot([x[-1]], [values[-1]], "o", color=colour, markersize=7, label="the day")
+        # An earlier anomaly in the window (prices x100) would flatten the rest: the axis
+        # stops a little above the band and the day, and such a spike leaves the chart.
+        top = max(high, values[-1], expected) * 1.3
+        if max(values) > top:
+            axes.set_ylim(bottom=min(0, min(values)), top=top)
+        _money_ticks(axes)
+        axes.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=6))
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+        _label(axes, "day", "")
+        _legend_above(axes, 4)
+        figure.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        return _svg(figure, title)
+
+
 def sparkline(values: Sequence[float], colour: str) -> str:
     """A tiny line of recent values with the last one as a dot (a table cell's chart: the
     column header says what it shows)."""

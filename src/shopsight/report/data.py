@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shopsight.anomalies.record import Recorded, anomaly_detail, recorded_anomalies
 from shopsight.ingest.drift import drift_report
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
@@ -21,6 +22,7 @@ from shopsight.verdict import Verdict
 from shopsight.words import plural
 
 HISTORY_DAYS = 60  # revenue, funnel and pipeline charts
+ANOMALY_DAYS = 7  # the anomalies section: the last week's
 SPARK_DAYS = 28  # the stalled products' sparklines
 
 
@@ -54,6 +56,9 @@ class ReportData:
     incomplete: dict[date, list[str]] = field(default_factory=dict)
     # The day's verdict, as the daily run decided it (the banner shows it as it is).
     verdict: Verdict | None = None
+    # What the anomaly monitors found in the last week: (recorded, its detail with the
+    # monitored series and band), the day's first.
+    anomalies: list[tuple[Recorded, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def tests(self) -> dict[str, int] | None:
@@ -171,6 +176,13 @@ def gather_report_data(
     ]
     _pipeline_health(warehouse, data, first)
     _tracking(warehouse, data)
+    data.anomalies = [
+        (found, anomaly_detail(warehouse, found.anomaly_id) or {})
+        for found in recorded_anomalies(
+            warehouse, since=run_date - timedelta(days=ANOMALY_DAYS - 1)
+        )
+        if found.day <= run_date.isoformat()
+    ]
     return data
 
 

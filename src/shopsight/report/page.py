@@ -9,10 +9,18 @@ from html import escape
 
 from shopsight.reconcile.render import money
 from shopsight.reconcile.result import Reconciliation
-from shopsight.report.charts import bar_chart, daily_panels, empty, sparkline, stacked_columns
+from shopsight.report.charts import (
+    band_chart,
+    bar_chart,
+    daily_panels,
+    empty,
+    sparkline,
+    stacked_columns,
+)
 from shopsight.report.data import HISTORY_DAYS, ReportData
 from shopsight.words import plural
 
+MAX_ANOMALY_CHARTS = 4
 # One colour per chart, so a rendering can be checked chart by chart.
 COLOURS = {
     "revenue": "#1f77b4",
@@ -25,6 +33,7 @@ COLOURS = {
     "files_quarantined": "#e7969c",
     "files_skipped": "#c7c7c7",
     "delivery": "#637939",
+    "anomaly": "#17becf",
     "reconcile_up": "#843c39",
     "reconcile_down": "#3182bd",
 }
@@ -69,6 +78,7 @@ def render_page(
     """The whole report page."""
     sections = [
         _kpis(data, reconciliation),
+        _anomalies(data),
         _revenue(data),
         _funnel(data),
         _campaigns(data),
@@ -173,6 +183,48 @@ def _kpis(data: ReportData, reconciliation: Reconciliation | None) -> str:
         + "".join(f"<div class='kpi'>{escape(name)}<b>{value}</b></div>" for name, value in boxes)
         + "</div>"
     )
+
+
+def _anomalies(data: ReportData) -> str:
+    """What the monitors found in the last week: the day's anomalies with a chart of the
+    monitored series and its band; earlier days' and acknowledged ones as lines."""
+    title = "Anomalies: days unlike their usual weekday"
+    if not data.anomalies:
+        return _section(
+            title,
+            "<p>Nothing unusual: every monitor with enough history found the last week "
+            "within its usual band (monitors.yaml, docs/anomalies.md).</p>",
+        )
+    charts: list[str] = []
+    lines: list[str] = []
+    # The day's first, the marts' before the landed tables'.
+    ordered = sorted(
+        data.anomalies,
+        key=lambda a: (a[0].day != data.run_date.isoformat(), a[0].monitor.startswith("landed.")),
+    )
+    for found, detail in ordered:
+        state = (
+            f" (expected: acknowledged by {found.acked_by}: {found.ack_reason})"
+            if found.acked
+            else f' (open: shopsight anomalies ack {found.anomaly_id} --reason "...")'
+        )
+        lines.append(f"{found.day}: {found.sentence}{state}")
+        if (
+            found.day == data.run_date.isoformat()
+            and found.kind in ("drop", "rise", "mix")
+            and detail.get("series")
+            and len(charts) < MAX_ANOMALY_CHARTS
+        ):
+            charts.append(
+                band_chart(
+                    [(str(day), float(value)) for day, value in detail["series"]],
+                    (float(detail["expected"]), float(detail["low"]), float(detail["high"])),
+                    f"{found.monitor}: {found.day}"
+                    + (f" ({detail['parts'][0]['name']}'s share)" if found.kind == "mix" else ""),
+                    COLOURS["anomaly"],
+                )
+            )
+    return _section(title, _items(lines) + "".join(charts))
 
 
 def _revenue(data: ReportData) -> str:

@@ -1,0 +1,1 @@
+"""Anomaly monitors: the day against its usual weekday (docs/anomalies.md)."""
