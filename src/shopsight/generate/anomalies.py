@@ -137,8 +137,8 @@ def _drop(bucket: Bucket, day: date, lost_line: Any) -> tuple[str, str]:
 
 
 def _category_loss(bucket: Bucket, day: date, rng: random.Random) -> InjectedAnomaly:
-    category_of = _product_categories(bucket, day)
-    names = _category_names(bucket, day)
+    category_of = _latest_column(bucket, "products", 1, day)  # product → category
+    names = _latest_column(bucket, "categories", 2, day)  # category → its name
     orders_key, items_key = _day_files(day)
     new = _new_orders(_rows(bucket, orders_key), day)
     revenue: dict[str, float] = {}
@@ -208,25 +208,15 @@ def _customer_wave(bucket: Bucket, day: date, rng: random.Random) -> InjectedAno
     )
 
 
-def _product_categories(bucket: Bucket, day: date) -> dict[str, str]:
-    """product id → category id, as the latest products file up to ``day`` says."""
-    category_of: dict[str, str] = {}
-    for info in sorted(bucket.list("landing/retail_db/products/"), key=lambda i: i.key):
+def _latest_column(bucket: Bucket, table: str, column: int, day: date) -> dict[str, str]:
+    """A retail_db table's id → one column, as its latest file up to ``day`` says."""
+    values: dict[str, str] = {}
+    for info in sorted(bucket.list(f"landing/retail_db/{table}/"), key=lambda i: i.key):
         if info.key.split("dt=")[1][:10] <= day.isoformat() and info.key.endswith(".csv"):
             for row in _rows(bucket, info.key):
-                if len(row) > 1:
-                    category_of[row[0]] = row[1]
-    return category_of
-
-
-def _category_names(bucket: Bucket, day: date) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for info in sorted(bucket.list("landing/retail_db/categories/"), key=lambda i: i.key):
-        if info.key.split("dt=")[1][:10] <= day.isoformat() and info.key.endswith(".csv"):
-            for row in _rows(bucket, info.key):
-                if len(row) > 2:
-                    names[row[0]] = row[2]
-    return names
+                if len(row) > column:
+                    values[row[0]] = row[column]
+    return values
 
 
 # --- the web shop (CSV with a header) and its transactions feed ---------------------------
