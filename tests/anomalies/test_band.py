@@ -120,3 +120,16 @@ def test_the_shipped_monitors_load() -> None:
     names = {m.name for m in monitors.marts}
     assert {"net_revenue", "orders", "units", "average_order_value", "sessions"} <= names
     assert "thelook.events" in monitors.daily_tables
+
+
+def test_a_part_name_with_dollar_signs_is_drawn_as_text() -> None:
+    """The report's chart title names a part from the data: never parsed as mathtext."""
+    from shopsight.report.charts import band_chart
+
+    svg = band_chart(
+        [("2024-04-01", 0.2), ("2024-04-02", 0.0)],
+        (0.2, 0.1, 0.3),
+        "mix: Under $5 & $10",
+        "#123456",
+    )
+    assert "Under $5 &amp; $10" in svg and "#123456" in svg

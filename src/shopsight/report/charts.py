@@ -257,7 +257,8 @@ def band_chart(
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         _label(axes, "day", "")
         _legend_above(axes, 4)
-        figure.suptitle(title, x=0.01, ha="left", fontsize=10.5)
+        # The title names a part from the data ("Under $10"): text, never mathtext.
+        figure.suptitle(title, x=0.01, ha="left", fontsize=10.5, parse_math=False)
         return _svg(figure, title)
 
 
