@@ -133,3 +133,22 @@ def test_a_part_name_with_dollar_signs_is_drawn_as_text() -> None:
         "#123456",
     )
     assert "Under $5 &amp; $10" in svg and "#123456" in svg
+
+
+def test_a_rate_of_few_trials_gets_a_binomial_band() -> None:
+    """Conversion steady at 25 % for a month; today 10 %: news on 4,000 sessions, chance on
+    40 (four binomial standard deviations are 27 points there)."""
+    rate = MartMonitor(
+        "conversion",
+        "session conversion",
+        "traffic source",
+        "-",
+        BandRule(scale="absolute", floor=0.02),
+    )
+
+    def rows(today_sessions: int) -> list[tuple]:
+        month = [(d, "Email", 0.25 * 4000, 4000) for d in weekly_series(28)]
+        return [*month, (DAY, "Email", 0.10 * today_sessions, today_sessions)]
+
+    assert [a.monitor for a in judge_mart(rate, rows(4000), DAY, set())] == ["conversion"]
+    assert judge_mart(rate, rows(40), DAY, set()) == []

@@ -14,6 +14,7 @@ first day, with or without history.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -92,6 +93,8 @@ def judge_mart(monitor: MartMonitor, rows: Rows, day: date, excluded: set[date])
     today = _value(numerators.get(day, {}), denominators.get(day, 0.0), rate)
     found: list[Anomaly] = []
     band = draw_band(history, day, monitor.rule)
+    if band and rate and monitor.rule.scale == "absolute":
+        band = _sampling_floor(band, denominators.get(day, 0.0), monitor.rule.sigmas)
     if monitor.total and today is not None and band and not band.holds(today):
         parts = [] if rate else _explain(numerators, history, day, today - band.expected)
         found.append(
@@ -150,6 +153,21 @@ def judge_landed(
     return [
         _anomaly(name, f"{table} rows", "table", severity, day, value, band, [], series, "ratio")
     ]
+
+
+def _sampling_floor(band: Band, trials: float, sigmas: float) -> Band:
+    """A rate of few trials (a small web shop's 60 sessions) moves by chance alone: the band
+    is at least ``sigmas`` binomial standard deviations of the day's own count wide."""
+    p = min(max(band.expected, 0.0), 1.0)
+    if trials <= 0:
+        return band
+    width = sigmas * math.sqrt(p * (1 - p) / trials)
+    return Band(
+        band.expected,
+        min(band.low, band.expected - width),
+        max(band.high, band.expected + width),
+        band.days,
+    )
 
 
 def _window_days(first_seen: date, day: date, rule: BandRule, excluded: set[date]) -> list[date]:
