@@ -152,3 +152,13 @@ def test_a_rate_of_few_trials_gets_a_binomial_band() -> None:
 
     assert [a.monitor for a in judge_mart(rate, rows(4000), DAY, set())] == ["conversion"]
     assert judge_mart(rate, rows(40), DAY, set()) == []
+
+
+def test_a_monitor_without_enough_history_says_it_is_learning() -> None:
+    """Too little history is not "nothing unusual": the check names the monitor."""
+    learning: list[str] = []
+    recent = [r for r in revenue_rows("Footwear") if r[0] >= DAY - timedelta(days=10)]
+    assert judge_mart(monitor(), recent, DAY, set(), learning) == []
+    assert learning == ["net_revenue"]
+    judge_mart(monitor(), revenue_rows(None), DAY, set(), learning)
+    assert learning == ["net_revenue"]  # a month of history: judged, not learning

@@ -20,8 +20,8 @@ class Check:
     """What one check looked at and found (the step's summary)."""
 
     day: str | None
-    monitors: int = 0  # monitors that had a band (the others are learning)
-    learning: list[str] = field(default_factory=list)
+    monitors: int = 0  # mart monitors run on the day
+    learning: list[str] = field(default_factory=list)  # of those, too little history to judge
     skipped: list[str] = field(default_factory=list)  # why a part of the check did not run
     errors: list[str] = field(default_factory=list)  # monitors whose query failed (amber)
     anomalies: list[dict[str, Any]] = field(default_factory=list)  # new, unacknowledged
@@ -64,7 +64,7 @@ def check_anomalies(
                     check.errors.append(f"monitor {monitor.name} could not run: {first_line}")
                     continue
                 excluded = incomplete | acked.get(monitor.name, set())
-                found += judge_mart(monitor, rows, day, excluded)
+                found += judge_mart(monitor, rows, day, excluded, check.learning)
                 checked.append((day, monitor.name))
                 check.monitors += 1
     found += _landed(warehouse, monitors, day, loaded_since, acked, checked)
@@ -83,10 +83,13 @@ def _landed(
 ) -> list[Anomaly]:
     days_of: dict[str, set[date]] = defaultdict(set)
     if loaded_since is not None:
+        # The ledger keeps whole seconds: a file loaded in the run's first second has a
+        # finish time before the run's start unless the start is cut to its second too.
+        since = loaded_since.replace(microsecond=0)
         for table, file_dt in warehouse.query(
             f"select distinct source || '.' || table_name, file_dt from {OPS_SCHEMA}.ingest_ledger "
             "where status = 'loaded' and file_dt is not null and finished_at >= ?",
-            [loaded_since],
+            [since],
         ):
             days_of[str(table)].add(_day(file_dt))
     elif day is not None:

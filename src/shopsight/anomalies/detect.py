@@ -73,9 +73,16 @@ class Anomaly:
 Rows = list[tuple[Any, ...]]  # (day, part, numerator[, denominator])
 
 
-def judge_mart(monitor: MartMonitor, rows: Rows, day: date, excluded: set[date]) -> list[Anomaly]:
+def judge_mart(
+    monitor: MartMonitor,
+    rows: Rows,
+    day: date,
+    excluded: set[date],
+    learning: list[str] | None = None,
+) -> list[Anomaly]:
     """The monitor's anomalies on ``day`` from its query's rows over the window (days in
-    ``excluded``, acknowledged or incomplete, are left out of the band)."""
+    ``excluded``, acknowledged or incomplete, are left out of the band). A monitor with too
+    little history to draw a band is appended to ``learning``: it did not judge the day."""
     numerators: dict[date, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     denominators: dict[date, float] = defaultdict(float)
     rate = False
@@ -86,6 +93,8 @@ def judge_mart(monitor: MartMonitor, rows: Rows, day: date, excluded: set[date])
             rate = True
             denominators[row_day] += float(row[3] or 0)
     if not numerators:
+        if learning is not None:
+            learning.append(monitor.name)
         return []
     days = _window_days(min(numerators), day, monitor.rule, excluded)
     values = {d: _value(numerators.get(d, {}), denominators.get(d, 0.0), rate) for d in days}
@@ -93,6 +102,8 @@ def judge_mart(monitor: MartMonitor, rows: Rows, day: date, excluded: set[date])
     today = _value(numerators.get(day, {}), denominators.get(day, 0.0), rate)
     found: list[Anomaly] = []
     band = draw_band(history, day, monitor.rule)
+    if band is None and learning is not None:
+        learning.append(monitor.name)
     if band and rate and monitor.rule.scale == "absolute":
         band = _sampling_floor(band, denominators.get(day, 0.0), monitor.rule.sigmas)
     if monitor.total and today is not None and band and not band.holds(today):

@@ -95,9 +95,9 @@ def run_command(
 
     Steps, in order: ingest each source (retail_db, thelook, transactions, aftership),
     rescore loyalty, build and test the marts with dbt (staging, intermediate, marts),
-    check source freshness, check trust (red while a file is untrusted or a day
-    incomplete), reconcile revenue, write the report. The summary names each step's
-    outcome in words.
+    compare the day with its usual weekday (anomalies), check source freshness, check
+    trust (red while a file is untrusted or a day incomplete), reconcile revenue, write the
+    report. The summary names each step's outcome in words.
 
     The same steps as the Airflow DAG (src/shopsight/pipeline.py). A failed step skips what
     depends on it; failures are sent to Slack/email when configured. Exits 1 when every

@@ -110,6 +110,8 @@ def anomalies_outcome(summary: dict[str, Any]) -> str:
         said = "; ".join(summary["skipped"])
     elif summary.get("day"):
         said = f"{plural(summary['monitors'], 'monitor')} on {summary['day']}"
+        if summary.get("learning"):
+            said += f" ({len(summary['learning'])} still learning: too little history)"
     else:
         said = "no day in the marts yet"
     said += (
