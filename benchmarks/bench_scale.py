@@ -225,6 +225,43 @@ def after_the_builds(
             f"unexplained {result.get('unexplained')}"
         )
     run("daily report", shopsight("report", "--bucket", bucket, "--warehouse", warehouse, "--json"))
+    anomalies_check(args, warehouse, steps, run)
+
+
+def anomalies_check(args, warehouse: str, steps: list[Step], run) -> None:
+    """The daily run's anomalies step on the next day, against that day's ingest and build."""
+    next_day = (START + timedelta(days=args.days)).isoformat()
+    step, check = run(
+        "anomalies check, the next day",
+        [sys.executable, "-c", ANOMALIES_CHECK, warehouse, next_day],
+        "<= 5 % of the daily run",
+    )
+    # The step's own time, as the daily run spends it (the process adds Python's start-up).
+    step.seconds = check.get("seconds", step.seconds)
+    daily = [
+        s for s in steps if s.name in ("ingest one more day (DuckDB)", "incremental build (DuckDB)")
+    ]
+    if len(daily) == 2:
+        seconds = sum(s.seconds for s in daily)
+        step.anchor = f"next day's ingest + build {seconds:,.1f} s"
+        step.ratio = f"{step.seconds / seconds:.1%}"
+    step.note = (
+        f"{check.get('monitors', 0)} mart monitors, {len(check.get('anomalies', []))} anomalies, "
+        f"{len(check.get('errors', []))} errors, {len(check.get('learning', []))} learning"
+    )
+
+
+ANOMALIES_CHECK = """
+import json, sys, time
+from datetime import date
+from shopsight.anomalies.check import check_anomalies
+from shopsight.anomalies.monitors import load_monitors
+from shopsight.ingest.warehouse import connect
+warehouse = connect(sys.argv[1])
+began = time.perf_counter()
+check = check_anomalies(warehouse, load_monitors(), date.fromisoformat(sys.argv[2]))
+print(json.dumps({**check.to_json(), "seconds": time.perf_counter() - began}, default=str))
+"""
 
 
 EQUAL_MARTS = """

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from shopsight.anomalies.detect import Anomaly, judge_landed, judge_mart
+from shopsight.anomalies.detect import Anomaly, judge_columns, judge_landed, judge_mart
 from shopsight.anomalies.monitors import Monitors
+from shopsight.anomalies.profile import profiles
 from shopsight.anomalies.record import acknowledged_days, record_anomalies
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.warehouse import Warehouse
@@ -67,7 +68,7 @@ def check_anomalies(
                 found += judge_mart(monitor, rows, day, excluded, check.learning)
                 checked.append((day, monitor.name))
                 check.monitors += 1
-    found += _landed(warehouse, monitors, day, loaded_since, acked, checked)
+    found += _landed(warehouse, monitors, day, loaded_since, acked, checked, check.errors)
     fresh = record_anomalies(warehouse, checked, found)
     check.anomalies = [a.to_json() for a in fresh]
     return check
@@ -80,6 +81,7 @@ def _landed(
     loaded_since: datetime | None,
     acked: dict[str, set[date]],
     checked: list[tuple[date, str]],
+    errors: list[str],
 ) -> list[Anomaly]:
     days_of: dict[str, set[date]] = defaultdict(set)
     if loaded_since is not None:
@@ -114,10 +116,19 @@ def _landed(
             rows_by_day[_day(file_dt)] = int(loaded)
             if not loaded and not rejected:
                 empty.add(_day(file_dt))
+        try:
+            shares = profiles(warehouse, table, first, last)
+        except Exception as error:  # any engine's error, one line: amber, never a crash
+            first_line = str(error).strip().splitlines()[0] if str(error) else ""
+            errors.append(f"monitor landed.{table}.columns could not run: {first_line}")
+            shares = {}
         for file_day in sorted(days):
             excluded = acked.get(f"landed.{table}", set())
             found += judge_landed(monitors, table, rows_by_day, empty, file_day, excluded)
             checked.append((file_day, f"landed.{table}"))
+            excluded = acked.get(f"landed.{table}.columns", set())
+            found += judge_columns(monitors, table, shares, file_day, excluded)
+            checked.append((file_day, f"landed.{table}.columns"))
     return found
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from shopsight.anomalies.band import Band, BandRule, draw_band
 from shopsight.anomalies.monitors import MartMonitor, Monitors
+from shopsight.anomalies.profile import ROWS
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIX_RULE_FLOOR = 0.05  # a part's share must move by at least 5 points to be an anomaly
@@ -164,6 +165,88 @@ def judge_landed(
     return [
         _anomaly(name, f"{table} rows", "table", severity, day, value, band, [], series, "ratio")
     ]
+
+
+def judge_columns(
+    monitors: Monitors,
+    table: str,
+    shares: dict[date, dict[str, tuple[float, float]]],
+    day: date,
+    excluded: set[date],
+) -> list[Anomaly]:
+    """A landed table's column profile on ``day`` (a file day): each measure's share
+    (anomalies/profile.py) against the band of its own shares on the usual days, at least
+    the binomial spread of the day's rows wide. One anomaly names every column that moved."""
+    rule, least = monitors.columns_rule, monitors.columns_min_rows
+    today = shares.get(day, {})
+    if today.get(ROWS, (0.0, 0.0))[1] < least:
+        return []  # too few rows to say what is usual of them
+    usual = {
+        d: measured
+        for d, measured in shares.items()
+        if d != day and d not in excluded and measured.get(ROWS, (0.0, 0.0))[1] >= least
+    }
+    moved: list[tuple[float, str, float, Band, dict[date, float]]] = []
+    for measure, (numerator, rows) in sorted(today.items()):
+        if measure == ROWS or not rows:
+            continue
+        value = numerator / rows
+        history = {d: m[measure][0] / m[measure][1] for d, m in usual.items() if measure in m}
+        if measure.startswith("distinct:"):
+            # Distinct values per row move by a share of themselves (more events per visitor
+            # on a busy day): judged by ratio. A collapse to one id is far out.
+            band = draw_band(history, day, monitors.distinct_rule)
+            distance = abs(math.log(max(value, 1e-9) / max(band.expected, 1e-9))) if band else 0
+        else:
+            band = draw_band(history, day, rule)
+            band = band and _sampling_floor(band, rows, rule.sigmas)
+            distance = abs(value - band.expected) if band else 0.0
+        if band and not band.holds(value):
+            moved.append((distance, measure, value, band, history))
+    if not moved:
+        return []
+    moved.sort(key=lambda m: -m[0])
+    weekday = WEEKDAYS[day.weekday()]
+    total = sum(m[0] for m in moved)
+    parts = [
+        Part(measure.partition(":")[2], value, band.expected, distance / total)
+        for distance, measure, value, band, _ in moved[:MAX_PARTS]
+    ]
+    words = "; ".join(
+        _column_words(measure, value, band.expected, weekday)
+        for _, measure, value, band, _ in moved[:MAX_PARTS]
+    )
+    _, first, value, band, history = moved[0]
+    return [
+        Anomaly(
+            day,
+            f"landed.{table}.columns",
+            "columns",
+            monitors.landed_severity,
+            f"{table} columns changed: {words}",
+            value,
+            band.expected,
+            band.low,
+            band.high,
+            parts,
+            [
+                (d.isoformat(), v)
+                for d, v in sorted({**history, day: value}.items())
+                if day - timedelta(days=rule.window_days) <= d <= day
+            ],
+        )
+    ]
+
+
+def _column_words(measure: str, value: float, usual: float, weekday: str) -> str:
+    kind, _, column = measure.partition(":")
+    if kind == "distinct":
+        return f"{column} {value:.2f} distinct values per row (usual {weekday} {usual:.2f})"
+    if kind == "duplicate":
+        share, usual_share = _percent(value), _percent(usual)
+        return f"{column} repeated in {share} of rows (usual {weekday} {usual_share})"
+    share, usual_share = _percent(value), _percent(usual)
+    return f"{column} without a value in {share} of rows (usual {weekday} {usual_share})"
 
 
 def _sampling_floor(band: Band, trials: float, sigmas: float) -> Band:

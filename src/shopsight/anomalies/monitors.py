@@ -43,6 +43,11 @@ class Monitors:
     landed_rule: BandRule
     daily_tables: list[str] = field(default_factory=list)
     landed_severity: str = "warn"
+    # Every landed table's column profile (anomalies/profile.py): shares, so absolute.
+    columns_rule: BandRule = BandRule(scale="absolute", floor=0.05)
+    columns_min_rows: int = 30  # a file day with fewer rows is neither judged nor usual
+    # Distinct values per row move by a share of themselves: a ratio, at least half or double.
+    distinct_rule: BandRule = BandRule(scale="ratio", floor=1.0)
 
 
 def load_monitors(path: str | None = None) -> Monitors:
@@ -68,6 +73,7 @@ def load_monitors(path: str | None = None) -> Monitors:
         raise MonitorError(f"{where}: expected a mapping with defaults, landed and marts")
     defaults = _mapping(declared.get("defaults"), where, "defaults")
     landed = _mapping(declared.get("landed"), where, "landed")
+    columns = _mapping(landed.get("columns"), where, "landed.columns")
     base = {k: v for k, v in defaults.items() if k in _RULE_KEYS}
     severity = _severity(defaults.get("severity", "warn"), where, "defaults")
     marts = [_mart(m, base, severity, where) for m in declared.get("marts") or []]
@@ -81,7 +87,28 @@ def load_monitors(path: str | None = None) -> Monitors:
         ),
         daily_tables=[str(t) for t in landed.get("daily_tables") or []],
         landed_severity=_severity(landed.get("severity", severity), where, "landed"),
+        columns_rule=_rule(
+            {**base, "floor": 0.05, **_rule_keys(columns), "scale": "absolute"},
+            where,
+            "landed.columns",
+        ),
+        columns_min_rows=_count(columns.get("min_rows", 30), where, "landed.columns min_rows"),
+        distinct_rule=_rule(
+            {**base, **_rule_keys(columns), "floor": columns.get("distinct_floor", 1.0)},
+            where,
+            "landed.columns distinct_floor",
+        ),
     )
+
+
+def _rule_keys(declared: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in declared.items() if k in _RULE_KEYS}
+
+
+def _count(value: Any, where: Path, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise MonitorError(f"{where}: {name}: expected a whole number of at least 1")
+    return value
 
 
 def _mart(value: Any, base: dict[str, Any], severity: str, where: Path) -> MartMonitor:

@@ -14,6 +14,9 @@ Kinds (each rewrites the landed files of its day, nothing else):
   events (a tracking tag changed: its visits arrive as Organic).
 - ``empty_web_day``: the web shop's events and orders files carry a header only, and the
   transactions feed an empty file.
+- ``user_id_lost``: the web shop's events arrive without the signed-in visitor's id (a
+  tracking-tag change): every event of the day has an empty ``user_id``, which the
+  contract allows (anonymous visits), so every row loads.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ KINDS = (
     "customer_wave",
     "source_vanish",
     "empty_web_day",
+    "user_id_lost",
 )
 FIRST_OFFSET = 35  # days of history before the first anomaly (the bands need 14-28)
 WAVE_ID = 90_000_000  # ids of the wave's orders and lines, far above the store's own
@@ -256,6 +260,17 @@ def _empty_web_day(bucket: Bucket, day: date, rng: random.Random) -> InjectedAno
     return InjectedAnomaly("empty_web_day", dt, monitors, None, tuple(files))
 
 
+def _user_id_lost(bucket: Bucket, day: date, rng: random.Random) -> InjectedAnomaly:
+    key = f"landing/thelook/events/dt={day.isoformat()}/part-00000.csv"
+    header, *rows = _rows(bucket, key)
+    column = header.index("user_id")
+    for row in rows:
+        row[column] = ""
+    _write(bucket, key, rows, header)
+    monitors = ("landed.thelook.events.columns",)
+    return InjectedAnomaly("user_id_lost", day.isoformat(), monitors, "user_id", (key,))
+
+
 INJECT = {
     "category_loss": _category_loss,
     "half_volume": _half_volume,
@@ -263,4 +278,5 @@ INJECT = {
     "customer_wave": _customer_wave,
     "source_vanish": _source_vanish,
     "empty_web_day": _empty_web_day,
+    "user_id_lost": _user_id_lost,
 }

@@ -92,6 +92,16 @@ create table if not exists {OPS_SCHEMA}.anomalies (
     ack_reason varchar(2048),
     acked_at timestamp
 );
+-- The landed tables' column profiles per file day (anomalies/profile.py), kept with a
+-- marker of the day's loaded files: a check profiles only the days whose files changed.
+create table if not exists {OPS_SCHEMA}.landed_profiles (
+    table_name varchar(128) not null,
+    file_dt date not null,
+    marker varchar(64) not null,
+    measure varchar(128) not null,
+    numerator double precision not null,
+    denominator double precision not null
+);
 create table if not exists {OPS_SCHEMA}.file_withdrawals (
     ingest_id varchar(64) not null,
     path varchar(1024) not null,
