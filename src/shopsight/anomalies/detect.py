@@ -313,11 +313,13 @@ def _mix(
 ) -> Anomaly | None:
     """Each part's share of the day's total against the band of its own shares."""
 
-    def share(d: date, name: str) -> float:
-        total = sum(numerators.get(d, {}).values())
-        return numerators.get(d, {}).get(name, 0.0) / total if total else 0.0
+    totals = {d: sum(parts.values()) for d, parts in numerators.items()}
 
-    if not sum(numerators.get(day, {}).values()):
+    def share(d: date, name: str) -> float:
+        total = totals.get(d, 0.0)
+        return numerators[d].get(name, 0.0) / total if total else 0.0
+
+    if not totals.get(day):
         return None
     rule = BandRule(
         window_days=monitor.rule.window_days,
@@ -327,14 +329,14 @@ def _mix(
         scale="absolute",
         floor=MIX_RULE_FLOOR,
     )
-    usual: dict[str, float] = defaultdict(float)
-    for d in history:
-        for name in numerators.get(d, {}):
-            usual[name] += share(d, name) / len(history)
     if monitor.mix == "vanish":
+        usual: dict[str, float] = defaultdict(float)
+        for d in history:
+            for name in numerators.get(d, {}):
+                usual[name] += share(d, name) / len(history)
         candidates = {n for n, s in usual.items() if s >= monitor.min_share}
     else:
-        candidates = {n for n in numerators.get(day, {}) if share(day, n) >= monitor.min_share}
+        candidates = {n for n in numerators[day] if share(day, n) >= monitor.min_share}
     moved: list[tuple[float, Part, Band]] = []
     for name in candidates:
         band = draw_band({d: share(d, name) for d in history}, day, rule)
