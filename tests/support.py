@@ -125,3 +125,19 @@ def assert_rows_conserved(warehouse: Warehouse) -> None:
             [path],
         )[0][0]
         assert (in_history, in_quarantine) == (loaded, rejected), path
+
+
+def web_shop_without_user_ids(bucket: Bucket, start: date, days: int, lost: date) -> str:
+    """A 1,000-user web shop whose events of day ``lost`` arrive without the visitor's id
+    (a tracking-tag change; the contract allows anonymous events). Returns that file."""
+    from shopsight.generate.thelook_export import generate_thelook
+
+    generate_thelook(bucket, start, days, 1000, 5, "none")
+    key = f"landing/thelook/events/dt={lost.isoformat()}/part-00000.csv"
+    header, *rows = list(csv.reader(io.StringIO(bucket.read_bytes(key).decode())))
+    for row in rows:
+        row[header.index("user_id")] = ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    bucket.write_bytes(key, out.getvalue().encode())
+    return key

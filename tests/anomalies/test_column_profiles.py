@@ -4,10 +4,7 @@ other day is quiet, and a kept profile is computed again only when its day's fil
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,35 +12,24 @@ from shopsight.anomalies.check import check_anomalies
 from shopsight.anomalies.monitors import load_monitors
 from shopsight.anomalies.profile import PROFILES, measures, profiles
 from shopsight.contracts import load_contract
-from shopsight.generate.thelook_export import generate_thelook
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import Warehouse, connect
 from shopsight.ingest.withdraw import withdraw_file
 from shopsight.storage import Bucket
 
+from support import web_shop_without_user_ids
+
 START, DAYS = date(2024, 5, 1), 36
 LOST = START + timedelta(days=33)  # a Monday with four Mondays before it
 EPOCH = datetime(2000, 1, 1)
-
-
-def _blank_user_id(bucket: Bucket, day: date) -> str:
-    key = f"landing/thelook/events/dt={day.isoformat()}/part-00000.csv"
-    header, *rows = list(csv.reader(io.StringIO(bucket.read_bytes(key).decode())))
-    for row in rows:
-        row[header.index("user_id")] = ""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([header, *rows])
-    bucket.write_bytes(key, out.getvalue().encode())
-    return key
 
 
 @pytest.fixture(scope="module")
 def web_shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Warehouse, str]:
     root = tmp_path_factory.mktemp("profiles")
     bucket = Bucket(f"file://{root}/bucket")
-    generate_thelook(bucket, START, DAYS, 1000, 5, "none")
-    lost = _blank_user_id(bucket, LOST)
+    lost = web_shop_without_user_ids(bucket, START, DAYS, LOST)
     warehouse = connect(f"duckdb:///{root}/warehouse.duckdb")
     assert ingest(bucket, warehouse, "thelook").trusted
     yield warehouse, lost
