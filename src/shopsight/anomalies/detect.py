@@ -252,16 +252,9 @@ def _column_words(measure: str, value: float, usual: float, weekday: str) -> str
 def _sampling_floor(band: Band, trials: float, sigmas: float) -> Band:
     """A rate of few trials (a small web shop's 60 sessions) moves by chance alone: the band
     is at least ``sigmas`` binomial standard deviations of the day's own count wide."""
-    p = min(max(band.expected, 0.0), 1.0)
-    if trials <= 0:
-        return band
-    width = sigmas * math.sqrt(p * (1 - p) / trials)
-    return Band(
-        band.expected,
-        min(band.low, band.expected - width),
-        max(band.high, band.expected + width),
-        band.days,
-    )
+    p = min(max(band.expected, 0.0), 1.0)  # a trend can carry a share's centre past 0 or 1
+    width = sigmas * math.sqrt(p * (1 - p) / trials) if trials > 0 else 0.0
+    return Band(p, min(band.low, p - width), max(band.high, p + width), band.days)
 
 
 def _window_days(first_seen: date, day: date, rule: BandRule, excluded: set[date]) -> list[date]:
