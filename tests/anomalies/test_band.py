@@ -40,6 +40,19 @@ def test_an_outlier_already_in_the_window_moves_the_band_little() -> None:
     assert not after.holds(70.0)
 
 
+def test_a_new_feeds_days_at_zero_are_not_usual_days() -> None:
+    """A web shop's first Tuesdays sold nothing: by ratio, their log is not a usual value
+    (averaged with a real Tuesday it put the usual one near zero, and every later Tuesday
+    was a rise of millions of per cent). They leave the window: learning, not an alert."""
+    young = weekly_series(28)
+    for weeks in (3, 4):
+        young[DAY - timedelta(days=7 * weeks)] = 0.0
+    assert draw_band(young, DAY) is None  # two Tuesdays left: the centre needs three
+    young[DAY - timedelta(days=7 * 3)] = 140.0
+    band = draw_band(young, DAY)
+    assert band is not None and abs(band.expected - 140.0) <= 140.0 * 0.05
+
+
 def test_too_little_history_is_learning_not_an_alert() -> None:
     assert draw_band(weekly_series(13), DAY) is None
     assert draw_band(weekly_series(14), DAY) is None  # two Tuesdays: the centre needs three

@@ -18,7 +18,8 @@ anomalies ack`) or that are incomplete are left out.
 Money and counts vary by ratio (a busy Saturday moves by a share of itself), so their
 deviations are measured as log ratios; rates (a share, a conversion) as differences. A
 floor on the width keeps a very steady series from alerting on a change too small to
-matter. A series with too little history has no band: it is learning, and never alerts.
+matter. A series with too little history has no band: it is learning, and never alerts. By
+ratio, days at zero are not usual days (a new feed's first days): they leave the window.
 """
 
 from __future__ import annotations
@@ -62,12 +63,14 @@ def draw_band(history: dict[date, float], day: date, rule: BandRule = BandRule()
     """The band for ``day`` from the days before it in ``history`` (already without the
     acknowledged and incomplete days); None while the history is too short."""
     first = day - timedelta(days=rule.window_days)
-    window = {d: v for d, v in history.items() if first <= d < day}
+    ratio = rule.scale == "ratio"
+    # By ratio, a day at zero has no usual value (its log is minus infinity): a new feed's
+    # first days, or an empty day flagged on its own. It leaves the window.
+    window = {d: v for d, v in history.items() if first <= d < day and (v > 0 or not ratio)}
     same = [d for d in window if d.weekday() == day.weekday()]
     if len(same) < rule.min_same_weekday or len(window) < rule.min_days:
         return None
-    ratio = rule.scale == "ratio"
-    level = {d: _log(v) if ratio else v for d, v in window.items()}
+    level = {d: math.log(v) if ratio else v for d, v in window.items()}
     slope = _same_weekday_slope(level)
     moved = {d: y + slope * (day - d).days for d, y in level.items()}
     centre = median(moved[d] for d in same)
@@ -106,8 +109,3 @@ def _same_weekday_slope(level: dict[date, float]) -> float:
 def _mad(values: list[float]) -> float:
     centre = median(values)
     return median(abs(v - centre) for v in values)
-
-
-def _log(value: float) -> float:
-    """A log that takes a zero day (no orders at all) as a very large drop, not an error."""
-    return math.log(max(value, 1e-9))
