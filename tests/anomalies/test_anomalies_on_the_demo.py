@@ -92,7 +92,8 @@ def test_every_injected_anomaly_is_found_with_its_part_and_no_other_day(tmp_path
             anomaly,
             [a["sentence"] for a in found if a["day"] == anomaly.day],
         )
-    assert {a["day"] for a in found} == {a.day for a in injected}
+    injected_days = {a.day for a in injected}
+    assert [a["sentence"] for a in found if a["day"] not in injected_days] == []
     category = next(a for a in injected if a.kind == "category_loss")
     (loss,) = [a for a in found if named(a, category)]
     assert f"category {category.part} 0 % of the total (usual" in loss["sentence"]

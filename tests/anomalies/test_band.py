@@ -53,6 +53,16 @@ def test_a_new_feeds_days_at_zero_are_not_usual_days() -> None:
     assert band is not None and abs(band.expected - 140.0) <= 140.0 * 0.05
 
 
+def test_a_feed_ramping_up_is_learning_until_it_levels() -> None:
+    """A young feed that grew fourfold in four weeks: carried forward a week, its trend
+    called an ordinary Tuesday a drop of half (the demo's transactions, 2024-02-06)."""
+    ramp = {d: v * 4 ** (1 - (DAY - d).days / 28) for d, v in weekly_series(28).items()}
+    assert draw_band(ramp, DAY) is None
+    growing = {d: v * 1.5 ** (1 - (DAY - d).days / 28) for d, v in weekly_series(28).items()}
+    band = draw_band(growing, DAY)
+    assert band is not None and abs(band.expected - 140.0 * 1.5) <= 140.0 * 1.5 * 0.05
+
+
 def test_too_little_history_is_learning_not_an_alert() -> None:
     assert draw_band(weekly_series(13), DAY) is None
     assert draw_band(weekly_series(14), DAY) is None  # two Tuesdays: the centre needs three

@@ -19,7 +19,9 @@ Money and counts vary by ratio (a busy Saturday moves by a share of itself), so 
 deviations are measured as log ratios; rates (a share, a conversion) as differences. A
 floor on the width keeps a very steady series from alerting on a change too small to
 matter. A series with too little history has no band: it is learning, and never alerts. By
-ratio, days at zero are not usual days (a new feed's first days): they leave the window.
+ratio, days at zero are not usual days (a new feed's first days): they leave the window;
+and a series whose trend doubles or halves it within the window is ramping, not at a
+level a day can be compared with: it learns too.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from datetime import date, timedelta
 from statistics import median
 
 MAD_TO_SIGMA = 1.4826
+# By ratio, a series whose trend doubles or halves it within the window is ramping (a new
+# feed's first weeks): its trend cannot be carried forward a week, and it learns.
+RAMP = 2.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ def draw_band(history: dict[date, float], day: date, rule: BandRule = BandRule()
         return None
     level = {d: math.log(v) if ratio else v for d, v in window.items()}
     slope = _same_weekday_slope(level)
+    if ratio and abs(slope) * rule.window_days > math.log(RAMP):
+        return None  # ramping up or down: no usual level yet (learning)
     moved = {d: y + slope * (day - d).days for d, y in level.items()}
     centre = median(moved[d] for d in same)
     spread = MAD_TO_SIGMA * _mad(_leave_one_out_residuals(moved))
