@@ -53,11 +53,17 @@ def test_a_new_feeds_days_at_zero_are_not_usual_days() -> None:
     assert band is not None and abs(band.expected - 140.0) <= 140.0 * 0.05
 
 
-def test_a_feed_ramping_up_is_learning_until_it_levels() -> None:
+def test_a_feed_ramping_up_is_banded_by_its_whole_window() -> None:
     """A young feed that grew fourfold in four weeks: carried forward a week, its trend
-    called an ordinary Tuesday a drop of half (the demo's transactions, 2024-02-06)."""
+    called an ordinary Tuesday a drop of half (the demo's transactions, 2024-02-06). Its
+    band is what the window saw: a collapse or a hundredfold day still alerts."""
     ramp = {d: v * 4 ** (1 - (DAY - d).days / 28) for d, v in weekly_series(28).items()}
-    assert draw_band(ramp, DAY) is None
+    band = draw_band(ramp, DAY)
+    assert band is not None
+    last_tuesday = ramp[DAY - timedelta(days=7)]
+    assert abs(band.expected - 140.0 * 4) <= 140.0 * 4 * 0.05  # the trend's Tuesday
+    assert band.holds(last_tuesday / 2) and band.holds(140.0 * 4 * 1.3)
+    assert not band.holds(0.0) and not band.holds(last_tuesday * 100)
     growing = {d: v * 1.5 ** (1 - (DAY - d).days / 28) for d, v in weekly_series(28).items()}
     band = draw_band(growing, DAY)
     assert band is not None and abs(band.expected - 140.0 * 1.5) <= 140.0 * 1.5 * 0.05

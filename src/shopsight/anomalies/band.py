@@ -21,7 +21,8 @@ floor on the width keeps a very steady series from alerting on a change too smal
 matter. A series with too little history has no band: it is learning, and never alerts. By
 ratio, days at zero are not usual days (a new feed's first days): they leave the window;
 and a series whose trend doubles or halves it within the window is ramping, not at a
-level a day can be compared with: it learns too.
+level its trend can carry a week: its band also takes in the window's whole range,
+widened by the floor.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from statistics import median
 
 MAD_TO_SIGMA = 1.4826
 # By ratio, a series whose trend doubles or halves it within the window is ramping (a new
-# feed's first weeks): its trend cannot be carried forward a week, and it learns.
+# feed's first weeks): its trend cannot be carried forward a week (_with_the_whole_window).
 RAMP = 2.0
 
 
@@ -77,17 +78,31 @@ def draw_band(history: dict[date, float], day: date, rule: BandRule = BandRule()
         return None
     level = {d: math.log(v) if ratio else v for d, v in window.items()}
     slope = _same_weekday_slope(level)
-    if ratio and abs(slope) * rule.window_days > math.log(RAMP):
-        return None  # ramping up or down: no usual level yet (learning)
     moved = {d: y + slope * (day - d).days for d, y in level.items()}
     centre = median(moved[d] for d in same)
     spread = MAD_TO_SIGMA * _mad(_leave_one_out_residuals(moved))
     if ratio:
         width = max(spread * rule.sigmas, math.log1p(rule.floor))
         expected = math.exp(centre)
-        return Band(expected, math.exp(centre - width), math.exp(centre + width), len(window))
+        band = Band(expected, math.exp(centre - width), math.exp(centre + width), len(window))
+        if abs(slope) * rule.window_days > math.log(RAMP):
+            return _with_the_whole_window(band, window, rule)
+        return band
     width = max(spread * rule.sigmas, rule.floor)
     return Band(centre, centre - width, centre + width, len(window))
+
+
+def _with_the_whole_window(band: Band, window: dict[date, float], rule: BandRule) -> Band:
+    """A ramping series is at no level its trend can carry a week (a young feed slows
+    down): its band also takes in everything the window saw, widened by the floor. Only a
+    day outside both alerts: a collapse to zero, a hundredfold jump, a rise past the trend."""
+    widen = 1 + rule.floor
+    return Band(
+        band.expected,
+        min(band.low, min(window.values()) / widen),
+        max(band.high, max(window.values()) * widen),
+        band.days,
+    )
 
 
 def _leave_one_out_residuals(moved: dict[date, float]) -> list[float]:
