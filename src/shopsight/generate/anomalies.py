@@ -14,6 +14,8 @@ Kinds (each rewrites the landed files of its day, nothing else):
   events (a tracking tag changed: its visits arrive as Organic).
 - ``empty_web_day``: the web shop's events and orders files carry a header only, and the
   transactions feed an empty file.
+- ``country_vanish``: the web shop's orders from its biggest country are gone for the
+  day, with their lines (a payment provider of that country failed).
 - ``user_id_lost``: the web shop's events arrive without the signed-in visitor's id (a
   tracking-tag change): every event of the day has an empty ``user_id``, which the
   contract allows (anonymous visits), so every row loads.
@@ -42,6 +44,7 @@ KINDS = (
     "source_vanish",
     "empty_web_day",
     "user_id_lost",
+    "country_vanish",
 )
 FIRST_OFFSET = 35  # days of history before the first anomaly (the bands need 14-28)
 WAVE_ID = 90_000_000  # ids of the wave's orders and lines, far above the store's own
@@ -271,6 +274,49 @@ def _user_id_lost(bucket: Bucket, day: date, rng: random.Random) -> InjectedAnom
     return InjectedAnomaly("user_id_lost", day.isoformat(), monitors, "user_id", (key,))
 
 
+def _country_vanish(bucket: Bucket, day: date, rng: random.Random) -> InjectedAnomaly:
+    dt = day.isoformat()
+    country_of: dict[str, str] = {}
+    for key in _csv_keys(bucket, "users", ""):
+        header, *rows = _rows(bucket, key)
+        for row in rows:
+            if len(row) == len(header):  # a faulty line is the faults' business
+                country_of[row[header.index("id")]] = row[header.index("country")]
+    # An order of the day may first arrive in a later day's file (the export sends an order
+    # when its status changes): the day's orders are gone from every file that carries them.
+    orders_keys = _csv_keys(bucket, "orders", dt)
+    created: dict[str, str] = {}
+    for key in orders_keys:
+        header, *orders = _rows(bucket, key)
+        for order in orders:
+            if len(order) == len(header) and order[header.index("created_at")].startswith(dt):
+                created[order[0]] = country_of.get(order[header.index("user_id")], "")
+    country = Counter(created.values()).most_common(1)[0][0]
+    lost = {order_id for order_id, there in created.items() if there == country}
+    files = []
+    for table, id_column in (("orders", "order_id"), ("order_items", "order_id")):
+        for key in _csv_keys(bucket, table, dt):
+            header, *rows = _rows(bucket, key)
+            kept = [
+                r for r in rows if len(r) != len(header) or r[header.index(id_column)] not in lost
+            ]
+            if len(kept) != len(rows):
+                _write(bucket, key, kept, header)
+                files.append(key)
+    monitors = ("web_orders_by_country.mix",)
+    return InjectedAnomaly("country_vanish", dt, monitors, country, tuple(files))
+
+
+def _csv_keys(bucket: Bucket, table: str, since: str) -> list[str]:
+    """The web shop's landed CSV files of one table from day ``since`` on, but those with an
+    injected fault (its line numbers are in the faults' manifest)."""
+    faulty = {fault.path for fault in read_fault_manifests(bucket, "thelook")}
+    keys = (i.key for i in bucket.list(f"landing/thelook/{table}/") if i.key.endswith(".csv"))
+    return sorted(
+        k for k in keys if k.split("dt=")[1][:10] >= since and not any(f in k for f in faulty)
+    )
+
+
 INJECT = {
     "category_loss": _category_loss,
     "half_volume": _half_volume,
@@ -279,4 +325,5 @@ INJECT = {
     "source_vanish": _source_vanish,
     "empty_web_day": _empty_web_day,
     "user_id_lost": _user_id_lost,
+    "country_vanish": _country_vanish,
 }
