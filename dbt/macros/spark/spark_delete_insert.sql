@@ -19,6 +19,10 @@
     {%- endif -%}
     {%- set rebuilt = target.incorporate(path={"identifier": target.identifier ~ "__dbt_rebuilt"}) -%}
     {%- set columns = adapter.get_columns_in_relation(target) | map(attribute='quoted') | join(', ') -%}
+    {%- set partitioned_by = config.get('partition_by') -%}
+    {%- if partitioned_by -%}
+        {{ return(spark_delete_insert_by_partition(source, target, unique_key, partitioned_by, rebuilt, columns)) }}
+    {%- endif -%}
     {%- call statement('drop_leftover') -%}
         drop table if exists {{ rebuilt }}
     {%- endcall -%}
@@ -36,4 +40,44 @@
         drop table {{ target }}
     {%- endcall -%}
     {{ return("alter table " ~ rebuilt ~ " rename to " ~ target) }}
+{% endmacro %}
+
+{#- delete+insert on a table partitioned by a day (fct_order_items, fct_orders): only the
+    partitions the run touches are rewritten, so the next day's cost follows the day, not
+    the table. A partition is touched when a rebuilt row falls in it or a rebuilt key's
+    built row lives there (a row that moved day). The touched partitions' kept rows and the
+    rebuilt rows are written to a staging table first (Spark cannot overwrite a table it
+    reads in the same statement), then replace exactly those partitions (dynamic partition
+    overwrite); the staging table is dropped last. -#}
+{% macro spark_delete_insert_by_partition(source, target, unique_key, partitioned_by, rebuilt, columns) %}
+    {%- set partition = partitioned_by if partitioned_by is string else partitioned_by[0] -%}
+    {%- call statement('drop_leftover') -%}
+        drop table if exists {{ rebuilt }}
+    {%- endcall -%}
+    {%- call statement('write_touched_partitions') -%}
+        create table {{ rebuilt }} using parquet as
+        with touched as (
+            select distinct {{ partition }} as day from {{ source }}
+            union
+            select distinct kept.{{ partition }} as day
+            from {{ target }} as kept
+            where exists (
+                select 1 from {{ source }} as changed
+                where changed.{{ unique_key }} = kept.{{ unique_key }}
+            )
+        )
+        select {{ columns }} from {{ target }} as kept
+        where exists (select 1 from touched where touched.day <=> kept.{{ partition }})
+            and not exists (
+                select 1 from {{ source }} as changed
+                where changed.{{ unique_key }} = kept.{{ unique_key }}
+            )
+        union all
+        select {{ columns }} from {{ source }}
+    {%- endcall -%}
+    {%- call statement('overwrite_touched_partitions') -%}
+        insert overwrite table {{ target }} partition ({{ partition }})
+        select {{ columns }} from {{ rebuilt }}
+    {%- endcall -%}
+    {{ return("drop table " ~ rebuilt) }}
 {% endmacro %}

@@ -16,6 +16,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     indexes=postgres_indexes([['order_item_id'], ['order_date'], ['product_key'], ['customer_key'], ['order_id']]),
+    partition_by=spark_partition_by('order_date'),
 ) }}
 
 with order_items as {{ not_materialized() }} (

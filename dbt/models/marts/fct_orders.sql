@@ -24,6 +24,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']]),
+    partition_by=spark_partition_by('order_date'),
 ) }}
 
 with deliveries as {{ not_materialized() }} (
