@@ -126,6 +126,27 @@ def test_a_clean_day_raises_nothing_and_the_mix_sees_a_vanished_part() -> None:
     assert "category Accessories 0 % of the total (usual Tuesday 25 %)" in mix.sentence
 
 
+def test_a_counted_part_gone_is_news_only_when_chance_cannot_explain_it() -> None:
+    """Orders by country, the total steady; on DAY the first country has none. Usually
+    a quarter of the day: none of 15 orders is news, none of 3 orders (5 % of days) is not."""
+
+    def rows(per_day: float) -> list[tuple]:
+        days = [*weekly_series(28), DAY]
+        shares = {"China": 0.25, "Brasil": 0.35, "France": 0.40}
+        return [
+            (d, c, round(per_day * (0.0 if d == DAY and c == "China" else s / 0.75 ** (d == DAY))))
+            for d in days
+            for c, s in shares.items()
+        ]
+
+    counted = monitor(mix="vanish", total=False, min_share=0.10, counts=True)
+    (gone,) = judge_mart(counted, rows(60), DAY, set())
+    assert gone.monitor == "net_revenue.mix" and gone.parts[0].name == "China"
+    assert judge_mart(counted, rows(12), DAY, set()) == []
+    # Without `counts`, the same small store's ordinary zero is called a country gone.
+    assert judge_mart(monitor(mix="vanish", total=False, min_share=0.10), rows(12), DAY, set())
+
+
 def test_acknowledged_days_leave_the_band() -> None:
     rows = revenue_rows(None)
     # Every Tuesday of the window was a sale at three times the usual: acknowledged, those

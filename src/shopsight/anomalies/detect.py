@@ -27,6 +27,7 @@ from shopsight.anomalies.profile import ROWS
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIX_RULE_FLOOR = 0.05  # a part's share must move by at least 5 points to be an anomaly
+CHANCE = 0.001  # a counted part's drop more likely than this by chance is not an anomaly
 EXPLAINED = 0.8  # the drill-down names parts until they explain this share of the move
 MAX_PARTS = 3
 SPREAD = 0.4  # a move whose largest part explains less than this is spread over every part
@@ -334,9 +335,19 @@ def _mix(
     for name in candidates:
         band = draw_band({d: share(d, name) for d in history}, day, rule)
         today = share(day, name)
-        if band and (
-            (not band.holds(today) and _moved(monitor.mix, today, band.expected))
-            or (monitor.mix == "vanish" and _gone(name, today, band.expected, numerators, history))
+        if (
+            band
+            and (
+                (not band.holds(today) and _moved(monitor.mix, today, band.expected))
+                or (
+                    monitor.mix == "vanish"
+                    and _gone(name, today, band.expected, numerators, history)
+                )
+            )
+            and not (
+                monitor.counts
+                and _by_chance(numerators[day].get(name, 0.0), band.expected * totals[day])
+            )
         ):
             moved.append((abs(today - band.expected), Part(name, today, band.expected, 0.0), band))
     if not moved:
@@ -376,6 +387,19 @@ def _gone(
     """A part that was there on every day of the window and is (nearly) gone today: an
     anomaly even inside a band that a lumpy part (a few big orders) makes wide."""
     return share <= usual / 10 and all(numerators.get(d, {}).get(name, 0) > 0 for d in history)
+
+
+def _by_chance(count: float, expected: float) -> bool:
+    """A count this low happens by chance more often than ``CHANCE`` when ``expected`` is
+    its usual (Poisson: P(X <= count)). A country of 3 orders on a usual day has none on 5 %
+    of days; one of 9 has 2 or fewer on 0.6 %; one of 15 has none on 0.00003 %."""
+    if expected <= 0:
+        return True
+    tail = sum(
+        math.exp(k * math.log(expected) - expected - math.lgamma(k + 1))
+        for k in range(int(count) + 1)
+    )
+    return tail > CHANCE
 
 
 def _moved(watch: str | None, share: float, usual: float) -> bool:

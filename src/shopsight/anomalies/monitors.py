@@ -15,7 +15,17 @@ from shopsight.anomalies.band import BandRule
 
 SEVERITIES = ("warn", "red")
 _RULE_KEYS = {f.name for f in fields(BandRule)}
-_MART_KEYS = {"name", "title", "by", "sql", "mix", "total", "severity", "min_share"} | _RULE_KEYS
+_MART_KEYS = {
+    "name",
+    "title",
+    "by",
+    "sql",
+    "mix",
+    "total",
+    "severity",
+    "min_share",
+    "counts",
+} | _RULE_KEYS
 
 
 class MonitorError(ValueError):
@@ -35,6 +45,9 @@ class MartMonitor:
     total: bool = True  # False: only the mix is watched (the total is another monitor's)
     severity: str = "warn"
     min_share: float = 0.03  # the mix watches parts at least this share of a usual day
+    # The numerator counts things (orders): a part's drop must also be improbable by chance
+    # for a count expected that often (Poisson), which a small store's parts are not.
+    counts: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,7 @@ def _mart(value: Any, base: dict[str, Any], severity: str, where: Path) -> MartM
         total=bool(declared.get("total", True)),
         severity=_severity(declared.get("severity", severity), where, name),
         min_share=float(declared.get("min_share", 0.03)),
+        counts=bool(declared.get("counts", False)),
     )
 
 

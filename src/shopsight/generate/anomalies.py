@@ -14,8 +14,9 @@ Kinds (each rewrites the landed files of its day, nothing else):
   events (a tracking tag changed: its visits arrive as Organic).
 - ``empty_web_day``: the web shop's events and orders files carry a header only, and the
   transactions feed an empty file.
-- ``country_vanish``: the web shop's orders from its biggest country are gone for the
-  day, with their lines (a payment provider of that country failed).
+- ``country_vanish``: the web shop's orders from its biggest country (the most orders in
+  the four weeks before) are gone for the day, with their lines (a payment provider of
+  that country failed).
 - ``user_id_lost``: the web shop's events arrive without the signed-in visitor's id (a
   tracking-tag change): every event of the day has an empty ``user_id``, which the
   contract allows (anonymous visits), so every row loads.
@@ -282,17 +283,21 @@ def _country_vanish(bucket: Bucket, day: date, rng: random.Random) -> InjectedAn
         for row in rows:
             if len(row) == len(header):  # a faulty line is the faults' business
                 country_of[row[header.index("id")]] = row[header.index("country")]
-    # An order of the day may first arrive in a later day's file (the export sends an order
-    # when its status changes): the day's orders are gone from every file that carries them.
-    orders_keys = _csv_keys(bucket, "orders", dt)
-    created: dict[str, str] = {}
-    for key in orders_keys:
+    # The country gone is the one with the most orders over the four weeks before the
+    # day. An order may first arrive in a later day's file (the export sends an order when
+    # its status changes): the day's orders are gone from every file that carries them.
+    since = (day - timedelta(days=28)).isoformat()
+    created: dict[str, tuple[str, str]] = {}  # order → the day it was placed, its country
+    for key in _csv_keys(bucket, "orders", since):
         header, *orders = _rows(bucket, key)
         for order in orders:
-            if len(order) == len(header) and order[header.index("created_at")].startswith(dt):
-                created[order[0]] = country_of.get(order[header.index("user_id")], "")
-    country = Counter(created.values()).most_common(1)[0][0]
-    lost = {order_id for order_id, there in created.items() if there == country}
+            if len(order) == len(header):
+                placed = order[header.index("created_at")][:10]
+                country = country_of.get(order[header.index("user_id")], "")
+                created[order[0]] = (placed, country)
+    usual = Counter(country for placed, country in created.values() if since <= placed < dt)
+    country = usual.most_common(1)[0][0]
+    lost = {order_id for order_id, placed in created.items() if placed == (dt, country)}
     files = []
     for table, id_column in (("orders", "order_id"), ("order_items", "order_id")):
         for key in _csv_keys(bucket, table, dt):
