@@ -268,6 +268,14 @@ def _build_tests(results: dict[str, Any]) -> tuple[dict[str, int] | None, list[t
     return tests, warned
 
 
+def _on_its_day(anomaly_day: str, sentence: str, day: date | None) -> str:
+    """An anomaly of another day than the run's (a file day the run loaded late) says its
+    day; the run's own day goes without."""
+    if day is not None and anomaly_day == day.isoformat():
+        return sentence
+    return f"on {anomaly_day}, {sentence}" if anomaly_day not in sentence else sentence
+
+
 def _verdict(context: StepContext, _: str | None) -> dict[str, Any]:
     from shopsight.ingest.warehouse import connect
     from shopsight.ingest.withdraw import complete_full_refresh
@@ -287,7 +295,10 @@ def _verdict(context: StepContext, _: str | None) -> dict[str, Any]:
             tests,
             warned,
             context.settings.max_reject_ratio,
-            anomalies=[(a["severity"], a["sentence"]) for a in anomalies.get("anomalies", [])],
+            anomalies=[
+                (a["severity"], _on_its_day(a["day"], a["sentence"], day))
+                for a in anomalies.get("anomalies", [])
+            ],
             monitor_errors=anomalies.get("errors", []),
         )
         record_verdict(warehouse, verdict, context.run_id)

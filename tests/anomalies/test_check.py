@@ -33,3 +33,14 @@ def test_a_file_loaded_in_the_runs_first_second_is_checked(tmp_path: Path) -> No
         warehouse.close()
     assert [a["monitor"] for a in check.anomalies] == ["landed.thelook.events"]
     assert "thelook.events delivered no rows for 2024-05-08" in check.anomalies[0]["sentence"]
+
+
+def test_an_anomaly_of_an_earlier_file_day_says_its_day_in_the_runs_reasons() -> None:
+    from shopsight.pipeline import _on_its_day
+
+    run_day = date(2024, 2, 22)
+    rows = "retail_db.orders rows +40 % vs the usual Monday (433 against 308.92)"
+    assert _on_its_day("2024-02-05", rows, run_day) == f"on 2024-02-05, {rows}"
+    assert _on_its_day("2024-02-22", rows, run_day) == rows
+    empty = "thelook.events delivered no rows for 2024-02-12 (a file with a header only)"
+    assert _on_its_day("2024-02-12", empty, run_day) == empty
