@@ -147,8 +147,9 @@ def marts_of(database: str) -> dict[str, list]:
             columns = ", ".join(
                 name
                 for (name,) in connection.execute(
+                    # By name: Spark keeps a partitioned table's day column last.
                     "select column_name from information_schema.columns where table_schema = "
-                    "'marts' and table_name = ? order by ordinal_position",
+                    "'marts' and table_name = ? order by column_name",
                     [mart],
                 ).fetchall()
                 if "loaded_at" not in name

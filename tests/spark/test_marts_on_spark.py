@@ -211,11 +211,16 @@ def test_the_daily_run_on_spark_equals_a_full_duckdb_build_over_a_random_schedul
         if cluster or step == 1:  # in `make test`, after the incremental step only
             duckdb_copy = duckdb_build_of_the_same_loads(env, tmp_path / f"duckdb-{step}.duckdb")
             assert_every_mart_equal(env, duckdb_copy)
-    # The retail facts are partitioned by day: an incremental build rewrites only the days
-    # it touched (macros/spark/spark_delete_insert.sql), and the equality above holds.
+    # The retail facts and the daily mart are partitioned by day: an incremental build
+    # rewrites only the days it touched (macros/spark/spark_delete_insert.sql), and the
+    # equality above holds.
     marts = Path(env["SHOPSIGHT_SPARK_DIR"]) / "warehouse" / "marts.db"
-    for fact in ("fct_order_items", "fct_orders"):
-        days = [p.name for p in (marts / fact).iterdir() if p.name.startswith("order_date=")]
+    for fact, column in (
+        ("fct_order_items", "order_date"),
+        ("fct_orders", "order_date"),
+        ("fct_daily_product_sales", "sales_date"),
+    ):
+        days = [p.name for p in (marts / fact).iterdir() if p.name.startswith(f"{column}=")]
         assert len(days) >= DAYS - 2, (fact, days)
 
 

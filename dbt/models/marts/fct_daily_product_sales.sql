@@ -24,6 +24,7 @@
     on_schema_change='append_new_columns',
     pre_hook=["{{ drop_days_after_run_date(var('run_date')) }}"],
     indexes=postgres_indexes([['sales_date', 'product_id'], ['product_id']]),
+    partition_by=spark_partition_by('sales_date'),
 ) }}
 
 with order_lines as {{ not_materialized() }} (
