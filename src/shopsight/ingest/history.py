@@ -18,11 +18,14 @@ object moves to ``withdrawn/history/...`` and back when it is restored.
 
 from __future__ import annotations
 
-import glob
 import os
-import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from shopsight.failpoints import failpoint
 from shopsight.ingest.batch import FileResult
@@ -33,6 +36,7 @@ from shopsight.storage import Bucket
 HISTORY = "history"
 PENDING = "staging/history"
 WITHDRAWN = "withdrawn/history"
+MAX_RUNS = 20_000  # runs of one file's rows in a batch before it is sorted instead
 
 
 def history_key(source: str, table: str, file_dt: str | None, ingest_id: str) -> str:
@@ -49,29 +53,45 @@ def write_pending(
 ) -> None:
     """Write each file's valid rows (``rows_sql``: the staged batch, one column
     ``_ingest_id`` among them) as Parquet under ``staging/history/``: invisible to readers
-    until :func:`publish`. One partitioned write for the whole batch (a query per file
-    scanned the batch once per file)."""
-    with tempfile.TemporaryDirectory(prefix="shopsight-history-") as folder:
-        out = os.path.join(folder, "out")
-        validator.execute(
-            f"copy ({rows_sql}) to '{out}' "
-            "(format parquet, compression zstd, partition_by (_ingest_id), "
-            "write_partition_columns true)"
-        ).fetchall()
-        for result in files:
-            parts = sorted(glob.glob(os.path.join(out, f"_ingest_id={result.ingest_id}", "*")))
-            local = os.path.join(folder, f"{result.ingest_id}.parquet")
-            if len(parts) == 1:
-                local = parts[0]
-            else:  # no rows (an empty file) or several parts: one object, the batch's schema
-                source = f"read_parquet({parts!r})" if parts else f"({rows_sql}) rows where false"
-                validator.execute(
-                    f"copy (select * from {source}) to '{local}' (format parquet, compression zstd)"
-                ).fetchall()
-            key = history_key(result.source, result.table, result.file_dt, result.ingest_id)
-            with open(local, "rb") as handle:
-                bucket.write_bytes(_moved(key, PENDING), handle.read())
+    until :func:`publish`.
+
+    The batch is read once as Arrow, split by file without sorting, and the files are
+    written side by side, one thread per core (decision 0020: DuckDB's partitioned ``COPY``
+    took 2.5x an unpartitioned one, a ``COPY`` per file scanned the batch per file).
+    """
+    rows = validator.sql(rows_sql).to_arrow_table()
+    parts = _split_by_load(rows)
+
+    def write(result: FileResult) -> None:
+        part = parts.get(result.ingest_id, rows.slice(0, 0))  # an empty file: no rows
+        sink = pa.BufferOutputStream()
+        pq.write_table(part, sink, compression="zstd", store_decimal_as_integer=True)
+        key = history_key(result.source, result.table, result.file_dt, result.ingest_id)
+        bucket.write_bytes(_moved(key, PENDING), sink.getvalue().to_pybytes())
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for _ in pool.map(write, files):  # re-raises the first failure
+            pass
     failpoint("ingest.history_pending")
+
+
+def _split_by_load(rows: pa.Table) -> dict[str, pa.Table]:
+    """The batch's rows by ``_ingest_id``, without copying them: the staged batch comes in
+    runs of one file's rows (a few per file, one per thread's share of the scan), and each
+    file's runs are sliced and put together in the batch's order."""
+    loads = rows.column("_ingest_id").combine_chunks()
+    if not len(loads):
+        return {}
+    changes = pc.indices_nonzero(pc.not_equal(loads.slice(1), loads.slice(0, len(loads) - 1)))
+    if len(changes) > MAX_RUNS:  # rows in no useful order: sort them once (stable)
+        order = pc.sort_indices(loads)
+        rows, loads = rows.take(order), loads.take(order)
+        changes = pc.indices_nonzero(pc.not_equal(loads.slice(1), loads.slice(0, len(loads) - 1)))
+    starts = [0, *(i + 1 for i in changes.to_pylist()), len(loads)]
+    runs: dict[str, list[pa.Table]] = {}
+    for begin, end in zip(starts, starts[1:], strict=False):
+        runs.setdefault(loads[begin].as_py(), []).append(rows.slice(begin, end - begin))
+    return {load: pa.concat_tables(parts) for load, parts in runs.items()}
 
 
 def publish(bucket: Bucket, files: Iterable[FileResult]) -> None:
