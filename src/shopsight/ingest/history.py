@@ -61,11 +61,12 @@ def write_pending(
     """
     rows = validator.sql(rows_sql).to_arrow_table()
     parts = _split_by_load(rows)
+    encodings = _encodings(rows.schema)
 
     def write(result: FileResult) -> None:
         part = parts.get(result.ingest_id, rows.slice(0, 0))  # an empty file: no rows
         sink = pa.BufferOutputStream()
-        pq.write_table(part, sink, compression="zstd", store_decimal_as_integer=True)
+        pq.write_table(part, sink, **encodings)
         key = history_key(result.source, result.table, result.file_dt, result.ingest_id)
         bucket.write_bytes(_moved(key, PENDING), sink.getvalue().to_pybytes())
 
@@ -73,6 +74,26 @@ def write_pending(
         for _ in pool.map(write, files):  # re-raises the first failure
             pass
     failpoint("ingest.history_pending")
+
+
+def _encodings(schema: pa.Schema) -> dict[str, Any]:
+    """How each column is written: whole numbers, dates and times as deltas (ids and load
+    times grow row by row), everything else by dictionary (a file's lineage is one value,
+    prices and statuses repeat). At 1 M orders the order lines' history is 15.9 MB this way,
+    43.9 MB with pyarrow's defaults and 25.0 MB as DuckDB writes it."""
+    deltas = [
+        field.name
+        for field in schema
+        if pa.types.is_integer(field.type)
+        or pa.types.is_timestamp(field.type)
+        or pa.types.is_date(field.type)
+    ]
+    return {
+        "compression": "zstd",
+        "store_decimal_as_integer": True,
+        "use_dictionary": [field.name for field in schema if field.name not in deltas],
+        "column_encoding": dict.fromkeys(deltas, "DELTA_BINARY_PACKED"),
+    }
 
 
 def _split_by_load(rows: pa.Table) -> dict[str, pa.Table]:
