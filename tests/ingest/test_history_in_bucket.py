@@ -97,3 +97,58 @@ def test_a_load_that_does_not_commit_is_never_visible(local_store) -> None:
     ingest(bucket, warehouse, tables=["products"])  # the next run cleans it up
     assert not bucket.list("staging/history/retail_db/categories/")
     assert bucket.list("history/retail_db/products/")
+
+
+def test_every_sources_history_reads_back_value_for_value(tmp_path) -> None:
+    """Plain DuckDB reads the layout back equal to the warehouse history, every column and
+    row, for each source's types: the store's floats, the web shop's nullable timestamps
+    and undeclared columns (``--drift``), the transactions feed's decimals from JSON."""
+    import subprocess
+    import sys
+
+    url = f"file://{tmp_path}/bucket"
+    for command in (
+        ["retail-db", "--days", "6", "--orders", "600"],
+        ["thelook", "--days", "6", "--users", "300", "--drift"],
+        ["transactions", "--days", "6", "--users", "300"],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "shopsight", "generate", *command, "--bucket", url],
+            check=True,
+            capture_output=True,
+        )
+    bucket = Bucket(url)
+    warehouse = connect(f"duckdb:///{tmp_path}/wh.duckdb")
+    compared = 0
+    try:
+        for source in ("retail_db", "thelook", "transactions"):
+            ingest(bucket, warehouse, source)
+        tables = warehouse.query(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'wh' and table_name like '%\\_history' escape '\\' "
+            "and table_schema in ('retail_db', 'thelook', 'transactions')"
+        )
+        for schema, name in tables:
+            folder = f"{tmp_path}/bucket/history/{schema}/{name.removesuffix('_history')}"
+            columns = ", ".join(
+                f'"{column}"'
+                for (column,) in warehouse.query(
+                    "select column_name from information_schema.columns where table_catalog "
+                    "= 'wh' and table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, name],
+                )
+            )
+            mine = f"select {columns} from {schema}.{name}"
+            theirs = (
+                f"select {columns} from read_parquet('{folder}/dt=*/*.parquet', "
+                "union_by_name = true)"
+            )
+            differ = warehouse.query(
+                f"select (select count(*) from ({mine} except all {theirs})) + "
+                f"(select count(*) from ({theirs} except all {mine}))"
+            )[0][0]
+            assert differ == 0, f"{schema}.{name}"
+            compared += warehouse.query(f"select count(*) from {schema}.{name}")[0][0]
+    finally:
+        warehouse.close()
+    assert len(tables) >= 13 and compared > 10_000
