@@ -25,8 +25,8 @@ create table if not exists aftership.webhook_events (
     _loaded_at timestamp,
     primary key (event_id)
 );
--- webhook_events: every delivered version, never updated
-create table if not exists aftership.webhook_events_history (
+-- webhook_events: the versions that are not current (replaced or withdrawn)
+create table if not exists aftership.webhook_events_superseded (
     event_id varchar(64) not null,
     event varchar(64) not null,
     received_at timestamp not null,
@@ -47,6 +47,8 @@ create table if not exists aftership.webhook_events_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- webhook_events: every delivered version, each stored once
+create or replace view aftership.webhook_events_history as select * from aftership.webhook_events union all select * from aftership.webhook_events_superseded;
 
 -- api_trackings: current state (latest delivery per key)
 create table if not exists aftership.api_trackings (
@@ -67,8 +69,8 @@ create table if not exists aftership.api_trackings (
     _loaded_at timestamp,
     primary key (tracking_id, updated_at)
 );
--- api_trackings: every delivered version, never updated
-create table if not exists aftership.api_trackings_history (
+-- api_trackings: the versions that are not current (replaced or withdrawn)
+create table if not exists aftership.api_trackings_superseded (
     tracking_id varchar(64) not null,
     tracking_number varchar(128) not null,
     slug varchar(64) not null,
@@ -85,3 +87,5 @@ create table if not exists aftership.api_trackings_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- api_trackings: every delivered version, each stored once
+create or replace view aftership.api_trackings_history as select * from aftership.api_trackings union all select * from aftership.api_trackings_superseded;

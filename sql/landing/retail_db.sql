@@ -13,8 +13,8 @@ create table if not exists retail_db.departments (
     _loaded_at timestamp,
     primary key (department_id)
 );
--- departments: every delivered version, never updated
-create table if not exists retail_db.departments_history (
+-- departments: the versions that are not current (replaced or withdrawn)
+create table if not exists retail_db.departments_superseded (
     department_id int not null,
     department_name varchar(45) not null,
     _ingest_id varchar(64),
@@ -23,6 +23,8 @@ create table if not exists retail_db.departments_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- departments: every delivered version, each stored once
+create or replace view retail_db.departments_history as select * from retail_db.departments union all select * from retail_db.departments_superseded;
 
 -- categories: current state (latest delivery per key)
 create table if not exists retail_db.categories (
@@ -36,8 +38,8 @@ create table if not exists retail_db.categories (
     _loaded_at timestamp,
     primary key (category_id)
 );
--- categories: every delivered version, never updated
-create table if not exists retail_db.categories_history (
+-- categories: the versions that are not current (replaced or withdrawn)
+create table if not exists retail_db.categories_superseded (
     category_id int not null,
     category_department_id int not null,
     category_name varchar(45) not null,
@@ -47,6 +49,8 @@ create table if not exists retail_db.categories_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- categories: every delivered version, each stored once
+create or replace view retail_db.categories_history as select * from retail_db.categories union all select * from retail_db.categories_superseded;
 
 -- products: current state (latest delivery per key)
 create table if not exists retail_db.products (
@@ -63,8 +67,8 @@ create table if not exists retail_db.products (
     _loaded_at timestamp,
     primary key (product_id)
 );
--- products: every delivered version, never updated
-create table if not exists retail_db.products_history (
+-- products: the versions that are not current (replaced or withdrawn)
+create table if not exists retail_db.products_superseded (
     product_id int not null,
     product_category_id int not null,
     product_name varchar(45) not null,
@@ -77,6 +81,8 @@ create table if not exists retail_db.products_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- products: every delivered version, each stored once
+create or replace view retail_db.products_history as select * from retail_db.products union all select * from retail_db.products_superseded;
 
 -- customers: current state (latest delivery per key)
 create table if not exists retail_db.customers (
@@ -96,8 +102,8 @@ create table if not exists retail_db.customers (
     _loaded_at timestamp,
     primary key (customer_id)
 );
--- customers: every delivered version, never updated
-create table if not exists retail_db.customers_history (
+-- customers: the versions that are not current (replaced or withdrawn)
+create table if not exists retail_db.customers_superseded (
     customer_id int not null,
     customer_fname varchar(45) not null,
     customer_lname varchar(45) not null,
@@ -113,6 +119,8 @@ create table if not exists retail_db.customers_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- customers: every delivered version, each stored once
+create or replace view retail_db.customers_history as select * from retail_db.customers union all select * from retail_db.customers_superseded;
 
 -- orders: current state (latest delivery per key)
 create table if not exists retail_db.orders (
@@ -127,8 +135,8 @@ create table if not exists retail_db.orders (
     _loaded_at timestamp,
     primary key (order_id)
 );
--- orders: every delivered version, never updated
-create table if not exists retail_db.orders_history (
+-- orders: the versions that are not current (replaced or withdrawn)
+create table if not exists retail_db.orders_superseded (
     order_id int not null,
     order_date timestamp not null,
     order_customer_id int not null,
@@ -139,6 +147,8 @@ create table if not exists retail_db.orders_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- orders: every delivered version, each stored once
+create or replace view retail_db.orders_history as select * from retail_db.orders union all select * from retail_db.orders_superseded;
 
 -- order_items: current state (latest delivery per key)
 create table if not exists retail_db.order_items (
@@ -155,8 +165,8 @@ create table if not exists retail_db.order_items (
     _loaded_at timestamp,
     primary key (order_item_id)
 );
--- order_items: every delivered version, never updated
-create table if not exists retail_db.order_items_history (
+-- order_items: the versions that are not current (replaced or withdrawn)
+create table if not exists retail_db.order_items_superseded (
     order_item_id int not null,
     order_item_order_id int not null,
     order_item_product_id int not null,
@@ -169,3 +179,5 @@ create table if not exists retail_db.order_items_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- order_items: every delivered version, each stored once
+create or replace view retail_db.order_items_history as select * from retail_db.order_items union all select * from retail_db.order_items_superseded;

@@ -15,8 +15,8 @@ create table if not exists thelook.distribution_centers (
     _loaded_at timestamp,
     primary key (id)
 );
--- distribution_centers: every delivered version, never updated
-create table if not exists thelook.distribution_centers_history (
+-- distribution_centers: the versions that are not current (replaced or withdrawn)
+create table if not exists thelook.distribution_centers_superseded (
     id int not null,
     name varchar(255) not null,
     latitude float not null,
@@ -27,6 +27,8 @@ create table if not exists thelook.distribution_centers_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- distribution_centers: every delivered version, each stored once
+create or replace view thelook.distribution_centers_history as select * from thelook.distribution_centers union all select * from thelook.distribution_centers_superseded;
 
 -- products: current state (latest delivery per key)
 create table if not exists thelook.products (
@@ -46,8 +48,8 @@ create table if not exists thelook.products (
     _loaded_at timestamp,
     primary key (id)
 );
--- products: every delivered version, never updated
-create table if not exists thelook.products_history (
+-- products: the versions that are not current (replaced or withdrawn)
+create table if not exists thelook.products_superseded (
     id int not null,
     cost float not null,
     category varchar(255) not null,
@@ -63,6 +65,8 @@ create table if not exists thelook.products_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- products: every delivered version, each stored once
+create or replace view thelook.products_history as select * from thelook.products union all select * from thelook.products_superseded;
 
 -- users: current state (latest delivery per key)
 create table if not exists thelook.users (
@@ -88,8 +92,8 @@ create table if not exists thelook.users (
     _loaded_at timestamp,
     primary key (id)
 );
--- users: every delivered version, never updated
-create table if not exists thelook.users_history (
+-- users: the versions that are not current (replaced or withdrawn)
+create table if not exists thelook.users_superseded (
     id int not null,
     first_name varchar(255) not null,
     last_name varchar(255) not null,
@@ -111,6 +115,8 @@ create table if not exists thelook.users_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- users: every delivered version, each stored once
+create or replace view thelook.users_history as select * from thelook.users union all select * from thelook.users_superseded;
 
 -- orders: current state (latest delivery per key)
 create table if not exists thelook.orders (
@@ -130,8 +136,8 @@ create table if not exists thelook.orders (
     _loaded_at timestamp,
     primary key (order_id)
 );
--- orders: every delivered version, never updated
-create table if not exists thelook.orders_history (
+-- orders: the versions that are not current (replaced or withdrawn)
+create table if not exists thelook.orders_superseded (
     order_id int not null,
     user_id int not null,
     status varchar(255) not null,
@@ -147,6 +153,8 @@ create table if not exists thelook.orders_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- orders: every delivered version, each stored once
+create or replace view thelook.orders_history as select * from thelook.orders union all select * from thelook.orders_superseded;
 
 -- inventory_items: current state (latest delivery per key)
 create table if not exists thelook.inventory_items (
@@ -169,8 +177,8 @@ create table if not exists thelook.inventory_items (
     _loaded_at timestamp,
     primary key (id)
 );
--- inventory_items: every delivered version, never updated
-create table if not exists thelook.inventory_items_history (
+-- inventory_items: the versions that are not current (replaced or withdrawn)
+create table if not exists thelook.inventory_items_superseded (
     id int not null,
     product_id int not null,
     created_at timestamp not null,
@@ -189,6 +197,8 @@ create table if not exists thelook.inventory_items_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- inventory_items: every delivered version, each stored once
+create or replace view thelook.inventory_items_history as select * from thelook.inventory_items union all select * from thelook.inventory_items_superseded;
 
 -- order_items: current state (latest delivery per key)
 create table if not exists thelook.order_items (
@@ -210,8 +220,8 @@ create table if not exists thelook.order_items (
     _loaded_at timestamp,
     primary key (id)
 );
--- order_items: every delivered version, never updated
-create table if not exists thelook.order_items_history (
+-- order_items: the versions that are not current (replaced or withdrawn)
+create table if not exists thelook.order_items_superseded (
     id int not null,
     order_id int not null,
     user_id int not null,
@@ -229,6 +239,8 @@ create table if not exists thelook.order_items_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- order_items: every delivered version, each stored once
+create or replace view thelook.order_items_history as select * from thelook.order_items union all select * from thelook.order_items_superseded;
 
 -- events: current state (latest delivery per key)
 create table if not exists thelook.events (
@@ -252,8 +264,8 @@ create table if not exists thelook.events (
     _loaded_at timestamp,
     primary key (id)
 );
--- events: every delivered version, never updated
-create table if not exists thelook.events_history (
+-- events: the versions that are not current (replaced or withdrawn)
+create table if not exists thelook.events_superseded (
     id int not null,
     user_id int,
     sequence_number int not null,
@@ -273,3 +285,5 @@ create table if not exists thelook.events_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- events: every delivered version, each stored once
+create or replace view thelook.events_history as select * from thelook.events union all select * from thelook.events_superseded;

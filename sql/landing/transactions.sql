@@ -16,8 +16,8 @@ create table if not exists transactions.transactions (
     _loaded_at timestamp,
     primary key (transaction_id)
 );
--- transactions: every delivered version, never updated
-create table if not exists transactions.transactions_history (
+-- transactions: the versions that are not current (replaced or withdrawn)
+create table if not exists transactions.transactions_superseded (
     transaction_id int not null,
     user_id int not null,
     transaction_amount decimal(18,2) not null,
@@ -29,3 +29,5 @@ create table if not exists transactions.transactions_history (
     _line_number bigint,
     _loaded_at timestamp
 );
+-- transactions: every delivered version, each stored once
+create or replace view transactions.transactions_history as select * from transactions.transactions union all select * from transactions.transactions_superseded;

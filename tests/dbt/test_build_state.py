@@ -159,9 +159,10 @@ def test_the_daily_price_check_looks_at_the_lines_a_new_product_version_can_reke
     # The store's products and customers stamped as loaded long ago too: loads are stamped
     # to the second, and a build reads again what loaded in the second of its watermark.
     connection.execute(f"""
-        update retail_db.products_history set _loaded_at = {long_ago};
+        update retail_db.products set _loaded_at = {long_ago};
+        update retail_db.products_superseded set _loaded_at = {long_ago};
         update retail_db.customers set _loaded_at = {long_ago};
-        update retail_db.customers_history set _loaded_at = {long_ago};
+        update retail_db.customers_superseded set _loaded_at = {long_ago};
         update retail_db.order_items
         set order_item_product_price = order_item_product_price + 1000
         where order_item_id = {rekeyed};

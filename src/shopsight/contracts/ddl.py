@@ -1,4 +1,5 @@
-"""Landing DDL rendered from a contract: the seed DDL's shape plus lineage and history tables."""
+"""Landing DDL rendered from a contract: the seed DDL's shape plus lineage, and the history
+of every version (the superseded versions beside the current state, and a view of both)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,28 @@ _KEYED: dict[str, bool] = {"postgres": True, "duckdb": False}
 
 
 def history_table(table: Table) -> str:
+    """The view of every delivered version: the current state and the superseded ones."""
     return f"{table.name}_history"
+
+
+def superseded_table(table: Table) -> str:
+    """The versions that are not current: replaced by a later delivery, or withdrawn."""
+    return f"{table.name}_superseded"
+
+
+def history_view_sql(schema: str, table: Table) -> str:
+    """(Re)create the history view. Each version is stored once, in the current state or
+    among the superseded (docs/decisions/0037); both tables have the same columns in the
+    same order, drift included."""
+    return (
+        f"create or replace view {schema}.{history_table(table)} as "
+        f"select * from {schema}.{table.name} "
+        f"union all select * from {schema}.{superseded_table(table)}"
+    )
+
+
+def superseded_ddl(schema: str, table: Table, dialect: Dialect) -> str:
+    return _table_ddl(schema, superseded_table(table), table, dialect, with_pk=False)
 
 
 def _table_ddl(schema: str, name: str, table: Table, dialect: Dialect, with_pk: bool) -> str:
@@ -51,7 +73,8 @@ def _table_ddl(schema: str, name: str, table: Table, dialect: Dialect, with_pk: 
 
 
 def render_landing_ddl(contract: Contract, dialect: Dialect = "postgres") -> str:
-    """DDL for a source's schema: per table, the current-state table and its history."""
+    """DDL for a source's schema: per table, the current state, the superseded versions and
+    the history view of both."""
     schema = contract.source
     parts = [
         f"-- Generated from src/shopsight/contracts/{schema}.yaml by `shopsight contracts ddl`.",
@@ -61,6 +84,8 @@ def render_landing_ddl(contract: Contract, dialect: Dialect = "postgres") -> str
     for table in contract.tables.values():
         parts.append(f"\n-- {table.name}: current state (latest delivery per key)")
         parts.append(_table_ddl(schema, table.name, table, dialect, with_pk=_KEYED[dialect]))
-        parts.append(f"-- {table.name}: every delivered version, never updated")
-        parts.append(_table_ddl(schema, history_table(table), table, dialect, with_pk=False))
+        parts.append(f"-- {table.name}: the versions that are not current (replaced or withdrawn)")
+        parts.append(superseded_ddl(schema, table, dialect))
+        parts.append(f"-- {table.name}: every delivered version, each stored once")
+        parts.append(history_view_sql(schema, table) + ";")
     return "\n".join(parts) + "\n"

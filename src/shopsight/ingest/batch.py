@@ -1,4 +1,5 @@
-"""Load a checked batch of whole files: history, current state, quarantine and ledger.
+"""Load a checked batch of whole files: current state and superseded versions, quarantine
+and ledger.
 
 :func:`load_batch` runs inside the batch's single transaction, as portable SQL, so a batch
 (and every file in it) is either entirely in the warehouse or not at all.
@@ -14,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from shopsight.contracts.ddl import LINEAGE_COLUMNS, history_table
+from shopsight.contracts.ddl import LINEAGE_COLUMNS, superseded_table
 from shopsight.contracts.model import Contract, Table
 from shopsight.ingest.ledger import (
     LEDGER_COLUMNS,
@@ -116,9 +117,7 @@ def stage_batch(
     )
     con.execute("create or replace temp table _files as select * from _files_arrow").fetchall()
     con.unregister("_files_arrow")
-    warehouse.stage(
-        "_batch", batch_rows_sql(table, extras), f"{contract.source}.{history_table(table)}"
-    )
+    warehouse.stage("_batch", batch_rows_sql(table, extras), f"{contract.source}.{table.name}")
     quarantine = {
         "quarantine_id": "f.ingest_id || ':' || c.line_number",
         "ingest_id": "f.ingest_id",
@@ -173,21 +172,19 @@ def load_batch(
 ) -> None:
     """Write the staged batch; the caller owns the transaction.
 
-    Keys new to the warehouse and unique in the batch go straight to the current state. Only
-    "contested" keys (already loaded, or repeated in the batch) are ranked: the latest
-    version by (file day, path, line) becomes current, and a version identical to the one
+    Each version is written once (decision 0037). Keys new to the warehouse and unique in the
+    batch go straight to the current state. Only "contested" keys (already loaded, or
+    repeated in the batch) are ranked: the latest version by (file day, path, line) becomes
+    current, the others join the superseded versions, and a version identical to the one
     before it from another file is counted as ``duplicate_of_loaded_row``.
     """
     schema = contract.source
     columns = ", ".join(table.column_names + [quoted(name) for name in extras])
     lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
     keys = ", ".join(table.primary_key)
-    current, history = f"{schema}.{table.name}", f"{schema}.{history_table(table)}"
+    current = f"{schema}.{table.name}"
     by_id = {f.ingest_id: f for f in files}
     same_key = " and ".join(f"c.{k} = b.{k}" for k in table.primary_key)
-    warehouse.execute(
-        f"insert into {history} ({columns}, {lineage}) select {columns}, {lineage} from _batch"
-    )
     warehouse.execute("drop table if exists _contested")
     warehouse.execute(f"""
         create temp table _contested as
@@ -199,7 +196,7 @@ def load_batch(
         select {columns}, {lineage} from _batch b
         where not exists (select 1 from _contested c where {same_key})""")
     if warehouse.query("select count(*) from _contested")[0][0]:
-        _settle_contested_keys(warehouse, table, current, by_id, extras)
+        _settle_contested_keys(warehouse, schema, table, by_id, extras)
     for fk in table.foreign_keys:
         _warn(
             by_id,
@@ -220,11 +217,12 @@ def load_batch(
 
 def _settle_contested_keys(
     warehouse: Warehouse,
+    schema: str,
     table: Table,
-    current: str,
     files: dict[str, FileResult],
     extras: Sequence[str],
 ) -> None:
+    current, superseded = f"{schema}.{table.name}", f"{schema}.{superseded_table(table)}"
     keys = ", ".join(table.primary_key)
     columns = ", ".join(table.column_names + [quoted(name) for name in extras])
     lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
@@ -262,6 +260,10 @@ def _settle_contested_keys(
     warehouse.execute(
         f"insert into {current} ({columns}, {lineage}) "
         f"select {columns}, {lineage} from _versions where _version_rank = 1"
+    )
+    warehouse.execute(
+        f"insert into {superseded} ({columns}, {lineage}) "
+        f"select {columns}, {lineage} from _versions where _version_rank > 1"
     )
 
 

@@ -1,10 +1,11 @@
 """Schema drift: columns landed files carry that the contract does not declare, or lack.
 
-An undeclared column is not a reason to refuse data: the landing table and its history gain
-a nullable text column of that name (never dropped, never retyped), and every file that
-carried it, or lacked a declared nullable column, is recorded in ``column_drift``; the
-columns, the rows and the record commit in one transaction (see columns_for_batch for
-the exception: very many new columns on DuckDB). ``shopsight contracts drift`` reads that record.
+An undeclared column is not a reason to refuse data: the landing table and its superseded
+versions (and so the history view) gain a nullable text column of that name (never dropped,
+never retyped), and every file that carried it, or lacked a declared nullable column, is
+recorded in ``column_drift``; the columns, the rows and the record commit in one transaction
+(see columns_for_batch for the exception: very many new columns on DuckDB).
+``shopsight contracts drift`` reads that record.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from shopsight.contracts.ddl import LINEAGE_COLUMNS, history_table
+from shopsight.contracts.ddl import LINEAGE_COLUMNS, history_view_sql, superseded_table
 from shopsight.contracts.model import Contract, Table
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.validation import quoted
@@ -25,7 +26,7 @@ def landing_extras(warehouse: Warehouse, contract: Contract, table: Table) -> li
     rows = warehouse.query(
         "select column_name from information_schema.columns "
         "where table_schema = ? and table_name = ? order by ordinal_position",
-        [contract.source, history_table(table)],
+        [contract.source, table.name],
     )
     known = set(table.column_names) | {name for name, _ in LINEAGE_COLUMNS}
     return [name for (name,) in rows if name not in known]
@@ -56,16 +57,19 @@ def adds_in_transaction(warehouse: Warehouse, new: list[str]) -> bool:
 def add_landing_columns(
     warehouse: Warehouse, contract: Contract, table: Table, new: list[str]
 ) -> None:
-    """Add the columns (nullable text) to the current-state table and its history, in that
-    order in both. PostgreSQL takes them in one statement per table; DuckDB, one column per
-    statement."""
-    for target in (table.name, history_table(table)):
+    """Add the columns (nullable text) to the current state and the superseded versions, in
+    that order in both, then make the history view again with them. PostgreSQL takes them in
+    one statement per table; DuckDB, one column per statement."""
+    if not new:
+        return
+    for target in (table.name, superseded_table(table)):
         additions = [f"add column {quoted(name)} text" for name in new]
-        if warehouse.dialect == "postgres" and additions:
+        if warehouse.dialect == "postgres":
             warehouse.execute(f"alter table {contract.source}.{target} {', '.join(additions)}")
             continue
         for addition in additions:
             warehouse.execute(f"alter table {contract.source}.{target} {addition}")
+    warehouse.execute(history_view_sql(contract.source, table))
 
 
 @contextmanager
@@ -83,11 +87,12 @@ def columns_for_batch(
     try:
         yield lambda: None
     except BaseException:
-        for target in (table.name, history_table(table)):
+        for target in (table.name, superseded_table(table)):
             for name in reversed(new):
                 warehouse.execute(
                     f"alter table {contract.source}.{target} drop column {quoted(name)}"
                 )
+        warehouse.execute(history_view_sql(contract.source, table))
         raise
 
 

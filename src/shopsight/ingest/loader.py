@@ -45,6 +45,7 @@ from shopsight.ingest.reader import (
     pick_lines,
     split_lines,
 )
+from shopsight.ingest.superseded import prepare_history
 from shopsight.ingest.validation import (
     count_checked,
     finish_checks,
@@ -96,6 +97,7 @@ class IngestReport:
 def ensure_schema(warehouse: Warehouse, contract: Contract) -> None:
     """Create the ops tables and the source's landing tables if they do not exist."""
     warehouse.execute_script(OPS_DDL)
+    prepare_history(warehouse, contract)
     warehouse.execute_script(render_landing_ddl(contract, warehouse.dialect))
 
 

@@ -1,6 +1,6 @@
 """Withdraw a loaded file (a wrong delivery: a day copied from another store), and undo it.
 
-A withdrawal is recorded, never a deletion: the file's rows stay in the history tables with
+A withdrawal is recorded, never a deletion: the file's rows stay in the history (superseded) with
 their lineage, ``shopsight_ops.file_withdrawals`` keeps who withdrew it, when and why, and
 its ledger row says ``withdrawn`` (so the same file is not loaded again). In the current
 state every key the file touched goes back to its latest version from the files that are
@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from shopsight.contracts.ddl import history_table
+from shopsight.contracts.ddl import history_table, superseded_table
 from shopsight.contracts.model import load_contract
 from shopsight.ingest import history
 from shopsight.ingest.ledger import OPS_SCHEMA
@@ -117,32 +117,43 @@ def _find(warehouse: Warehouse, file_id: str, status: str) -> tuple[str, str, st
 
 def _rebuild_current(warehouse: Warehouse, source: str, table: Any, ingest_id: str) -> int:
     """Put every key the file delivered back to its latest version among the loaded files
-    (the loader's order: file day, path, line); returns how many keys that touched."""
+    (the loader's order: file day, path, line); every other version of those keys is
+    superseded. Returns how many keys that touched."""
     keys = ", ".join(table.primary_key)
-    current, history = f"{source}.{table.name}", f"{source}.{history_table(table)}"
+    current = f"{source}.{table.name}"
+    superseded = f"{source}.{superseded_table(table)}"
+    history = f"{source}.{history_table(table)}"
     columns = ", ".join(quoted(name) for name in _columns(warehouse, source, table.name))
-    touched = f"({keys}) in (select {keys} from {history} where _ingest_id = ?)"
-    count = warehouse.query(
-        f"select count(*) from (select distinct {keys} from {history} where _ingest_id = ?) k",
-        [ingest_id],
-    )[0][0]
-    warehouse.execute(f"delete from {current} where {touched}", [ingest_id])
+    warehouse.execute("drop table if exists _touched")
     warehouse.execute(
-        f"""
-        insert into {current} ({columns})
-        select {columns} from (
-            select *, row_number() over (
-                partition by {keys} order by _file_dt desc, _file_path desc, _line_number desc
-            ) as _rank
-            from {history}
-            where {touched} and _ingest_id in (
-                select ingest_id from {OPS_SCHEMA}.ingest_ledger where status = 'loaded'
-            )
-        ) versions
-        where _rank = 1""",
+        f"create temp table _touched as select distinct {keys} from {history} where _ingest_id = ?",
         [ingest_id],
     )
-    return int(count)
+    touched = f"({keys}) in (select {keys} from _touched)"
+    warehouse.execute("drop table if exists _touched_versions")
+    warehouse.execute(f"""
+        create temp table _touched_versions as
+        select *, row_number() over (
+            partition by {keys}
+            order by _live desc, _file_dt desc, _file_path desc, _line_number desc
+        ) as _rank
+        from (
+            select *, _ingest_id in (
+                select ingest_id from {OPS_SCHEMA}.ingest_ledger where status = 'loaded'
+            ) as _live
+            from {history} where {touched}
+        ) versions""")
+    warehouse.execute(f"delete from {current} where {touched}")
+    warehouse.execute(f"delete from {superseded} where {touched}")
+    winner = "_rank = 1 and _live"
+    warehouse.execute(
+        f"insert into {current} ({columns}) select {columns} from _touched_versions where {winner}"
+    )
+    warehouse.execute(
+        f"insert into {superseded} ({columns}) "
+        f"select {columns} from _touched_versions where not ({winner})"
+    )
+    return int(warehouse.query("select count(*) from _touched")[0][0])
 
 
 def _columns(warehouse: Warehouse, schema: str, table: str) -> list[str]:

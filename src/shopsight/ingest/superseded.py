@@ -1,0 +1,97 @@
+"""Every delivered version is stored once: the latest per key in the current state, the
+others in ``<table>_superseded``; ``<table>_history`` is the view of both (decision 0037).
+
+A warehouse made before that kept a second copy of every row in a ``_history`` table: the
+first ingest after the upgrade moves the versions that are not current out of it, in one
+transaction, and replaces it by the view.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shopsight.contracts.ddl import (
+    LINEAGE_COLUMNS,
+    history_table,
+    history_view_sql,
+    superseded_ddl,
+    superseded_table,
+)
+from shopsight.contracts.model import Contract, Table
+from shopsight.ingest.ledger import OPS_SCHEMA
+from shopsight.ingest.validation import quoted
+from shopsight.ingest.warehouse import Warehouse
+
+
+def prepare_history(warehouse: Warehouse, contract: Contract) -> list[str]:
+    """Turn each old ``_history`` table of the source into the view, and give the superseded
+    versions any drift column only the current state has (a crash between the two tables'
+    ALTERs, drift.py); returns the tables upgraded. Run after the ops tables and before the
+    landing DDL, which makes the views."""
+    upgraded = []
+    for table in contract.tables.values():
+        kind = _table_type(warehouse, contract.source, history_table(table))
+        if kind == "BASE TABLE":
+            with warehouse.transaction():
+                _upgrade(warehouse, contract.source, table)
+            upgraded.append(table.name)
+        elif kind is not None:
+            _align_superseded(warehouse, contract.source, table)
+    return upgraded
+
+
+def _align_superseded(warehouse: Warehouse, schema: str, table: Table) -> None:
+    have = set(columns_of(warehouse, schema, superseded_table(table)))
+    for name in columns_of(warehouse, schema, table.name):
+        if name not in have:
+            warehouse.execute(
+                f"alter table {schema}.{superseded_table(table)} add column {quoted(name)} text"
+            )
+
+
+def _upgrade(warehouse: Warehouse, schema: str, table: Table) -> None:
+    history, superseded = history_table(table), superseded_table(table)
+    warehouse.execute(superseded_ddl(schema, table, warehouse.dialect))
+    extras = [name for name in columns_of(warehouse, schema, history) if name not in known(table)]
+    for name in extras:  # drift columns, in the history's order (as the current state has them)
+        warehouse.execute(f"alter table {schema}.{superseded} add column {quoted(name)} text")
+    names = ", ".join(quoted(name) for name in columns_of(warehouse, schema, history))
+    warehouse.execute(
+        f"insert into {schema}.{superseded} ({names}) select {names} from {schema}.{history} h "
+        f"where not exists (select 1 from {schema}.{table.name} c "
+        f"where c._ingest_id = h._ingest_id and c._line_number = h._line_number)"
+    )
+    # PostgreSQL's views of dbt that read the old table go with it; the next build, asked to
+    # rebuild in full, makes them again over the view.
+    cascade = " cascade" if warehouse.dialect == "postgres" else ""
+    warehouse.execute(f"drop table {schema}.{history}{cascade}")
+    warehouse.execute(history_view_sql(schema, table))
+    warehouse.execute(
+        f"insert into {OPS_SCHEMA}.full_refresh_requests (requested_at, reason) values (?, ?)",
+        [
+            datetime.now(UTC).replace(tzinfo=None),
+            f"{schema}.{history} now stores each version once (docs/decisions/0037)",
+        ],
+    )
+
+
+def known(table: Table) -> set[str]:
+    return set(table.column_names) | {name for name, _ in LINEAGE_COLUMNS}
+
+
+def columns_of(warehouse: Warehouse, schema: str, name: str) -> list[str]:
+    rows = warehouse.query(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    )
+    return [str(row[0]) for row in rows]
+
+
+def _table_type(warehouse: Warehouse, schema: str, name: str) -> str | None:
+    rows = warehouse.query(
+        "select table_type from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, name],
+    )
+    return str(rows[0][0]) if rows else None

@@ -1,0 +1,79 @@
+"""Each delivered version is stored once: the current state holds the latest per key, the
+superseded table the others, and the history view both (decision 0037); a warehouse from
+before, with a second copy in a history table, is upgraded by the next ingest."""
+
+from __future__ import annotations
+
+import duckdb
+
+from shopsight.contracts.model import load_contract
+from shopsight.ingest.loader import ensure_schema, ingest
+from shopsight.ingest.warehouse import connect
+
+from support import assert_rows_conserved, fresh_bucket, generate_small_store
+
+TABLES = list(load_contract("retail_db").tables)
+
+
+def _stored_twice(warehouse, table: str) -> int:
+    return warehouse.query(
+        f"select count(*) from retail_db.{table} c inner join retail_db.{table}_superseded s "
+        "on c._ingest_id = s._ingest_id and c._line_number = s._line_number"
+    )[0][0]
+
+
+def test_every_loaded_row_is_stored_once_and_the_history_holds_them_all(tmp_path) -> None:
+    bucket = fresh_bucket()
+    generate_small_store(bucket, days=6, orders=600)  # re-deliveries among the faults
+    warehouse = connect(f"duckdb:///{tmp_path}/w.duckdb")
+    ingest(bucket, warehouse)
+    superseded = 0
+    for table in TABLES:
+        assert _stored_twice(warehouse, table) == 0, table
+        superseded += warehouse.query(f"select count(*) from retail_db.{table}_superseded")[0][0]
+    assert superseded > 0  # the store re-delivers keys: their older versions are kept
+    assert_rows_conserved(warehouse)  # per file, the history view has every loaded row
+    warehouse.close()
+
+
+def test_an_old_history_table_becomes_the_view_keeping_every_version(tmp_path) -> None:
+    bucket = fresh_bucket()
+    generate_small_store(bucket, days=6, orders=600)
+    path = tmp_path / "w.duckdb"
+    warehouse = connect(f"duckdb:///{path}")
+    ingest(bucket, warehouse)
+    warehouse.close()
+    # The layout before decision 0037: every row written to the history table as well.
+    old = duckdb.connect(str(path))
+    before = {}
+    for table in TABLES:
+        name = f"retail_db.{table}"
+        old.execute(f"create table {name}_old as select * from {name}_history")
+        old.execute(f"drop view {name}_history")
+        old.execute(f"drop table {name}_superseded")
+        old.execute(f"alter table {name}_old rename to {table}_history")
+        before[table] = old.execute(f"select * from {name}_history").fetchall()
+    old.close()
+
+    warehouse = connect(f"duckdb:///{path}")
+    ensure_schema(warehouse, load_contract("retail_db"))
+    for table in TABLES:
+        [(kind,)] = warehouse.query(
+            "select table_type from information_schema.tables "
+            "where table_schema = 'retail_db' and table_name = ?",
+            [f"{table}_history"],
+        )
+        assert kind == "VIEW", table
+        after = warehouse.query(f"select * from retail_db.{table}_history")
+        assert sorted(after, key=repr) == sorted(before[table], key=repr), table
+        assert _stored_twice(warehouse, table) == 0, table
+    [(requests,)] = warehouse.query(
+        "select count(*) from shopsight_ops.full_refresh_requests where done_at is null"
+    )
+    assert requests == len(TABLES)  # dbt's views over the old tables are made again
+    ensure_schema(warehouse, load_contract("retail_db"))  # once only
+    assert warehouse.query(
+        "select count(*) from shopsight_ops.full_refresh_requests where done_at is null"
+    ) == [(requests,)]
+    assert_rows_conserved(warehouse)
+    warehouse.close()
