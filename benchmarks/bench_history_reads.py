@@ -8,7 +8,9 @@ own copy? The current state of a table read three ways, after a real ingest:
 3. the same derived from the Parquet history in the bucket (`read_parquet` of the layout).
 
 Prints each query's median wall time over 5 runs (after one warm-up) for orders and
-order_items, and the ratio to (1), with the sizes on disk of each copy.
+order_items, and the ratio to (1), with the sizes on disk of each copy. Then every version
+read whole: the warehouse's history view (the current state `union all` the superseded
+versions, decision 0037) against the Parquet history.
 """
 
 from __future__ import annotations
@@ -80,6 +82,13 @@ def main() -> None:
             f"{table:<12} {plain:>16.3f} {derived:>12.3f} ({derived / plain:>4.1f}x) "
             f"{opened:>6.3f} ({opened / plain:>4.1f}x)"
         )
+
+    print(f"{'table':<12} {'history view s':>16} {'Parquet history s':>18}")
+    for table in KEYS:
+        parquet = f"read_parquet('{bucket}/history/retail_db/{table}/dt=*/*.parquet')"
+        view = _median(con, f"select count(*), sum(hash(x)) from retail_db.{table}_history x")
+        opened = _median(con, f"select count(*), sum(hash(x)) from {parquet} x")
+        print(f"{table:<12} {view:>16.3f} {opened:>11.3f} ({opened / view:>4.2f}x)")
 
 
 if __name__ == "__main__":
