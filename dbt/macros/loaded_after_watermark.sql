@@ -19,3 +19,17 @@
     {%- set built = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {{ return(column in built) }}
 {% endmacro %}
+
+{#- The same watermark as a timestamp literal, read when the model compiles (its table does
+    not change before the model runs). A constant, not a subquery: DuckDB skips row groups
+    by it, and PostgreSQL estimates from it how few rows changed, so the day's rows are
+    joined by key instead of every row of the history (docs/decisions/0038). -#}
+{% macro watermark_literal(column='source_loaded_at') %}
+    {%- if not execute or not is_incremental() -%}
+        {{ return('(' ~ loaded_after_watermark(column) ~ ')') }}
+    {%- endif -%}
+    {%- set value = run_query(
+        'select cast(loaded_after as ' ~ text_type() ~ ') from ('
+        ~ loaded_after_watermark(column) ~ ') as watermark').rows[0][0] -%}
+    {{ return("cast('" ~ value ~ "' as timestamp)") }}
+{% endmacro %}

@@ -47,6 +47,7 @@ create table if not exists aftership.webhook_events_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists webhook_events_superseded_key on aftership.webhook_events_superseded (event_id);
 -- webhook_events: every delivered version, each stored once
 create or replace view aftership.webhook_events_history as select * from aftership.webhook_events union all select * from aftership.webhook_events_superseded;
 
@@ -87,5 +88,6 @@ create table if not exists aftership.api_trackings_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists api_trackings_superseded_key on aftership.api_trackings_superseded (tracking_id, updated_at);
 -- api_trackings: every delivered version, each stored once
 create or replace view aftership.api_trackings_history as select * from aftership.api_trackings union all select * from aftership.api_trackings_superseded;

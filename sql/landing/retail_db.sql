@@ -23,6 +23,7 @@ create table if not exists retail_db.departments_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists departments_superseded_key on retail_db.departments_superseded (department_id);
 -- departments: every delivered version, each stored once
 create or replace view retail_db.departments_history as select * from retail_db.departments union all select * from retail_db.departments_superseded;
 
@@ -49,6 +50,7 @@ create table if not exists retail_db.categories_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists categories_superseded_key on retail_db.categories_superseded (category_id);
 -- categories: every delivered version, each stored once
 create or replace view retail_db.categories_history as select * from retail_db.categories union all select * from retail_db.categories_superseded;
 
@@ -81,6 +83,7 @@ create table if not exists retail_db.products_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists products_superseded_key on retail_db.products_superseded (product_id);
 -- products: every delivered version, each stored once
 create or replace view retail_db.products_history as select * from retail_db.products union all select * from retail_db.products_superseded;
 
@@ -119,6 +122,7 @@ create table if not exists retail_db.customers_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists customers_superseded_key on retail_db.customers_superseded (customer_id);
 -- customers: every delivered version, each stored once
 create or replace view retail_db.customers_history as select * from retail_db.customers union all select * from retail_db.customers_superseded;
 
@@ -147,6 +151,7 @@ create table if not exists retail_db.orders_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists orders_superseded_key on retail_db.orders_superseded (order_id);
 -- orders: every delivered version, each stored once
 create or replace view retail_db.orders_history as select * from retail_db.orders union all select * from retail_db.orders_superseded;
 
@@ -179,5 +184,6 @@ create table if not exists retail_db.order_items_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists order_items_superseded_key on retail_db.order_items_superseded (order_item_id);
 -- order_items: every delivered version, each stored once
 create or replace view retail_db.order_items_history as select * from retail_db.order_items union all select * from retail_db.order_items_superseded;

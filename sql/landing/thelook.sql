@@ -27,6 +27,7 @@ create table if not exists thelook.distribution_centers_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists distribution_centers_superseded_key on thelook.distribution_centers_superseded (id);
 -- distribution_centers: every delivered version, each stored once
 create or replace view thelook.distribution_centers_history as select * from thelook.distribution_centers union all select * from thelook.distribution_centers_superseded;
 
@@ -65,6 +66,7 @@ create table if not exists thelook.products_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists products_superseded_key on thelook.products_superseded (id);
 -- products: every delivered version, each stored once
 create or replace view thelook.products_history as select * from thelook.products union all select * from thelook.products_superseded;
 
@@ -115,6 +117,7 @@ create table if not exists thelook.users_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists users_superseded_key on thelook.users_superseded (id);
 -- users: every delivered version, each stored once
 create or replace view thelook.users_history as select * from thelook.users union all select * from thelook.users_superseded;
 
@@ -153,6 +156,7 @@ create table if not exists thelook.orders_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists orders_superseded_key on thelook.orders_superseded (order_id);
 -- orders: every delivered version, each stored once
 create or replace view thelook.orders_history as select * from thelook.orders union all select * from thelook.orders_superseded;
 
@@ -197,6 +201,7 @@ create table if not exists thelook.inventory_items_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists inventory_items_superseded_key on thelook.inventory_items_superseded (id);
 -- inventory_items: every delivered version, each stored once
 create or replace view thelook.inventory_items_history as select * from thelook.inventory_items union all select * from thelook.inventory_items_superseded;
 
@@ -239,6 +244,7 @@ create table if not exists thelook.order_items_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists order_items_superseded_key on thelook.order_items_superseded (id);
 -- order_items: every delivered version, each stored once
 create or replace view thelook.order_items_history as select * from thelook.order_items union all select * from thelook.order_items_superseded;
 
@@ -285,5 +291,6 @@ create table if not exists thelook.events_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists events_superseded_key on thelook.events_superseded (id);
 -- events: every delivered version, each stored once
 create or replace view thelook.events_history as select * from thelook.events union all select * from thelook.events_superseded;

@@ -29,5 +29,6 @@ create table if not exists transactions.transactions_superseded (
     _line_number bigint,
     _loaded_at timestamp
 );
+create index if not exists transactions_superseded_key on transactions.transactions_superseded (transaction_id);
 -- transactions: every delivered version, each stored once
 create or replace view transactions.transactions_history as select * from transactions.transactions union all select * from transactions.transactions_superseded;

@@ -28,17 +28,15 @@ orders as {{ not_materialized() }} (
 ),
 
 {% if is_incremental() %}
-since as ({{ loaded_after_watermark() }}),
-
+{%- set watermark = watermark_literal() %}
 -- Only a product whose versions were loaded since can have moved a validity window
 -- (product history is append-only), and only from the day of its delivery on.
-{%- set watermark = '(' ~ loaded_after_watermark() ~ ')' %}
 rekeyed_products as (
     {{ products_rekeyed_since(watermark) }}
 ),
 
 new_customers as (
-    {{ customers_first_loaded_since('(select loaded_after from since)') }}
+    {{ customers_first_loaded_since(watermark) }}
 ),
 
 stale_lines as (
@@ -66,14 +64,13 @@ stale_lines as (
 -- each reads one column of the large tables (and skips old row groups by load time).
 changed_ids as (
     select order_items.order_item_id
-    from order_items cross join since
-    where order_items.loaded_at >= since.loaded_after
+    from order_items
+    where order_items.loaded_at >= {{ watermark }}
     union
     select order_items.order_item_id
     from order_items
     where order_items.order_id in (
-        select orders.order_id from orders cross join since
-        where orders.loaded_at >= since.loaded_after
+        select orders.order_id from orders where orders.loaded_at >= {{ watermark }}
     )
     union
     select order_item_id from stale_lines

@@ -57,7 +57,14 @@ def history_view_sql(schema: str, table: Table) -> str:
 
 
 def superseded_ddl(schema: str, table: Table, dialect: Dialect) -> str:
-    return _table_ddl(schema, superseded_table(table), table, dialect, with_pk=False)
+    """The superseded versions' table; on PostgreSQL with an index on the key, which the
+    look-ups of a key's versions use (a build's customers seen before, a withdrawal)."""
+    name = superseded_table(table)
+    ddl = _table_ddl(schema, name, table, dialect, with_pk=False)
+    if _KEYED[dialect]:
+        keys = ", ".join(table.primary_key)
+        ddl += f"\ncreate index if not exists {name}_key on {schema}.{name} ({keys});"
+    return ddl
 
 
 def _table_ddl(schema: str, name: str, table: Table, dialect: Dialect, with_pk: bool) -> str:

@@ -51,7 +51,7 @@ def _align_superseded(warehouse: Warehouse, schema: str, table: Table) -> None:
 
 def _upgrade(warehouse: Warehouse, schema: str, table: Table) -> None:
     history, superseded = history_table(table), superseded_table(table)
-    warehouse.execute(superseded_ddl(schema, table, warehouse.dialect))
+    warehouse.execute_script(superseded_ddl(schema, table, warehouse.dialect))
     extras = [name for name in columns_of(warehouse, schema, history) if name not in known(table)]
     for name in extras:  # drift columns, in the history's order (as the current state has them)
         warehouse.execute(f"alter table {schema}.{superseded} add column {quoted(name)} text")
