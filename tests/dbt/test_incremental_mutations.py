@@ -60,8 +60,8 @@ MUTATIONS = {
     ),
     "customers: the customers loaded since are read": Mutation(
         "models/marts/dim_customers.sql",
-        "where loaded_at >= ({{ loaded_after_watermark() }})",
-        "where loaded_at < ({{ loaded_after_watermark() }})",
+        "where loaded_at >= {{ watermark_literal() }}",
+        "where loaded_at < {{ watermark_literal() }}",
         "customers late",
         "marts.dim_customers",
     ),

@@ -14,7 +14,7 @@
 with customers as (
     select * from {{ ref('stg_retail_db__customers') }}
     {% if incremental_from_watermark() %}
-    where loaded_at >= ({{ loaded_after_watermark() }})
+    where loaded_at >= {{ watermark_literal() }}
     {% endif %}
 ),
 

@@ -45,7 +45,7 @@ incomplete_days as (
 ),
 
 {% if from_watermark %}
-since as ({{ loaded_after_watermark() }}),
+{%- set watermark = watermark_literal() %}
 
 run_bounds as (
     select {{ daily_sales_run_date(ref('fct_order_items'), var('run_date')) }} as run_date
@@ -66,16 +66,15 @@ built_days as (
 orders_touched as (
     select orders.order_id
     from {{ ref('stg_retail_db__orders') }} as orders
-    cross join since
-    where orders.loaded_at >= since.loaded_after
+    where orders.loaded_at >= {{ watermark }}
     union
-    {{ orders_of_lines_loaded_since('(select loaded_after from since)') }}
+    {{ orders_of_lines_loaded_since(watermark) }}
 ),
 
 changed_days as (
     select order_lines.order_date as sales_date
-    from order_lines cross join since
-    where order_lines.source_loaded_at >= since.loaded_after
+    from order_lines
+    where order_lines.source_loaded_at >= {{ watermark }}
     union
     -- Every day any version of a touched order was placed on.
     select cast(cast(order_versions.order_date as timestamp) as date)

@@ -58,26 +58,25 @@ quarantined_lines as (
 ),
 
 {% if incremental_from_watermark() %}
-since as ({{ loaded_after_watermark() }}),
-
+{%- set watermark = watermark_literal() %}
 -- Loads only add rows and are stamped in order, so what changed since the last build was
 -- loaded at or after its latest load; the operational records are few and read whole.
 scope as (
-    select deliveries.order_id from deliveries cross join since
-    where deliveries.loaded_at >= since.loaded_after
+    select deliveries.order_id from deliveries
+    where deliveries.loaded_at >= {{ watermark }}
     union
-    select order_items.order_id from order_items cross join since
-    where order_items.loaded_at >= since.loaded_after
+    select order_items.order_id from order_items
+    where order_items.loaded_at >= {{ watermark }}
     union
     -- and the order a line re-delivered in another order left
-    {{ orders_of_lines_loaded_since('(select loaded_after from since)') }}
+    {{ orders_of_lines_loaded_since(watermark) }}
     union
     select order_id from {{ this }} where not is_complete
     union
     -- An order keyed to the Unknown customer finds it when the customer first loads.
     select order_id from {{ this }}
     where customer_id in (
-        {{ customers_first_loaded_since('(select loaded_after from since)') }}
+        {{ customers_first_loaded_since(watermark) }}
     )
     union
     select order_id from quarantined_lines
