@@ -12,7 +12,9 @@ plain `COPY` of the same files into tables with a primary key, ShopSight's inges
 build, and the next day's ingest and incremental build. Part `events`: the web shop at
 --events-users users over 90 days (its last day held back), ingested, scored and built (a
 warehouse holding only the web shop, so the build is the events star's), then the held-back
-day ingested and built incrementally. Ends with a Markdown table of every figure and its
+day ingested and built incrementally. The retail parts end with the day after the next day,
+ingested and built on each engine: the steady state of a daily run (the next day's build is
+the first after the bulk load, and re-reads its last batch). Ends with a Markdown table of every figure and its
 target. With --memory-limit every ShopSight step runs under that DuckDB limit (spilling to
 the work folder), and the retail marts are compared with a full build of a copy without it.
 """
@@ -181,6 +183,8 @@ def main() -> None:
                 unconstrained_equal(args.memory_limit, database, steps)
         if postgres_url:
             next_day_ingest_and_build(run, "PostgreSQL", bucket, postgres_url, "<= 60 s")
+        if retail and not args.after_incremental:
+            the_day_after(args, run, bucket, warehouse if "duckdb" in retail else "", postgres_url)
     if "events" in args.parts:
         events_star(args.events_users, work / "web", run)
 
@@ -438,13 +442,34 @@ def nothing_new_build(run, engine: str, url: str, full_seconds: float) -> None:
     BUILDS[engine] = (full_seconds, step.seconds)
 
 
-def next_day_ingest_and_build(run, engine: str, bucket: str, url: str, target: str) -> None:
+def the_day_after(args, run, bucket: str, duckdb_url: str, postgres_url: str) -> None:
+    """One more day on top of the next day: the steady state of a daily run. The next day is
+    the first build after the bulk load, and re-reads the last bulk batch with the day
+    (decision 0038)."""
+    day_after = (START + timedelta(days=args.days + 1)).isoformat()
     run(
-        f"ingest one more day ({engine})",
+        "generate the day after",
+        shopsight("generate", "retail-db", "--bucket", bucket, "--start", day_after, "--days", "1")
+        + ["--orders", str(args.orders), "--faults", "none", "--json"],
+    )
+    for engine, url, target in (
+        ("DuckDB", duckdb_url, "<= 15 s"),
+        ("PostgreSQL", postgres_url, "<= 60 s"),
+    ):
+        if url:
+            next_day_ingest_and_build(run, engine, bucket, url, target, "the day after")
+
+
+def next_day_ingest_and_build(
+    run, engine: str, bucket: str, url: str, target: str, day: str = "one more day"
+) -> None:
+    run(
+        f"ingest {day} ({engine})",
         shopsight("ingest", "--bucket", bucket, "--warehouse", url, "--json"),
     )
+    label = "incremental build" if day == "one more day" else f"build of {day}"
     step, summary = run(
-        f"incremental build ({engine})", shopsight("build", "--warehouse", url, "--json"), target
+        f"{label} ({engine})", shopsight("build", "--warehouse", url, "--json"), target
     )
     plan = summary.get("plan") or {}
     step.note = (
