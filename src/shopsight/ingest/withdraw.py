@@ -22,6 +22,7 @@ from shopsight.contracts.model import load_contract
 from shopsight.ingest import history
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.problems import current_user
+from shopsight.ingest.superseded import columns_of
 from shopsight.ingest.validation import quoted
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
@@ -123,7 +124,7 @@ def _rebuild_current(warehouse: Warehouse, source: str, table: Any, ingest_id: s
     current = f"{source}.{table.name}"
     superseded = f"{source}.{superseded_table(table)}"
     history = f"{source}.{history_table(table)}"
-    columns = ", ".join(quoted(name) for name in _columns(warehouse, source, table.name))
+    columns = ", ".join(quoted(name) for name in columns_of(warehouse, source, table.name))
     warehouse.execute("drop table if exists _touched")
     warehouse.execute(
         f"create temp table _touched as select distinct {keys} from {history} where _ingest_id = ?",
@@ -154,15 +155,6 @@ def _rebuild_current(warehouse: Warehouse, source: str, table: Any, ingest_id: s
         f"select {columns} from _touched_versions where not ({winner})"
     )
     return int(warehouse.query("select count(*) from _touched")[0][0])
-
-
-def _columns(warehouse: Warehouse, schema: str, table: str) -> list[str]:
-    rows = warehouse.query(
-        "select column_name from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table],
-    )
-    return [str(row[0]) for row in rows]
 
 
 def full_refresh_requested(warehouse_url: str) -> bool:
