@@ -93,3 +93,45 @@ def test_an_old_history_table_read_by_views_becomes_the_view(fresh_postgres) -> 
     assert requests == len(TABLES)
     assert_rows_conserved(warehouse)
     warehouse.close()
+
+
+def test_keys_re_sent_at_the_edges_of_the_loaded_range_are_settled_as_on_duckdb(
+    fresh_postgres, tmp_path
+) -> None:
+    """Only the batch's keys inside the loaded keys' range are looked up (decision 0039):
+    the lowest and the highest loaded key, re-sent a day later, still replace their
+    versions, and a key above the range is simply new."""
+    bucket = fresh_bucket()
+    generate_small_store(bucket, faults="none", days=3, orders=200)
+    states = {}
+    for name, url in (("postgres", fresh_postgres), ("duckdb", f"duckdb:///{tmp_path}/w.db")):
+        warehouse = connect(url)
+        ingest(bucket, warehouse)
+        [(low, high)] = warehouse.query("select min(order_id), max(order_id) from retail_db.orders")
+        edges = warehouse.query(
+            "select order_id, order_date, order_customer_id from retail_db.orders "
+            "where order_id in (?, ?) order by order_id",
+            [low, high],
+        )
+        resent = [f"{i},{d:%Y-%m-%d %H:%M:%S},{c},ON_HOLD" for i, d, c in edges]
+        resent.append(f"{high + 1},{edges[-1][1]:%Y-%m-%d %H:%M:%S},{edges[-1][2]},PENDING")
+        key = "landing/retail_db/orders/dt=2024-03-09/part-00000.csv"
+        bucket.write_bytes(key, ("\n".join(resent) + "\n").encode())
+        report = ingest(bucket, warehouse)
+        assert report.trusted and [f.rows_loaded for f in report.files] == [3]
+        current = warehouse.query(
+            "select order_id, order_status, count(*) over (partition by order_id) "
+            "from retail_db.orders where order_id in (?, ?, ?) order by order_id",
+            [low, high, high + 1],
+        )
+        assert current == [(low, "ON_HOLD", 1), (high, "ON_HOLD", 1), (high + 1, "PENDING", 1)]
+        [(replaced,)] = warehouse.query(
+            "select count(*) from retail_db.orders_superseded where order_id in (?, ?)",
+            [low, high],
+        )
+        assert replaced >= 2  # the versions the re-sent file beat
+        assert_rows_conserved(warehouse)
+        states[name] = _state(warehouse)
+        bucket.delete(key)  # the next engine starts from the same store
+        warehouse.close()
+    assert states["postgres"] == states["duckdb"]

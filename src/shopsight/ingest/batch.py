@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from shopsight.contracts.ddl import LINEAGE_COLUMNS, superseded_table
-from shopsight.contracts.model import Contract, Table
+from shopsight.contracts.model import Contract, ForeignKey, Table
 from shopsight.ingest.ledger import (
     LEDGER_COLUMNS,
     OPS_SCHEMA,
@@ -95,9 +95,8 @@ def stage_batch(
     files: dict[int, FileResult],
     extras: Sequence[str] = (),
 ) -> None:
-    """Stage the batch's valid rows as ``_batch`` (with the landing tables' undeclared
-    ``extras`` after the lineage, as those tables hold them), its rejects as ``_rejects``
-    and the warnings of its valid rows as ``_row_warnings``."""
+    """Stage the batch's valid rows as ``_batch`` on the validator connection (with the
+    landing tables' undeclared ``extras`` after the lineage, as those tables hold them)."""
     con = warehouse.validator
     con.register(
         "_files_arrow",
@@ -117,7 +116,11 @@ def stage_batch(
     )
     con.execute("create or replace temp table _files as select * from _files_arrow").fetchall()
     con.unregister("_files_arrow")
-    warehouse.stage("_batch", batch_rows_sql(table, extras), f"{contract.source}.{table.name}")
+    con.execute(f"create or replace temp table _batch as {batch_rows_sql(table, extras)}")
+
+
+def _rejects_sql(contract: Contract, table: Table) -> str:
+    """The batch's rejected lines as the quarantine holds them (validator connection)."""
     quarantine = {
         "quarantine_id": "f.ingest_id || ':' || c.line_number",
         "ingest_id": "f.ingest_id",
@@ -136,12 +139,14 @@ def stage_batch(
     }
     assert list(quarantine) == QUARANTINE_COLUMNS
     select = ", ".join(f"{value} as {name}" for name, value in quarantine.items())
-    warehouse.stage(
-        "_rejects",
+    return (
         f"select {select} from _checked c inner join _files f "
-        f"on c.file_index = f.file_index where c.problem is not null",
-        f"{OPS_SCHEMA}.quarantine",
+        f"on c.file_index = f.file_index where c.problem is not null"
     )
+
+
+def _row_warnings_sql(contract: Contract, table: Table) -> str:
+    """The warnings of the batch's valid rows as ``row_warnings`` holds them."""
     warning = {
         "ingest_id": "f.ingest_id",
         "source": f"'{contract.source}'",
@@ -155,11 +160,7 @@ def stage_batch(
     }
     assert list(warning) == ROW_WARNING_COLUMNS
     select = ", ".join(f"{value} as {name}" for name, value in warning.items())
-    warehouse.stage(
-        "_row_warnings",
-        f"select {select} from _warnings w inner join _files f on w.file_index = f.file_index",
-        f"{OPS_SCHEMA}.row_warnings",
-    )
+    return f"select {select} from _warnings w inner join _files f on w.file_index = f.file_index"
 
 
 def load_batch(
@@ -172,73 +173,114 @@ def load_batch(
 ) -> None:
     """Write the staged batch; the caller owns the transaction.
 
-    Each version is written once (decision 0037). Keys new to the warehouse and unique in the
-    batch go straight to the current state. Only "contested" keys (already loaded, or
-    repeated in the batch) are ranked: the latest version by (file day, path, line) becomes
-    current, the others join the superseded versions, and a version identical to the one
-    before it from another file is counted as ``duplicate_of_loaded_row``.
+    Each version is written once (decision 0037), and the warehouse receives rows only to
+    keep them (decision 0039): which keys are "contested" (repeated in the batch, or
+    already loaded) and how their versions rank is worked out on the validator connection,
+    from the batch and the current rows of the keys it re-delivers. The latest version by
+    (file day, path, line) is current, the others join the superseded versions, and a
+    version identical to the one before it from another file is counted as
+    ``duplicate_of_loaded_row``. Every other row goes straight to the current state.
     """
-    schema = contract.source
-    columns = ", ".join(table.column_names + [quoted(name) for name in extras])
-    lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
-    keys = ", ".join(table.primary_key)
-    current = f"{schema}.{table.name}"
+    con = warehouse.validator
+    current = f"{contract.source}.{table.name}"
+    names = table.column_names + [quoted(name) for name in extras]
+    names += [name for name, _ in LINEAGE_COLUMNS]
+    columns = ", ".join(names)
     by_id = {f.ingest_id: f for f in files}
     same_key = " and ".join(f"c.{k} = b.{k}" for k in table.primary_key)
-    warehouse.execute("drop table if exists _contested")
-    warehouse.execute(f"""
-        create temp table _contested as
-        select {keys} from _batch group by {keys} having count(*) > 1
-        union
-        select {keys} from {current} where ({keys}) in (select {keys} from _batch)""")
-    warehouse.execute(f"""
-        insert into {current} ({columns}, {lineage})
-        select {columns}, {lineage} from _batch b
-        where not exists (select 1 from _contested c where {same_key})""")
-    if warehouse.query("select count(*) from _contested")[0][0]:
-        _settle_contested_keys(warehouse, schema, table, by_id, extras)
-    for fk in table.foreign_keys:
-        _warn(
-            by_id,
-            "orphan_reference",
-            warehouse.query(
-                f"select b._ingest_id, count(*) from _batch b where b.{fk.column} is not null "
-                f"and not exists ("
-                f"select 1 from {schema}.{fk.parent_table} p "
-                f"where p.{fk.parent_column} = b.{fk.column}"
-                f") group by b._ingest_id"
-            ),
+    replaced = _find_contested_keys(warehouse, table, current)
+    fresh = (
+        f"select {columns} from _batch b "
+        f"where not exists (select 1 from _contested c where {same_key})"
+    )
+    if con.execute("select count(*) from _contested").fetchall()[0][0]:
+        _rank_versions(con, table, names)
+        _warn(by_id, "duplicate_of_loaded_row", con.execute(_duplicates_sql(table)).fetchall())
+        if replaced:
+            keys = ", ".join(table.primary_key)
+            key_list = table.primary_key
+            warehouse.stage("_replaced", f"select {keys} from _existing", current, key_list)
+            warehouse.execute(
+                f"delete from {current} where ({keys}) in (select {keys} from _replaced)"
+            )
+        fresh += f" union all select {columns} from _versions where _version_rank = 1"
+        warehouse.append(
+            f"{contract.source}.{superseded_table(table)}",
+            names,
+            f"select {columns} from _versions where _version_rank > 1",
         )
+    warehouse.append(current, names, fresh)
+    for fk in table.foreign_keys:
+        _warn(by_id, "orphan_reference", _orphans(warehouse, contract.source, fk))
     if any(f.rows_rejected for f in files):
-        warehouse.execute(f"insert into {OPS_SCHEMA}.quarantine select * from _rejects")
-    warehouse.execute(f"insert into {OPS_SCHEMA}.row_warnings select * from _row_warnings")
+        rejects = _rejects_sql(contract, table)
+        warehouse.append(f"{OPS_SCHEMA}.quarantine", QUARANTINE_COLUMNS, rejects)
+    if con.execute("select count(*) from _warnings").fetchall()[0][0]:
+        warehouse.append(
+            f"{OPS_SCHEMA}.row_warnings", ROW_WARNING_COLUMNS, _row_warnings_sql(contract, table)
+        )
     record_files(warehouse, files, run_id)
 
 
-def _settle_contested_keys(
-    warehouse: Warehouse,
-    schema: str,
-    table: Table,
-    files: dict[str, FileResult],
-    extras: Sequence[str],
-) -> None:
-    current, superseded = f"{schema}.{table.name}", f"{schema}.{superseded_table(table)}"
+# Key types whose order is the same on every engine (text is not: PostgreSQL collates).
+_RANGED_TYPES = ("int", "timestamp")
+
+
+def _find_contested_keys(warehouse: Warehouse, table: Table, current: str) -> int:
+    """Make ``_existing`` (the current rows of the batch's keys that are already loaded) and
+    ``_contested`` (those keys and the keys repeated in the batch) on the validator; returns
+    how many keys are already loaded.
+
+    Only the batch's keys inside the range of the loaded ones are looked up, when the first
+    key column orders alike everywhere: a day of new order lines asks nothing of the
+    warehouse, whatever its history."""
+    con = warehouse.validator
+    key_list = table.primary_key
+    keys, first = ", ".join(key_list), key_list[0]
+    con.execute("create or replace temp table _existing as select * from _batch limit 0")
+    where, params = "", []
+    if table.column(first).base_type in _RANGED_TYPES:
+        low, high = warehouse.query(f"select min({first}), max({first}) from {current}")[0]
+        where, params = f"where {first} between ? and ?", [low, high]
+    con.execute(
+        f"create or replace temp table _batch_keys as select distinct {keys} from _batch {where}",
+        params,
+    )
+    low, high = con.execute(f"select min({first}), max({first}) from _batch_keys").fetchall()[0]
+    if low is not None:
+        warehouse.stage("_candidates", "select * from _batch_keys", current, key_list)
+        found = warehouse.query_arrow(
+            f"select t.* from {current} t where t.{first} between ? and ? "
+            f"and ({keys}) in (select {keys} from _candidates)",
+            [low, high],
+        )
+        con.register("_found", found)
+        try:
+            con.execute("insert into _existing by name select * from _found").fetchall()
+        finally:
+            con.unregister("_found")
+    con.execute(f"""
+        create or replace temp table _contested as
+        select {keys} from _batch group by {keys} having count(*) > 1
+        union
+        select {keys} from _existing""")
+    return int(con.execute("select count(*) from _existing").fetchall()[0][0])
+
+
+def _rank_versions(con: Any, table: Table, names: list[str]) -> None:
+    """``_versions``: every version of the contested keys, newest first per key."""
     keys = ", ".join(table.primary_key)
-    columns = ", ".join(table.column_names + [quoted(name) for name in extras])
-    lineage = ", ".join(name for name, _ in LINEAGE_COLUMNS)
+    columns = ", ".join(names)
     previous = ", ".join(
         f"lead({c}) over newest_first as _previous_{c}" for c in table.content_columns
     )
-    same = " and ".join(f"{c} = _previous_{c}" for c in table.content_columns)
-    warehouse.execute("drop table if exists _versions")
-    warehouse.execute(f"""
-        create temp table _versions as
+    con.execute(f"""
+        create or replace temp table _versions as
         with candidates as (
-            select {columns}, {lineage}, 1 as _is_new from _batch
+            select {columns}, 1 as _is_new from _batch
             where ({keys}) in (select {keys} from _contested)
             union all
-            select {columns}, {lineage}, 0 as _is_new from {current}
-            where ({keys}) in (select {keys} from _contested)
+            select {columns}, 0 as _is_new from _existing
         )
         select *,
             row_number() over newest_first as _version_rank,
@@ -247,24 +289,42 @@ def _settle_contested_keys(
         from candidates
         window newest_first as (
             partition by {keys} order by _file_dt desc, _file_path desc, _line_number desc
-        )""")
-    _warn(
-        files,
-        "duplicate_of_loaded_row",
-        warehouse.query(
-            f"select _ingest_id, count(*) from _versions where _is_new = 1 "
-            f"and _previous_path <> _file_path and {same} group by _ingest_id"
-        ),
+        )""").fetchall()
+
+
+def _duplicates_sql(table: Table) -> str:
+    same = " and ".join(f"{c} = _previous_{c}" for c in table.content_columns)
+    return (
+        f"select _ingest_id, count(*) from _versions where _is_new = 1 "
+        f"and _previous_path <> _file_path and {same} group by _ingest_id"
     )
-    warehouse.execute(f"delete from {current} where ({keys}) in (select {keys} from _contested)")
-    warehouse.execute(
-        f"insert into {current} ({columns}, {lineage}) "
-        f"select {columns}, {lineage} from _versions where _version_rank = 1"
+
+
+def _orphans(warehouse: Warehouse, schema: str, fk: ForeignKey) -> list[tuple[Any, ...]]:
+    """Per load, how many of the batch's rows name a parent the warehouse does not hold:
+    the distinct references go to the warehouse, the missing ones come back."""
+    con = warehouse.validator
+    parent, column = f"{schema}.{fk.parent_table}", fk.parent_column
+    warehouse.stage(
+        "_references",
+        f"select distinct {fk.column} as {column} from _batch where {fk.column} is not null",
+        parent,
+        [column],
     )
-    warehouse.execute(
-        f"insert into {superseded} ({columns}, {lineage}) "
-        f"select {columns}, {lineage} from _versions where _version_rank > 1"
+    missing = warehouse.query_arrow(
+        f"select r.{column} from _references r "
+        f"where not exists (select 1 from {parent} p where p.{column} = r.{column})"
     )
+    if not missing.num_rows:
+        return []
+    con.register("_missing", missing)
+    try:
+        return con.execute(
+            f"select b._ingest_id, count(*) from _batch b "
+            f"inner join _missing m on b.{fk.column} = m.{column} group by b._ingest_id"
+        ).fetchall()
+    finally:
+        con.unregister("_missing")
 
 
 def _warn(files: dict[str, FileResult], code: str, counts: list[tuple[Any, ...]]) -> None:

@@ -26,7 +26,6 @@ from shopsight.failpoints import failpoint
 from shopsight.ingest import history
 from shopsight.ingest.batch import (
     FileResult,
-    batch_rows_sql,
     load_batch,
     record_files,
     stage_batch,
@@ -336,11 +335,7 @@ def _load_files(
         load_batch(warehouse, contract, table, list(batch.values()), run_id, extras)
         if drift:
             warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
-        # DuckDB staged the rows on the validator's own connection: read them there once.
-        rows = "select * from _batch" if warehouse.dialect == "duckdb" else None
-        history.write_pending(
-            bucket, warehouse.validator, rows or batch_rows_sql(table, extras), batch.values()
-        )
+        history.write_pending(bucket, warehouse.validator, "select * from _batch", batch.values())
         failpoint("ingest.before_commit")
     failpoint("ingest.after_commit")
     history.publish(bucket, batch.values())

@@ -1,14 +1,12 @@
 """Warehouse connections: DuckDB (embedded default) and PostgreSQL, behind one small API.
 
-Ingestion validates every file in DuckDB; a warehouse only has to accept the validated batch
-(:meth:`Warehouse.stage`) and run portable SQL inside one transaction per file.
+Ingestion validates every file in DuckDB (the ``validator`` connection); a warehouse only has
+to take rows from it (:meth:`Warehouse.append`, :meth:`Warehouse.stage`) and run portable SQL
+inside one transaction per batch.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from shopsight.config import Settings, duckdb_config
 from shopsight.contracts.ddl import Dialect
@@ -51,8 +50,13 @@ class Warehouse(ABC):
     def transaction(self) -> Any: ...
 
     @abstractmethod
-    def stage(self, name: str, select_sql: str, like_table: str) -> None:
-        """Make temporary table ``name`` (shaped like ``like_table``) from a validator query."""
+    def stage(self, name: str, select_sql: str, like_table: str, columns: list[str]) -> None:
+        """Make temporary table ``name`` in the warehouse from a validator query whose
+        columns are ``like_table``'s ``columns``, so named and in that order."""
+
+    @abstractmethod
+    def append(self, table: str, columns: list[str], select_sql: str) -> None:
+        """Append a validator query's rows to ``table``'s ``columns``, in that order."""
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -121,8 +125,11 @@ class DuckDBWarehouse(Warehouse):
             raise
         self.connection.execute("commit")
 
-    def stage(self, name: str, select_sql: str, like_table: str) -> None:
+    def stage(self, name: str, select_sql: str, like_table: str, columns: list[str]) -> None:
         self.connection.execute(f"create or replace temp table {name} as {select_sql}")
+
+    def append(self, table: str, columns: list[str], select_sql: str) -> None:
+        self.connection.execute(f"insert into {table} ({', '.join(columns)}) {select_sql}")
 
     def close(self) -> None:
         self.connection.close()
@@ -145,7 +152,6 @@ class PostgresWarehouse(Warehouse):
         self.validator = duckdb.connect()
         apply_resources(self.validator)
         self.validator.execute("set enable_progress_bar = false")
-        self._spool = tempfile.mkdtemp(prefix="shopsight-copy-")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._run(sql, params)
@@ -184,33 +190,33 @@ class PostgresWarehouse(Warehouse):
         finally:
             self.connection.execute("select pg_advisory_unlock(%s)", [_INGEST_LOCK])
 
-    def stage(self, name: str, select_sql: str, like_table: str) -> None:
-        path = os.path.join(self._spool, f"{name}.csv")
-        self.validator.execute(
-            f"copy ({select_sql}) to '{path}' (format csv, header false, force_quote *)"
+    def stage(self, name: str, select_sql: str, like_table: str, columns: list[str]) -> None:
+        names = ", ".join(columns)
+        self.connection.execute(f"drop table if exists {name}")
+        # As the table's columns are typed, without its constraints.
+        self.connection.execute(
+            f"create temp table {name} as select {names} from {like_table} limit 0"
         )
-        # By name, not position: a landing table that gained columns keeps them last.
-        described = self.validator.execute(f"select * from ({select_sql}) limit 0").description
-        columns = ", ".join(f'"{column[0]}"' for column in described)
-        try:  # the staged rows are customer data: never left behind, whatever happens
-            self.connection.execute(f"drop table if exists {name}")
-            self.connection.execute(f"create temp table {name} (like {like_table})")
-            with (
-                open(path, "rb") as handle,
-                self.connection.cursor() as cursor,
-                cursor.copy(f"copy {name} ({columns}) from stdin (format csv)") as copy,
-            ):
-                while block := handle.read(1 << 20):
-                    copy.write(block)
-        finally:
-            os.remove(path)
+        self.append(name, columns, select_sql)
+
+    def append(self, table: str, columns: list[str], select_sql: str) -> None:
+        """By one text COPY, streamed: the validator's rows come out as Arrow batches, and
+        Arrow writes each as CSV (every text quoted, so an empty text is not NULL) while
+        the server parses the one before. Nothing lands on disk."""
+        reader = self.validator.sql(select_sql).to_arrow_reader(_COPY_BATCH_ROWS)
+        options = pa_csv.WriteOptions(include_header=False)
+        sql = f"copy {table} ({', '.join(columns)}) from stdin (format csv)"
+        with self.connection.cursor() as cursor, cursor.copy(sql.encode()) as copy:
+            for batch in reader:
+                sink = pa.BufferOutputStream()
+                pa_csv.write_csv(batch, sink, options)
+                copy.write(sink.getvalue())
 
     def close(self) -> None:
         try:
             self.connection.close()
-            self.validator.close()
         finally:
-            shutil.rmtree(self._spool, ignore_errors=True)
+            self.validator.close()
 
 
 def connect(url: str, create: bool = True) -> Warehouse:
@@ -296,4 +302,5 @@ def require_built(warehouse: Warehouse, *tables: str) -> None:
             )
 
 
+_COPY_BATCH_ROWS = 100_000  # per CSV block handed to COPY
 _INGEST_LOCK = 0x5B0951  # the advisory lock key of "one ingest at a time"
