@@ -135,3 +135,22 @@ def test_keys_re_sent_at_the_edges_of_the_loaded_range_are_settled_as_on_duckdb(
         bucket.delete(key)  # the next engine starts from the same store
         warehouse.close()
     assert states["postgres"] == states["duckdb"]
+
+
+def test_an_ingest_does_not_wait_for_a_query_reading_the_history_view(fresh_postgres) -> None:
+    """The history views are made only when missing or short of a column: a reader's open
+    transaction on a view (its lock held until it ends) does not hold up the next ingest."""
+    import psycopg
+
+    bucket = fresh_bucket()
+    generate_small_store(bucket, faults="none", days=2, orders=100)
+    warehouse = connect(fresh_postgres)
+    ingest(bucket, warehouse)
+    with psycopg.connect(fresh_postgres) as reader:  # a transaction, open until the end
+        reader.execute("select count(*) from retail_db.orders_history").fetchall()
+        warehouse.execute("set lock_timeout = '200ms'")  # fails, rather than waits, if it had to
+        ensure_schema(warehouse, load_contract("retail_db"))
+        generate_small_store(bucket, faults="none", days=3, orders=150)
+        assert ingest(bucket, warehouse).trusted
+        reader.rollback()
+    warehouse.close()

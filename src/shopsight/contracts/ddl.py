@@ -79,9 +79,11 @@ def _table_ddl(schema: str, name: str, table: Table, dialect: Dialect, with_pk: 
     return f"create table if not exists {schema}.{name} (\n{body}\n);"
 
 
-def render_landing_ddl(contract: Contract, dialect: Dialect = "postgres") -> str:
+def render_landing_ddl(
+    contract: Contract, dialect: Dialect = "postgres", views: bool = True
+) -> str:
     """DDL for a source's schema: per table, the current state, the superseded versions and
-    the history view of both."""
+    (unless ``views`` is false) the history view of both."""
     schema = contract.source
     parts = [
         f"-- Generated from src/shopsight/contracts/{schema}.yaml by `shopsight contracts ddl`.",
@@ -93,6 +95,7 @@ def render_landing_ddl(contract: Contract, dialect: Dialect = "postgres") -> str
         parts.append(_table_ddl(schema, table.name, table, dialect, with_pk=_KEYED[dialect]))
         parts.append(f"-- {table.name}: the versions that are not current (replaced or withdrawn)")
         parts.append(superseded_ddl(schema, table, dialect))
-        parts.append(f"-- {table.name}: every delivered version, each stored once")
-        parts.append(history_view_sql(schema, table) + ";")
+        if views:
+            parts.append(f"-- {table.name}: every delivered version, each stored once")
+            parts.append(history_view_sql(schema, table) + ";")
     return "\n".join(parts) + "\n"

@@ -44,7 +44,7 @@ from shopsight.ingest.reader import (
     pick_lines,
     split_lines,
 )
-from shopsight.ingest.superseded import prepare_history
+from shopsight.ingest.superseded import make_history_views, prepare_history
 from shopsight.ingest.validation import (
     count_checked,
     finish_checks,
@@ -97,7 +97,8 @@ def ensure_schema(warehouse: Warehouse, contract: Contract) -> None:
     """Create the ops tables and the source's landing tables if they do not exist."""
     warehouse.execute_script(OPS_DDL)
     prepare_history(warehouse, contract)
-    warehouse.execute_script(render_landing_ddl(contract, warehouse.dialect))
+    warehouse.execute_script(render_landing_ddl(contract, warehouse.dialect, views=False))
+    make_history_views(warehouse, contract)
 
 
 def ingest(

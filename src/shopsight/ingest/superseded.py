@@ -40,6 +40,17 @@ def prepare_history(warehouse: Warehouse, contract: Contract) -> list[str]:
     return upgraded
 
 
+def make_history_views(warehouse: Warehouse, contract: Contract) -> None:
+    """Make each table's history view where it is missing or lacks a column of the current
+    state. Only then: replacing a view waits for every query reading it (on PostgreSQL, an
+    exclusive lock), so an analyst's long query over ``_history`` would hold up the
+    morning's ingest."""
+    for table in contract.tables.values():
+        view = columns_of(warehouse, contract.source, history_table(table))
+        if view != columns_of(warehouse, contract.source, table.name):
+            warehouse.execute(history_view_sql(contract.source, table))
+
+
 def _align_superseded(warehouse: Warehouse, schema: str, table: Table) -> None:
     have = set(columns_of(warehouse, schema, superseded_table(table)))
     for name in columns_of(warehouse, schema, table.name):
