@@ -19,8 +19,9 @@ object moves to ``withdrawn/history/...`` and back when it is restored.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pyarrow as pa
@@ -48,18 +49,29 @@ def _moved(key: str, prefix: str) -> str:
     return f"{prefix}/{key.removeprefix(HISTORY + '/')}"
 
 
-def write_pending(
+@contextmanager
+def writing_pending(
     bucket: Bucket, validator: Any, rows_sql: str, files: Iterable[FileResult]
-) -> None:
+) -> Iterator[None]:
     """Write each file's valid rows (``rows_sql``: the staged batch, one column
-    ``_ingest_id`` among them) as Parquet under ``staging/history/``: invisible to readers
-    until :func:`publish`.
+    ``_ingest_id`` among them) as Parquet under ``staging/history/``, invisible to readers
+    until :func:`publish`, while the block runs; leaving the block waits for the objects and
+    raises the writer's failure, if any. The rows are read before the block starts, so the
+    block has the validator connection to itself.
 
     The batch is read once as Arrow, split by file without sorting, and the files are
     written side by side, one thread per core (decision 0020: DuckDB's partitioned ``COPY``
-    took 2.5x an unpartitioned one, a ``COPY`` per file scanned the batch per file).
+    took 2.5x an unpartitioned one, a ``COPY`` per file scanned the batch per file). Written
+    beside the warehouse's own writes, not after them (decision 0039).
     """
     rows = validator.sql(rows_sql).to_arrow_table()
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        writer = runner.submit(_write_pending, bucket, rows, list(files))
+        yield
+        writer.result()  # re-raises the writer's failure; on the block's, the pool waits
+
+
+def _write_pending(bucket: Bucket, rows: pa.Table, files: list[FileResult]) -> None:
     parts = _split_by_load(rows)
     encodings = _encodings(rows.schema)
 

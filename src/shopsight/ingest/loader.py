@@ -333,10 +333,11 @@ def _load_files(
         add_columns()
         stage_batch(warehouse, contract, table, batch, extras)
         failpoint("ingest.after_stage")
-        load_batch(warehouse, contract, table, list(batch.values()), run_id, extras)
-        if drift:
-            warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
-        history.write_pending(bucket, warehouse.validator, "select * from _batch", batch.values())
+        rows = "select * from _batch"
+        with history.writing_pending(bucket, warehouse.validator, rows, batch.values()):
+            load_batch(warehouse, contract, table, list(batch.values()), run_id, extras)
+            if drift:
+                warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
         failpoint("ingest.before_commit")
     failpoint("ingest.after_commit")
     history.publish(bucket, batch.values())
