@@ -116,8 +116,8 @@ def test_postgres_build_matches_duckdb(tmp_path, fresh_postgres, monkeypatch) ->
 
 
 def test_postgres_incremental_facts_equal_a_full_refresh(tmp_path, fresh_postgres) -> None:
-    """On PostgreSQL the facts' changed rows are found by the key's index (macros/key_in.sql,
-    decision 0040); a build day by day ends equal, row for row, to a full refresh."""
+    """On PostgreSQL a build day by day (the facts incremental) ends equal, row for row, to a
+    full refresh."""
     bucket = Bucket(f"file://{tmp_path}/bucket")
     generate_retail_db(bucket, date(2024, 1, 1), 5, 600, 11, "none")
     warehouse = connect(fresh_postgres)

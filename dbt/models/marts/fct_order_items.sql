@@ -79,7 +79,7 @@ changed_ids as (
 changed_lines as (
     select order_items.*
     from order_items
-    where {{ key_in('order_items.order_item_id', 'select order_item_id from changed_ids') }}
+    where order_items.order_item_id in (select order_item_id from changed_ids)
 ),
 {% else %}
 changed_lines as (

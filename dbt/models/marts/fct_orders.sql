@@ -86,15 +86,12 @@ scope as (
     where line_files_by_day.untrusted_reason is not null
 ),
 {% set in_scope = 'order_id in (select order_id from scope)' %}
-{#- by the key's index on PostgreSQL, where there is one (macros/key_in.sql) -#}
-{% set keyed_in_scope = key_in('order_id', 'select order_id from scope') %}
 {% else %}
 {% set in_scope = 'true' %}
-{% set keyed_in_scope = 'true' %}
 {% endif %}
 
 orders as (
-    select * from {{ ref('stg_retail_db__orders') }} where {{ keyed_in_scope }}
+    select * from {{ ref('stg_retail_db__orders') }} where {{ in_scope }}
 ),
 
 first_deliveries as (
@@ -115,7 +112,7 @@ lines as (
         sum(line_revenue) as gross_order_value,
         max(source_loaded_at) as loaded_at
     from {{ ref('fct_order_items') }}
-    where {{ keyed_in_scope }}
+    where {{ in_scope }}
     group by order_id
 ),
 
