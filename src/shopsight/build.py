@@ -120,7 +120,17 @@ def dbt_environment(warehouse_url: str) -> dict[str, str]:
         "SHOPSIGHT_PG_USER": unquote(parts.username or "postgres"),
         PASSWORD_VARIABLE: unquote(parts.password or ""),
         "SHOPSIGHT_PG_DATABASE": parts.path.lstrip("/") or "postgres",
+        "PGOPTIONS": _without_jit(os.environ.get("PGOPTIONS", "")),
     }
+
+
+def _without_jit(options: str) -> str:
+    """libpq's session options for dbt's connections, with PostgreSQL's JIT compiler off
+    unless the user's own ``PGOPTIONS`` says otherwise: a daily build's queries read many
+    rows but keep few, and compiling them cost more than it saved (decision 0041)."""
+    if "jit" in options:
+        return options
+    return f"{options} -c jit=off".strip()
 
 
 @contextmanager

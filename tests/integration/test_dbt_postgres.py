@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import psycopg
 import pytest
 
-from shopsight.build import build
+from shopsight.build import build, run_dbt
 from shopsight.generate.export import generate_retail_db
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
@@ -135,7 +136,36 @@ def test_postgres_incremental_facts_equal_a_full_refresh(tmp_path, fresh_postgre
         assert len(rebuilt) > 100, name
         stamps = {i for i, c in enumerate(_columns(warehouse, name)) if "loaded_at" in c}
         assert _without(incremental[name], stamps) == _without(rebuilt, stamps), name
+    for view, key, index in KEYED_VIEWS:
+        assert index in _key_join_plan(warehouse, view, key), view
     warehouse.close()
+    shown = run_dbt(fresh_postgres, ["show", "--inline", "select current_setting('jit')"])
+    assert shown.success
+    assert tuple(shown.result.results[0].agate_table.rows[0].values()) == ("off",)
+
+
+# Staging views over a table with a primary key, and that key's index: an incremental model
+# joins its changed keys to them (decision 0041).
+KEYED_VIEWS = [
+    ("stg_retail_db__order_items", "order_item_id", "order_items_pkey"),
+    ("stg_retail_db__orders", "order_id", "orders_pkey"),
+    ("stg_retail_db__customers", "customer_id", "customers_pkey"),
+    ("stg_retail_db__products", "product_id", "products_pkey"),
+]
+
+
+def _key_join_plan(warehouse, view: str, key: str) -> str:
+    """The index a join of a few keys with ``view`` looks its rows up in, if any: PostgreSQL
+    plans a view holding a WITH on its own, and then only scans it. Hash and merge joins
+    are turned off so that the plan is a nested loop, which looks each key up by index
+    when the view lets it."""
+    warehouse.execute("set enable_hashjoin = off")
+    warehouse.execute("set enable_mergejoin = off")
+    rows = warehouse.query(
+        "explain (format json) select staged.* from (values (1), (2)) as wanted(id) "
+        f"inner join staging.{view} as staged on staged.{key} = wanted.id"
+    )
+    return json.dumps(rows[0][0])
 
 
 SELECTED = None  # the whole project: the facts' tests read dimensions built from every source
