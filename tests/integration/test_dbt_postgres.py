@@ -129,6 +129,15 @@ def test_postgres_incremental_facts_equal_a_full_refresh(tmp_path, fresh_postgre
     for day in (3, 4, 5):  # the first build, then a day at a time, incrementally
         ingest(bucket, warehouse, until=date(2024, 1, day))
         assert build(fresh_postgres, select=SELECTED, changed_only=True).success
+        if day == 3:  # a warehouse made before the index existed gets it on the next run
+            (index,) = _indexes_on(warehouse, "source_loaded_at", "marts.fct_orders")
+            warehouse.execute(f'drop index marts."{index}"')
+    stamped = warehouse.query(
+        "select table_schema || '.' || table_name from information_schema.columns "
+        "where column_name = 'source_loaded_at' and table_schema in ('marts', 'web')"
+    )
+    indexed = set(_indexes_on(warehouse, "source_loaded_at").values())
+    assert {"marts.fct_order_items", "marts.fct_orders"} <= {t for (t,) in stamped} <= indexed
     incremental = {name: warehouse.query(sql) for name, sql in facts.items()}
     assert build(fresh_postgres, select=SELECTED, full_refresh=True).success
     for name, sql in facts.items():
@@ -152,6 +161,17 @@ KEYED_VIEWS = [
     ("stg_retail_db__customers", "customer_id", "customers_pkey"),
     ("stg_retail_db__products", "product_id", "products_pkey"),
 ]
+
+
+def _indexes_on(warehouse, column: str, table: str | None = None) -> dict[str, str]:
+    """The indexes whose first column is ``column`` (of ``table``, if named), by name."""
+    rows = warehouse.query(
+        "select i.indexrelid::regclass::text, i.indrelid::regclass::text from pg_index as i "
+        "inner join pg_attribute as a on a.attrelid = i.indrelid and a.attnum = i.indkey[0] "
+        "where a.attname = ?",
+        [column],
+    )
+    return {name.split(".")[-1].strip('"'): on for name, on in rows if table in (None, on)}
 
 
 def _key_join_plan(warehouse, view: str, key: str) -> str:

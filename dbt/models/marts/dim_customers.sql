@@ -8,7 +8,7 @@
     unique_key='customer_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=postgres_indexes([['customer_key'], ['customer_id']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['customer_key'], ['customer_id']]),
 ) }}
 
 with customers as (

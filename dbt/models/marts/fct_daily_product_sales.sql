@@ -23,7 +23,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
     pre_hook=["{{ drop_days_after_run_date(var('run_date')) }}"],
-    indexes=postgres_indexes([['sales_date', 'product_id'], ['product_id']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['sales_date', 'product_id'], ['product_id']]),
     partition_by=spark_partition_by('sales_date'),
 ) }}
 

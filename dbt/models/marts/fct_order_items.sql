@@ -15,7 +15,7 @@
     unique_key='order_item_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    indexes=postgres_indexes([['order_item_id'], ['order_date'], ['product_key'], ['customer_key'], ['order_id']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['order_item_id'], ['order_date'], ['product_key'], ['customer_key'], ['order_id']]),
     partition_by=spark_partition_by('order_date'),
 ) }}
 

@@ -23,7 +23,7 @@
     unique_key='order_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=postgres_indexes([['order_id'], ['order_date'], ['customer_key']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['order_id'], ['order_date'], ['customer_key']]),
     partition_by=spark_partition_by('order_date'),
 ) }}
 

@@ -10,7 +10,7 @@
     unique_key='user_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=postgres_indexes([['user_key'], ['user_id']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['user_key'], ['user_id']]),
 ) }}
 
 with scores as (

@@ -7,7 +7,7 @@
     unique_key='session_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=postgres_indexes([['event_date_key'], ['session_id']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['event_date_key'], ['session_id']]),
 ) }}
 
 {#- Grain: one web event. Anonymous events point at the unknown user. The product: the one a

@@ -8,7 +8,7 @@
     unique_key='session_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=postgres_indexes([['session_date_key'], ['traffic_source_key']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['session_date_key'], ['traffic_source_key']]),
 ) }}
 
 {#- Grain: one web session. furthest_step: 1 landed, 2 viewed a product, 3 put it in the

@@ -8,7 +8,7 @@
     unique_key='order_item_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=postgres_indexes([['order_item_id'], ['order_date_key'], ['product_key']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['order_item_id'], ['order_date_key'], ['product_key']]),
 ) }}
 
 {#- Grain: one web-shop order item, in its latest state. margin = sale_price - unit cost of

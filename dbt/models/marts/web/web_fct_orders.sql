@@ -6,7 +6,7 @@
     unique_key='order_id',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    indexes=postgres_indexes([['order_id'], ['order_date_key'], ['user_key']]),
+    indexes=postgres_indexes([['source_loaded_at'], ['order_id'], ['order_date_key'], ['user_key']]),
 ) }}
 
 {#- Grain: one web-shop order, with the sessions it is attributed to (last touch and first
