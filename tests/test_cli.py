@@ -346,3 +346,20 @@ def test_bad_input_prints_its_error_line_and_no_progress_bar(args: list[str], va
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
     assert valid in result.stderr
+
+
+def test_the_printed_ddl_is_the_generated_ddl_and_runs() -> None:
+    """`shopsight contracts ddl | psql` must work: printed through the console, a line
+    longer than 80 columns was wrapped, and its second half ran as SQL."""
+    from shopsight.contracts.ddl import render_landing_ddl
+    from shopsight.contracts.model import load_contract
+
+    printed = shopsight("contracts", "ddl", "--dialect", "duckdb")
+    assert printed.returncode == 0
+    assert printed.stdout == render_landing_ddl(load_contract("retail_db"), "duckdb")
+    assert max(len(line) for line in printed.stdout.splitlines()) > 80  # a long line kept
+    con = duckdb.connect()
+    con.execute(printed.stdout)
+    assert con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'retail_db'"
+    ).fetchall()[0][0] == 2 * len(load_contract("retail_db").tables)

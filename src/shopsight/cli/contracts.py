@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +39,7 @@ def contracts_ddl(
     except ContractError as error:
         console.fail(str(error))
     if output is None:
-        console.out.print(ddl, highlight=False, markup=False)
+        sys.stdout.write(ddl)  # as generated: the console would wrap lines at its width
     elif check:
         if not output.exists() or output.read_text() != ddl:
             console.fail(
