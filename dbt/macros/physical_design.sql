@@ -58,3 +58,24 @@
     {%- endfor -%}
     {{ return(missing | join(';\n')) }}
 {%- endmacro %}
+
+{#- on-run-start: on PostgreSQL, the landing tables' indexes that the incremental marts find
+    the day's rows by: each table's load time, and the order lines' order (the lines of an
+    order loaded since). They are made here, by the first build, not with the tables: a
+    bulk load into indexed tables took 1.22x as long, and one `create index` after it is
+    cheaper; each later day's load keeps them up (decision 0041). -#}
+{% macro index_landing_for_marts() -%}
+    {%- if not execute or target.type != 'postgres' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set wanted = [
+        ('order_items', 'order_items_loaded_at', '_loaded_at'),
+        ('order_items', 'order_items_order_id', 'order_item_order_id'),
+        ('orders', 'orders_loaded_at', '_loaded_at'),
+    ] -%}
+    {%- set statements = [] -%}
+    {%- for table, name, column in wanted -%}
+        {%- do statements.append('create index if not exists ' ~ name ~ ' on retail_db.' ~ table ~ ' (' ~ column ~ ')') -%}
+    {%- endfor -%}
+    {{ return(statements | join(';\n')) }}
+{%- endmacro %}

@@ -138,6 +138,8 @@ def test_postgres_incremental_facts_equal_a_full_refresh(tmp_path, fresh_postgre
     )
     indexed = set(_indexes_on(warehouse, "source_loaded_at").values())
     assert {"marts.fct_order_items", "marts.fct_orders"} <= {t for (t,) in stamped} <= indexed
+    for column, table in LANDING_INDEXES:  # made by the build, not by the bulk load
+        assert _indexes_on(warehouse, column, table), (table, column)
     incremental = {name: warehouse.query(sql) for name, sql in facts.items()}
     assert build(fresh_postgres, select=SELECTED, full_refresh=True).success
     for name, sql in facts.items():
@@ -152,6 +154,13 @@ def test_postgres_incremental_facts_equal_a_full_refresh(tmp_path, fresh_postgre
     assert shown.success
     assert tuple(shown.result.results[0].agate_table.rows[0].values()) == ("off",)
 
+
+# What the incremental marts find the day's landed rows by (decision 0041).
+LANDING_INDEXES = [
+    ("_loaded_at", "retail_db.order_items"),
+    ("order_item_order_id", "retail_db.order_items"),
+    ("_loaded_at", "retail_db.orders"),
+]
 
 # Staging views over a table with a primary key, and that key's index: an incremental model
 # joins its changed keys to them (decision 0041).
