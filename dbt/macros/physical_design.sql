@@ -59,11 +59,13 @@
     {{ return(missing | join(';\n')) }}
 {%- endmacro %}
 
-{#- on-run-start: on PostgreSQL, the landing tables' indexes that the incremental marts find
-    the day's rows by: each table's load time, and the order lines' order (the lines of an
-    order loaded since). They are made here, by the first build, not with the tables: a
-    bulk load into indexed tables took 1.22x as long, and one `create index` after it is
-    cheaper; each later day's load keeps them up (decision 0041). -#}
+{#- A pre-hook of fct_order_items, the first model to read them: on PostgreSQL, the landing
+    tables' indexes that the incremental marts find the day's rows by: each table's load
+    time, and the order lines' order (the lines of an order loaded since). They are made by
+    the first build, not with the tables: a bulk load into indexed tables took 1.22x as
+    long, and one `create index` after it is cheaper; each later day's load keeps them up
+    (decision 0041). Not an on-run-start hook: `dbt source freshness` would report it as a
+    result beside the sources. -#}
 {% macro index_landing_for_marts() -%}
     {%- if not execute or target.type != 'postgres' -%}
         {{ return('') }}

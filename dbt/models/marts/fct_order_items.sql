@@ -17,6 +17,7 @@
     on_schema_change='fail',
     indexes=postgres_indexes([['source_loaded_at'], ['order_item_id'], ['order_date'], ['product_key'], ['customer_key'], ['order_id']]),
     partition_by=spark_partition_by('order_date'),
+    pre_hook=["{{ index_landing_for_marts() }}"],
 ) }}
 
 with order_items as {{ not_materialized() }} (
