@@ -184,10 +184,10 @@ def _indexes_on(warehouse, column: str, table: str | None = None) -> dict[str, s
 
 
 def _key_join_plan(warehouse, view: str, key: str) -> str:
-    """The index a join of a few keys with ``view`` looks its rows up in, if any: PostgreSQL
-    plans a view holding a WITH on its own, and then only scans it. Hash and merge joins
-    are turned off so that the plan is a nested loop, which looks each key up by index
-    when the view lets it."""
+    """The plan (JSON text) of a join of a few keys with ``view``; it names the index the
+    rows are looked up in, if any. PostgreSQL plans a view holding a WITH on its own, and
+    then only scans it. Hash and merge joins are turned off so that the plan is a nested
+    loop, which looks each key up by index when the view lets it."""
     warehouse.execute("set enable_hashjoin = off")
     warehouse.execute("set enable_mergejoin = off")
     rows = warehouse.query(
