@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from shopsight.build import DBT_PROJECT_DIR, build, prepare_sources
+from shopsight.build import DBT_PROJECT_DIR, build, dbt_target_dir, prepare_sources
 from shopsight.build_state import models_reading_vars, plan_build, project_hash, record_build
 from shopsight.cli import app
 from shopsight.generate.next_day import generate_next_day
@@ -102,6 +102,12 @@ def test_the_daily_tests_look_at_the_new_rows_and_the_full_pass_at_every_row(
     assert result.exit_code == 1 and full["plan"]["tests_loaded_after"] is None
     assert [f for f in full["failures"] if source_test in f["node"]], full["failures"]
     assert sum(full["tests"].values()) > sum(daily.tests.values())
+    # The repeat was found by the bitmap of the dense integer key (macros/unique_dense_keys.sql),
+    # which text keys do not take.
+    ran = dbt_target_dir(store.warehouse_url) / "run"
+    by_bitmap = {p.stem for p in ran.rglob("*unique_*.sql") if "bitstring_agg" in p.read_text()}
+    assert {source_test, "unique_fct_orders_order_id"} <= by_bitmap, by_bitmap
+    assert not [name for name in by_bitmap if "customer_key" in name], by_bitmap
 
 
 def _price_warnings(summary: dict) -> int:
