@@ -9,6 +9,7 @@ import duckdb
 from shopsight.contracts.model import load_contract
 from shopsight.ingest.loader import ensure_schema, ingest
 from shopsight.ingest.warehouse import connect
+from shopsight.storage import Bucket
 
 from support import assert_rows_conserved, fresh_bucket, generate_small_store
 
@@ -76,4 +77,33 @@ def test_an_old_history_table_becomes_the_view_keeping_every_version(tmp_path) -
         "select count(*) from shopsight_ops.full_refresh_requests where done_at is null"
     ) == [(requests,)]
     assert_rows_conserved(warehouse)
+    warehouse.close()
+
+
+def _land_customers(tmp_path, day: str, count: int, city: str) -> None:
+    folder = tmp_path / f"bucket/landing/retail_db/customers/dt={day}"
+    folder.mkdir(parents=True)
+    with (folder / "part-00000.csv").open("w") as out:
+        for key in range(1, count + 1):
+            out.write(f"{key},Ann,Lee,XXXXXXXXX,XXXXXXXXX,1 Main St,{city},CA,90210\n")
+
+
+def test_a_day_redelivering_more_keys_than_a_row_group_replaces_every_one(tmp_path) -> None:
+    # DuckDB 2.0 does not show a later scan the rows inserted into a temporary table made
+    # empty in the same transaction, once they pass one row group (122,880 rows): the
+    # loaded keys a batch re-delivered were found, then lost, and kept twice.
+    keys = 130_000
+    _land_customers(tmp_path, "2024-01-01", keys, "Fresno")
+    bucket = Bucket(f"file://{tmp_path}/bucket")
+    warehouse = connect(f"duckdb:///{tmp_path}/w.duckdb")
+    ingest(bucket, warehouse)
+    _land_customers(tmp_path, "2024-01-02", keys, "Oakland")
+    ingest(bucket, warehouse)
+
+    current = warehouse.query(
+        "select count(*), count(distinct customer_id), min(customer_city), max(customer_city) "
+        "from retail_db.customers"
+    )[0]
+    assert current == (keys, keys, "Oakland", "Oakland")
+    assert warehouse.query("select count(*) from retail_db.customers_superseded")[0][0] == keys
     warehouse.close()

@@ -256,7 +256,15 @@ def _find_contested_keys(warehouse: Warehouse, table: Table, current: str) -> in
         )
         con.register("_found", found)
         try:
-            con.execute("insert into _existing by name select * from _found").fetchall()
+            # Created and filled by one statement: in DuckDB 2.0, rows inserted into a
+            # temporary table made empty in the same transaction are not seen by later
+            # scans once they pass one row group (122,880), so re-delivered keys were
+            # missed (issue 30: 787,172 keys twice in the current state at 30 M orders).
+            typed = ", ".join(
+                f'cast("{name}" as {kind}) as "{name}"'
+                for name, kind, *_ in con.execute("describe _existing").fetchall()
+            )
+            con.execute(f"create or replace temp table _existing as select {typed} from _found")
         finally:
             con.unregister("_found")
     con.execute(f"""
