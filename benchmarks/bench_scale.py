@@ -14,9 +14,10 @@ build, and the next day's ingest and incremental build. Part `events`: the web s
 warehouse holding only the web shop, so the build is the events star's), then the held-back
 day ingested and built incrementally. The retail parts end with the day after the next day,
 ingested and built on each engine: the steady state of a daily run (the next day's build is
-the first after the bulk load, and re-reads its last batch). Ends with a Markdown table of every figure and its
-target. With --memory-limit every ShopSight step runs under that DuckDB limit (spilling to
-the work folder), and the retail marts are compared with a full build of a copy without it.
+the first after the bulk load, and re-reads its last batch). Ends with a Markdown table of
+every figure and its target; a build that fails stops the run there, the store kept. With
+--memory-limit every ShopSight step runs under that DuckDB limit (spilling to the work
+folder), and the retail marts are compared with a full build of a copy without it.
 """
 
 from __future__ import annotations
@@ -163,9 +164,14 @@ def main() -> None:
         steps.append(step)
         print(f"{name}: {seconds:,.1f} s, peak {peak:,.0f} MB", flush=True)
         try:
-            return step, json.loads(out)
+            parsed = json.loads(out)
         except json.JSONDecodeError:
             return step, {}
+        if parsed.get("success") is False:  # a red build: what follows would time a broken store
+            node = (parsed.get("failures") or [{}])[0].get("node", "see its output")
+            print_table(args, steps)
+            raise SystemExit(f"{name} failed ({node}); stopped here, the store is kept in {work}")
+        return step, parsed
 
     if args.after_incremental and args.parts != ["duckdb"]:
         parser.error("--after-incremental finishes the duckdb part only")
