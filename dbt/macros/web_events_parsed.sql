@@ -22,9 +22,17 @@ parsed as (
         case when uri like '/department/%' then {{ dbt.split_part('uri', "'/'", 7) }} end
             as uri_brand
     from events
-),
+)
 
-stretches as (
+{{ adapter.dispatch('web_events_with_products', 'shopsight')() }}
+{% endmacro %}
+
+{#- The product each event is about, from the parsed events above: portable, without
+    IGNORE NULLS (PostgreSQL lacks it), the running count of product views numbers the
+    stretch each view opens, and the stretch's one view names the product. Two windows,
+    so two sorts of the events. -#}
+{% macro default__web_events_with_products() %}
+, stretches as (
     select
         parsed.*,
         count(uri_product_id) over (
@@ -43,4 +51,20 @@ select
         )
     end as product_id
 from stretches
+{% endmacro %}
+
+{#- The same on DuckDB in one window: the last product viewed at or before the event. -#}
+{% macro duckdb__web_events_with_products() %}
+select
+    parsed.*,
+    case
+        when uri_product_id is not null then uri_product_id
+        when event_type in ('cart', 'purchase', 'cancel') then last_value(
+            uri_product_id ignore nulls
+        ) over (
+            partition by session_id order by sequence_number, event_id
+            rows between unbounded preceding and current row
+        )
+    end as product_id
+from parsed
 {% endmacro %}

@@ -33,73 +33,18 @@ events as {{ not_materialized() }} (
     {% endif %}
 ),
 
-first_event as (
-    select session_id, user_id, traffic_source, browser, uri as landing_page,
-        event_type as landing_event_type, state, city
-    from (
-        select *, row_number() over (
-            partition by session_id order by sequence_number, event_id
-        ) as position
-        from events
-    ) ordered
-    where position = 1
-),
-
-first_product as (
-    select session_id, uri_product_id as product_id
-    from (
-        select session_id, uri_product_id, row_number() over (
-            partition by session_id order by sequence_number, event_id
-        ) as position
-        from events
-        where uri_product_id is not null
-    ) viewed
-    where position = 1
-),
-
-steps as (
-    select
-        session_id,
-        min(occurred_at) as started_at,
-        max(occurred_at) as ended_at,
-        max(loaded_at) as loaded_at,
-        count(*) as event_count,
-        sum(case when event_type = 'department' then 1 else 0 end) as department_views,
-        sum(case when event_type = 'product' then 1 else 0 end) as product_views,
-        sum(case when event_type = 'cart' then 1 else 0 end) as carts,
-        sum(case when event_type = 'purchase' then 1 else 0 end) as purchases,
-        sum(case when event_type = 'cancel' then 1 else 0 end) as cancels
-    from events
-    group by session_id
+sessions as (
+    {{ web_session_summary('events') }}
 )
 
 select
-    steps.session_id,
-    first_event.user_id,
-    first_event.traffic_source,
-    first_event.browser,
-    first_event.landing_page,
-    first_event.landing_event_type,
-    first_event.state,
-    first_event.city,
-    first_product.product_id,
-    steps.started_at,
-    steps.ended_at,
-    steps.loaded_at,
-    steps.event_count,
-    steps.department_views,
-    steps.product_views,
-    steps.carts,
-    steps.purchases,
-    steps.cancels,
+    sessions.*,
     {#- The furthest step reached: a session that bought went through the cart, one that
         carted saw a product, even if one of those events was quarantined. -#}
     case
-        when steps.purchases > 0 then 4
-        when steps.carts > 0 then 3
-        when steps.product_views > 0 then 2
+        when sessions.purchases > 0 then 4
+        when sessions.carts > 0 then 3
+        when sessions.product_views > 0 then 2
         else 1
     end as furthest_step
-from steps
-inner join first_event on first_event.session_id = steps.session_id
-left join first_product on first_product.session_id = steps.session_id
+from sessions
