@@ -1,14 +1,25 @@
-{#- The watermark of an incremental fact: the latest load its rows have seen, less
-    `incremental_lookback_minutes`; an empty table reads from the beginning. Loads are
-    stamped in order, one at a time (docs/decisions/0005), so whatever changed since the
-    last build was loaded at or after it. -#}
+{#- The watermark of an incremental fact: just after the latest load its rows have seen,
+    less `incremental_lookback_minutes`; an empty table reads from the beginning. Loads are
+    stamped in order, one at a time, each later than the one before to the microsecond
+    (decision 0005, ingest/loader.py `load_stamp`), so whatever changed since the last
+    build was loaded at or after the watermark, and the last load it saw is not read
+    again. -#}
 {% macro loaded_after_watermark(column='source_loaded_at') %}
     select coalesce(
-        {{ dbt.dateadd('minute', -var('incremental_lookback_minutes'), 'max(' ~ column ~ ')') }},
+        {{ dbt.dateadd(
+            'minute',
+            -var('incremental_lookback_minutes'),
+            microsecond_after('max(' ~ column ~ ')')) }},
         cast('1900-01-01' as timestamp)
     ) as loaded_after
     from {{ this }}
 {% endmacro %}
+
+{#- The timestamp one microsecond after `timestamp_sql`: the least a later load's stamp can
+    be. -#}
+{% macro microsecond_after(timestamp_sql) -%}
+    ({{ timestamp_sql }} + interval '1 microsecond')
+{%- endmacro %}
 
 {#- Whether this run goes on from the built table: incremental, and the table has the
     watermark column (a table built before the column existed is rebuilt whole, once). -#}

@@ -1,5 +1,5 @@
 {#- Grain: one order line. Incremental on order_item_id: each run re-reads the lines loaded,
-    or whose order was loaded, at or after the latest load it has seen (less
+    or whose order was loaded, after the latest load it has seen (less
     `incremental_lookback_minutes`): late files, status changes, re-admitted rows; every
     built line of a product delivered since, ordered on or after the day the delivery can
     have reshaped its versions from, whose product key is not the version valid on its

@@ -8,7 +8,7 @@
     incomplete and `is_loss_accepted` says the gap is known and owned: it keeps no run red.
 
     Incremental on order_id (docs/decisions/0011): each run rebuilds the orders with a row
-    or a line loaded at or after the latest load it has seen (less
+    or a line loaded after the latest load it has seen (less
     `incremental_lookback_minutes`), the orders a line loaded since was in before, and every order whose completeness or customer the
     operational records can have changed since: the built orders still incomplete, those
     of a customer first loaded since (keyed to the Unknown customer until then), the
@@ -60,7 +60,7 @@ quarantined_lines as (
 {% if incremental_from_watermark() %}
 {%- set watermark = watermark_literal() %}
 -- Loads only add rows and are stamped in order, so what changed since the last build was
--- loaded at or after its latest load; the operational records are few and read whole.
+-- loaded after its latest load; the operational records are few and read whole.
 scope as (
     select deliveries.order_id from deliveries
     where deliveries.loaded_at >= {{ watermark }}

@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -308,7 +308,7 @@ def _load_files(
     counts = count_checked(con, table, keys_repeat)
     rejected = rejected_lines(con)
     failpoint("ingest.after_validate")
-    finished = _now()
+    finished = load_stamp(warehouse)
     batch = {index: read.result for index, read in files.items()}
     for index, result in batch.items():
         _apply_counts(result, counts.get(index), max_reject_ratio, finished)
@@ -458,8 +458,17 @@ def _apply_counts(
     result.over_reject_ratio = result.rows_rejected / result.rows_read > max_reject_ratio
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+def load_stamp(warehouse: Warehouse) -> datetime:
+    """The time a batch is stamped with (its rows' `_loaded_at`, its ledger rows'
+    `finished_at`): now, to the microsecond, and later than every stamp before it.
+
+    The incremental models read what loaded after the latest stamp they have seen
+    (dbt/macros/loaded_after_watermark.sql), so no batch may share a stamp with one before
+    it. One batch writes at a time (decision 0005), so the ledger's latest stamp is the
+    last one given."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    ((last,),) = warehouse.query(f"select max(finished_at) from {OPS_SCHEMA}.ingest_ledger")
+    return max(now, last + timedelta(microseconds=1)) if last is not None else now
 
 
 def _ledger_of(warehouse: Warehouse, source: str, paths: list[str]) -> dict[tuple[str, str], str]:
@@ -501,7 +510,7 @@ def _quarantine_file(
         rejection.reason,
         rejection.message,
     )
-    result.finished_at = _now()
+    result.finished_at = load_stamp(warehouse)
     values = [
         f"{result.ingest_id}:file",
         result.ingest_id,

@@ -14,7 +14,7 @@
     Incremental by order (docs/decisions/0027, 0028): an order's touches depend only on
     its own user's sessions that started before it or within the hour after it (a purchase
     event, an hour either side, is never before its session's start). So a run rebuilds
-    each order loaded at or after the latest order load it has seen (less
+    each order loaded after the latest order load it has seen (less
     `incremental_lookback_minutes`); each order of a user with a session loaded since,
     placed at most an hour before the earliest such session started; and each order whose
     built touches point at a session loaded since (a session whose first event changed

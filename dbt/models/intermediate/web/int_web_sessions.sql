@@ -2,7 +2,7 @@
     product it was about (the first product viewed). A session's traffic source, user,
     browser and place (state, city) are those of its first event.
     Incremental by whole session (docs/decisions/0025): a run rebuilds, from all their
-    events, the sessions with an event loaded at or after the latest load it has seen
+    events, the sessions with an event loaded after the latest load it has seen
     (`loaded_at`, less `incremental_lookback_minutes`); every column comes from the
     session's own events, so no other session can have changed. Built once per build, it
     is read by fct_sessions, the attribution and the cohorts. -#}

@@ -1,5 +1,5 @@
 {#- Grain: one web-shop user, plus the unknown member.
-    Incremental on user_id: a run rebuilds the users loaded at or after the latest user load
+    Incremental on user_id: a run rebuilds the users loaded after the latest user load
     the table has seen (less `incremental_lookback_minutes`) and the users whose loyalty
     score is not the one built (`shopsight loyalty` rescores every user when the feed
     changes: the scores carry no load time, so they are compared, one join on the key). The

@@ -13,7 +13,7 @@
 
 {#- Grain: one web-shop order item, in its latest state. margin = sale_price - unit cost of
     the unit sold (its inventory item), or of the product when the unit is unknown.
-    Incremental by item (docs/decisions/0027): a run rebuilds the items loaded at or after
+    Incremental by item (docs/decisions/0027): a run rebuilds the items loaded after
     the latest item load it has seen (less `incremental_lookback_minutes`) and the items
     whose order, unit, user, product or product's distribution center was loaded since:
     each column comes from exactly those rows. -#}

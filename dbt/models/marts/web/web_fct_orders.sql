@@ -20,7 +20,7 @@
     An order placed on a day whose web events are not whole (its events file quarantined,
     accepted as lost or not landed: fct_source_days) cannot be attributed: its last touch is
     "Events missing" (rule "events missing"), never a guess from older sessions.
-    Incremental by order (docs/decisions/0027, 0028), loaded since meaning at or after the
+    Incremental by order (docs/decisions/0027, 0028), loaded since meaning after the
     latest order load it has seen (less `incremental_lookback_minutes`): a run rebuilds each
     order or item loaded since, with the user's later orders (their numbers follow the
     changed one's status); every order of a user whose row loaded since; each order
