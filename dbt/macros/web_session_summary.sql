@@ -36,15 +36,7 @@ first_product as (
 steps as (
     select
         session_id,
-        min(occurred_at) as started_at,
-        max(occurred_at) as ended_at,
-        max(loaded_at) as loaded_at,
-        count(*) as event_count,
-        sum(case when event_type = 'department' then 1 else 0 end) as department_views,
-        sum(case when event_type = 'product' then 1 else 0 end) as product_views,
-        sum(case when event_type = 'cart' then 1 else 0 end) as carts,
-        sum(case when event_type = 'purchase' then 1 else 0 end) as purchases,
-        sum(case when event_type = 'cancel' then 1 else 0 end) as cancels
+        {{ web_session_counts() }}
     from {{ events }}
     group by session_id
 )
@@ -89,6 +81,18 @@ with steps as (
             (sequence_number, event_id)
         ) as first_event,
         arg_min(uri_product_id, (sequence_number, event_id)) as product_id,
+        {{ web_session_counts() }}
+    from {{ events }}
+    group by session_id
+)
+
+-- The struct's fields in its order: the columns of the portable version, in theirs.
+select session_id, first_event.*, * exclude (session_id, first_event)
+from steps
+{% endmacro %}
+
+{#- When a session started and ended, its latest load, and its events of each kind. -#}
+{% macro web_session_counts() %}
         min(occurred_at) as started_at,
         max(occurred_at) as ended_at,
         max(loaded_at) as loaded_at,
@@ -98,28 +102,4 @@ with steps as (
         sum(case when event_type = 'cart' then 1 else 0 end) as carts,
         sum(case when event_type = 'purchase' then 1 else 0 end) as purchases,
         sum(case when event_type = 'cancel' then 1 else 0 end) as cancels
-    from {{ events }}
-    group by session_id
-)
-
-select
-    session_id,
-    first_event.user_id,
-    first_event.traffic_source,
-    first_event.browser,
-    first_event.landing_page,
-    first_event.landing_event_type,
-    first_event.state,
-    first_event.city,
-    product_id,
-    started_at,
-    ended_at,
-    loaded_at,
-    event_count,
-    department_views,
-    product_views,
-    carts,
-    purchases,
-    cancels
-from steps
-{% endmacro %}
+{%- endmacro %}
