@@ -1,7 +1,7 @@
 {#- The watermark of an incremental fact: just after the latest load its rows have seen,
     less `incremental_lookback_minutes`; an empty table reads from the beginning. Loads are
     stamped in order, one at a time, each later than the one before to the microsecond
-    (decision 0005, ingest/loader.py `load_stamp`), so whatever changed since the last
+    (decisions 0005 and 0043, ingest/loader.py `load_stamp`), so whatever changed since the last
     build was loaded at or after the watermark, and the last load it saw is not read
     again. -#}
 {% macro loaded_after_watermark(column='source_loaded_at') %}
