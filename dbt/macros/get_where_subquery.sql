@@ -1,12 +1,13 @@
-{#- A data test looks at the rows it must vouch for. With a scope in shopsight_ops.test_scope
-    (set for the daily build's run: src/shopsight/build_state.py), that is the rows loaded
-    after that instant, in a table that records when its rows were loaded
-    (`source_loaded_at` in the incremental facts, `_loaded_at` in the landing tables,
-    `loaded_at` in the staging views over them), and every row of any other table. Per-row tests (not_null, accepted values,
-    expressions, a reference's parent) are exact on those rows; a key loaded again replaces
-    its earlier row (the loader's current state, delete+insert in the facts), so `unique`
-    on them is too. The full pass (every SHOPSIGHT_FULL_TEST_DAYS days, `--full-refresh`,
-    `--all-tests`) looks at every row. A test's own `where` config still applies. -#}
+{#- A data test looks at the rows it must vouch for. With a scope (the environment's
+    SHOPSIGHT_TESTS_LOADED_AFTER, set for the daily build's run: src/shopsight/build.py),
+    that is the rows loaded after that instant, in a table that records when its rows were
+    loaded (`source_loaded_at` in the incremental facts, `_loaded_at` in the landing
+    tables, `loaded_at` in the staging views over them), and every row of any other table.
+    Per-row tests (not_null, accepted values, expressions, a reference's parent) are exact
+    on those rows; a key loaded again replaces its earlier row (the loader's current state,
+    delete+insert in the facts), so `unique` on them is too. The full pass (every
+    SHOPSIGHT_FULL_TEST_DAYS days, `--full-refresh`, `--all-tests`) looks at every row. A
+    test's own `where` config still applies. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set conditions = [] -%}
     {%- if config.get('where') -%}
@@ -29,23 +30,20 @@
 {%- endmacro %}
 
 {#- The instant the running build's data tests start from, as a timestamp literal, or none.
-    Read from the warehouse at run time, not from an env var or a var: either would make dbt
-    parse the project again on every build. -#}
+    `shopsight build` puts it in the environment dbt runs in (empty for a full test pass).
+    Read only when executing: an env var read while dbt parses would be recorded in the
+    parsed project, and a new value would make dbt parse the project again on every build
+    (decision 0022). Read once per test instead of a query per test (decision 0045). -#}
 {% macro tests_loaded_after() -%}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set table = adapter.get_relation(database=target.database | default(none), schema='shopsight_ops', identifier='test_scope') -%}
-    {%- if table is none -%}
+    {%- set since = env_var('SHOPSIGHT_TESTS_LOADED_AFTER', '') -%}
+    {%- if not since -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set rows = run_query('select cast(loaded_after as ' ~ text_type() ~ ') from ' ~ table).rows -%}
-    {%- if not rows or rows[0][0] is none -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set since = rows[0][0] -%}
-    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}', since) -%}
-        {{ exceptions.raise_compiler_error("shopsight_ops.test_scope holds " ~ since ~ ", not a YYYY-MM-DD HH:MM:SS timestamp") }}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?', since) -%}
+        {{ exceptions.raise_compiler_error("SHOPSIGHT_TESTS_LOADED_AFTER is " ~ since ~ ", not a YYYY-MM-DD HH:MM:SS[.ffffff] timestamp") }}
     {%- endif -%}
     {{ return(since) }}
 {%- endmacro %}

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from shopsight.build_state import BuildPlan, plan_build, record_build, set_test_scope
+from shopsight.build_state import BuildPlan, plan_build, record_build
 from shopsight.config import Settings, duckdb_config
 from shopsight.redact import redact
 from shopsight.spark import warehouse as spark
@@ -29,6 +30,8 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 # dbt reads the password from this variable only: the DBT_ENV_SECRET_ prefix makes dbt scrub
 # its value from every log line and artifact it writes.
 PASSWORD_VARIABLE = "DBT_ENV_SECRET_SHOPSIGHT_PG_PASSWORD"
+# The instant a daily build's data tests start from (dbt/macros/get_where_subquery.sql).
+TESTS_LOADED_AFTER = "SHOPSIGHT_TESTS_LOADED_AFTER"
 
 
 def dbt_state_dir(warehouse_url: str) -> Path:
@@ -149,12 +152,17 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def run_dbt(
-    warehouse_url: str, args: list[str], on_event: Callable[[Any], None] | None = None
+    warehouse_url: str,
+    args: list[str],
+    on_event: Callable[[Any], None] | None = None,
+    tests_loaded_after: datetime | None = None,
 ) -> Any:
     """Invoke dbt in-process with this warehouse's profile; return dbt's result object.
 
     The connection reaches dbt through the environment only, and dbt's own files go to the
-    warehouse's state folder (:func:`dbt_state_dir`), never to the project."""
+    warehouse's state folder (:func:`dbt_state_dir`), never to the project. Data tests look
+    at the rows loaded after ``tests_loaded_after`` (None: every row;
+    dbt/macros/get_where_subquery.sql)."""
     from dbt.cli.main import dbtRunner
 
     state = dbt_state_dir(warehouse_url)
@@ -167,7 +175,13 @@ def run_dbt(
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(state / "target"), "--log-path", str(state / "logs"),
     ]  # fmt: skip
-    with _environment(dbt_environment(warehouse_url)), _invoked_as(command):
+    environment = dbt_environment(warehouse_url)
+    # Always set, empty for every row: a value left in the caller's environment must not
+    # scope a full test pass.
+    environment[TESTS_LOADED_AFTER] = (
+        tests_loaded_after.isoformat(sep=" ") if tests_loaded_after else ""
+    )
+    with _environment(environment), _invoked_as(command):
         runner = dbtRunner(callbacks=[on_event] if on_event else [])
         return runner.invoke(command)
 
@@ -249,15 +263,11 @@ def build(
             on_node(event.data.node_info.unique_id)
 
     started = time.perf_counter()
-    _scope_tests(warehouse_url, plan.tests_loaded_after if plan else None)
     sources = spark.spark_sources(warehouse_url) if is_spark(warehouse_url) else nullcontext()
-    try:
-        with sources as session:
-            result = run_dbt(warehouse_url, args, on_event)
-            if session is not None:  # Spark's marts, readable through the control database
-                spark.publish_built_marts(session)
-    finally:
-        _scope_tests(warehouse_url, None)
+    with sources as session:
+        result = run_dbt(warehouse_url, args, on_event, plan.tests_loaded_after if plan else None)
+        if session is not None:  # Spark's marts, readable through the control database
+            spark.publish_built_marts(session)
     if result.result is None:
         raise BuildError(f"dbt build did not run: {result.exception}")
     result.result.write(str(dbt_target_dir(warehouse_url) / "run_results.json"))  # node times
@@ -305,10 +315,6 @@ def _plan(
     elif all_tests:
         plan.everything, plan.reason = True, "every model and test, as asked (--all-tests)"
     return plan
-
-
-def _scope_tests(warehouse_url: str, loaded_after: Any) -> None:
-    _on_warehouse(warehouse_url, lambda warehouse: set_test_scope(warehouse, loaded_after))
 
 
 def _record(warehouse_url: str, plan: BuildPlan) -> None:

@@ -10,8 +10,8 @@ per selection (``all``, or a pipeline layer). The next build of the same selecti
 - is skipped when no marker and no var changed ("nothing new");
 - otherwise selects the models and tests downstream of the changed source tables, and of
   the models that read a changed var (``var('name'`` in their SQL), and scopes their data
-  tests to the rows loaded since the last build started (``shopsight_ops.test_scope``, read
-  by dbt/macros/get_where_subquery.sql);
+  tests to the rows loaded since the last build started (``BuildPlan.tests_loaded_after``,
+  handed to dbt by build.py and read by dbt/macros/get_where_subquery.sql);
 - builds and tests everything, unscoped, when the last full test pass is older than
   ``SHOPSIGHT_FULL_TEST_DAYS`` (7), and on demand (``--all-tests``).
 
@@ -42,10 +42,6 @@ create table if not exists {STATE_TABLE} (
     started_at timestamp not null,
     full_tests_at timestamp
 )"""
-# The instant the running build's data tests start from (dbt/macros/get_where_subquery.sql):
-# a row while a build that scopes its tests runs, none otherwise.
-SCOPE_TABLE = f"{OPS_SCHEMA}.test_scope"
-SCOPE_DDL = f"create table if not exists {SCOPE_TABLE} (loaded_after timestamp not null)"
 # Source tables no file load changes: what marks a change in each.
 OWN_MARKERS = {
     "shopsight_ops.ingest_ledger": (
@@ -170,16 +166,6 @@ def record_build(warehouse: Warehouse, plan: BuildPlan) -> None:
     with warehouse.transaction():
         warehouse.execute(f"delete from {STATE_TABLE} where selection = ?", [plan.selection])
         warehouse.execute(f"insert into {STATE_TABLE} values (?, ?, ?, ?, ?, ?)", values)
-
-
-def set_test_scope(warehouse: Warehouse, loaded_after: datetime | None) -> None:
-    """Scope the data tests of the next dbt run to rows loaded after ``loaded_after`` (None:
-    every row)."""
-    warehouse.execute(SCOPE_DDL)
-    with warehouse.transaction():
-        warehouse.execute(f"delete from {SCOPE_TABLE}")
-        if loaded_after is not None:
-            warehouse.execute(f"insert into {SCOPE_TABLE} values (?)", [loaded_after])
 
 
 def read_markers(warehouse: Warehouse, dbt_dir: Path) -> dict[str, str]:

@@ -8,13 +8,14 @@ import itertools
 import json
 import shutil
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from shopsight.build import DBT_PROJECT_DIR, build, dbt_target_dir, prepare_sources
+from shopsight.build import DBT_PROJECT_DIR, build, dbt_target_dir, prepare_sources, run_dbt
 from shopsight.build_state import models_reading_vars, plan_build, project_hash, record_build
 from shopsight.cli import app
 from shopsight.generate.next_day import generate_next_day
@@ -72,7 +73,7 @@ def test_a_build_with_nothing_new_is_skipped_and_says_why(built, tmp_path) -> No
 
 
 def test_the_daily_tests_look_at_the_new_rows_and_the_full_pass_at_every_row(
-    built, tmp_path
+    built, tmp_path, monkeypatch
 ) -> None:
     store = _copy(built, tmp_path)
     generate_next_day(store.bucket)
@@ -95,6 +96,8 @@ def test_the_daily_tests_look_at_the_new_rows_and_the_full_pass_at_every_row(
     assert daily.plan and daily.plan["tests_loaded_after"]
     assert daily.tests["pass"] > 10  # the day's rows were tested
     assert not [f for f in daily.failures if source_test in f["node"]], daily.failures
+    # A scope left in the caller's environment does not narrow the full pass.
+    monkeypatch.setenv("SHOPSIGHT_TESTS_LOADED_AFTER", daily.plan["tests_loaded_after"])
     result = CliRunner().invoke(
         app, ["build", "--warehouse", store.warehouse_url, "--json", "--all-tests"]
     )
@@ -113,6 +116,28 @@ def test_the_daily_tests_look_at_the_new_rows_and_the_full_pass_at_every_row(
     }
     assert {source_test, "unique_dim_customers_customer_id"} <= by_bitmap, by_bitmap
     assert not [name for name in by_bitmap if "customer_key" in name], by_bitmap
+
+
+def test_a_new_test_scope_does_not_make_dbt_parse_the_project_again(built, tmp_path) -> None:
+    """Each daily build scopes its tests from a new instant. It reaches dbt in the
+    environment and is read only while dbt executes: read while dbt parses, it would be
+    recorded in the parsed project, and every daily build would parse it again."""
+    store = _copy(built, tmp_path)
+    events: dict[int, list[str]] = {}
+    for hour in (10, 11):
+        events[hour] = []
+        result = run_dbt(
+            store.warehouse_url,
+            ["build", "--select", "stg_retail_db__orders"],
+            lambda event, hour=hour: events[hour].append(event.info.name),
+            datetime(2024, 1, 3, hour),
+        )
+        assert result.success
+        compiled = [r.node.compiled_code for r in result.result.results if r.node.compiled_code]
+        scoped = [sql for sql in compiled if f"cast('2024-01-03 {hour}:00:00' as timestamp)" in sql]
+        assert scoped, compiled  # the day's instant reached the tests
+    assert "PartialParsingSkipParsing" in events[11], [e for e in events[11] if "Pars" in e]
+    assert "PartialParsingFile" not in events[11]
 
 
 def _price_warnings(summary: dict) -> int:

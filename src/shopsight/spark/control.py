@@ -1,5 +1,5 @@
 """The control database's tables that the dbt project reads (the ledger, the quarantine,
-the accepted problems, the loyalty scores, the data tests' scope), handed to Spark as
+the accepted problems, the loyalty scores), handed to Spark as
 Parquet snapshots: the control database stays the one transactional writer, and Spark
 reads a copy taken before each build."""
 
@@ -21,7 +21,6 @@ CONTROL_TABLES = [
     ("shopsight_ops", "quarantine"),
     ("shopsight_ops", "accepted_problems"),
     ("transactions", "loyalty_scores"),
-    ("shopsight_ops", "test_scope"),  # the daily build's tests look at the rows loaded since
 ]
 
 
