@@ -31,8 +31,11 @@ run: $(STAMP)
 test: $(STAMP) postgres chromium java
 	$(BIN)/pytest -q -n auto --dist loadfile --durations=15 -m "not spark"
 
+## Each test file in a process of its own: a JVM keeps the first Hive metastore it opened, so
+## a test that builds on Spark in-process (the DAG's `dag.test()`) would show a later test's
+## session its own catalog.
 test-spark: $(STAMP) java
-	$(BIN)/pytest -q -m spark --durations=5
+	$(BIN)/pytest -q -n 2 --dist loadfile -m spark --durations=5
 
 ## make airflow: Airflow standalone (UI on http://localhost:$(AIRFLOW_PORT)) with the daily DAG.
 ## `make airflow AIRFLOW_PORT=8090` moves it; at most one task per core runs at once. It listens
