@@ -31,9 +31,8 @@ run: $(STAMP)
 test: $(STAMP) postgres chromium java
 	$(BIN)/pytest -q -n auto --dist loadfile --durations=15 -m "not spark"
 
-## Each test file in a process of its own: a JVM keeps the first Hive metastore it opened, so
-## a test that builds on Spark in-process (the DAG's `dag.test()`) would show a later test's
-## session its own catalog.
+## Each test file in a process of its own, as in `make test`: a Spark session one test leaves
+## running would be the one a later test in the same process gets back, with its catalog.
 test-spark: $(STAMP) java
 	$(BIN)/pytest -q -n 2 --dist loadfile -m spark --durations=5
 

@@ -215,7 +215,12 @@ def _freshness(context: StepContext, _: str | None) -> dict[str, Any]:
     selection = [f"source:{source}" for source in loaded]
     if not selection:
         return {"sources": {}}
-    result = run_dbt(context.settings.warehouse, ["source", "freshness", "--select", *selection])
+    # On Spark, in an application that is stopped after (the daily run's, or one of its own
+    # in a DAG task): dbt-spark would otherwise start one and leave it running.
+    with spark_application(context.settings.warehouse, "shopsight source freshness"):
+        result = run_dbt(
+            context.settings.warehouse, ["source", "freshness", "--select", *selection]
+        )
     statuses: dict[str, int] = {}
     stale = []
     for node in getattr(result.result, "results", None) or []:

@@ -54,3 +54,8 @@ def test_the_daily_dag_runs_green_on_a_spark_warehouse(
     page = bucket.read_bytes(f"reports/dt={LAST_DAY}/shopsight-report.html")
     tests_passed = re.search(rb"tests passed<b>([\d,]+)</b>", page)
     assert tests_passed and int(tests_passed.group(1).replace(b",", b"")) > 100
+    # Each task's Spark application stopped with it: one left running would be the session
+    # a later caller in this process gets back, with this DAG's catalog.
+    from pyspark import SparkContext
+
+    assert SparkContext._active_spark_context is None
