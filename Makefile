@@ -27,7 +27,7 @@ run: $(STAMP)
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
 ## one worker per core (each test file runs whole on one worker). Spark's equality and
 ## property test runs here on `spark://local[2]`; `make test-spark` runs the tests that need
-## the standalone cluster (the same test on it, metrics, the DAG: about 15 minutes more).
+## the standalone cluster (the same test on it, metrics, the DAG: about 19 minutes more).
 test: $(STAMP) postgres chromium java
 	$(BIN)/pytest -q -n auto --dist loadfile --durations=15 -m "not spark"
 
