@@ -20,7 +20,7 @@ with customers as (
 
 known as (
     select
-        {{ surrogate_key(['customer_id']) }} as customer_key,
+        {{ customer_key('customer_id') }} as customer_key,
         customer_id,
         first_name,
         last_name,
@@ -35,7 +35,7 @@ known as (
 
 unknown_member as (
     select
-        {{ unknown_key() }} as customer_key,
+        {{ unknown_retail_key() }} as customer_key,
         cast(-1 as integer) as customer_id,
         'Unknown' as first_name,
         'Unknown' as last_name,

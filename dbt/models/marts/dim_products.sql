@@ -14,7 +14,7 @@ departments as (
 
 known as (
     select
-        {{ surrogate_key(['versions.product_id', 'versions.valid_from']) }} as product_key,
+        {{ product_version_key('versions.product_id', 'versions.valid_from') }} as product_key,
         versions.product_id,
         versions.version_number,
         versions.product_name,
@@ -36,7 +36,7 @@ known as (
 
 unknown_member as (
     select
-        {{ unknown_key() }} as product_key,
+        {{ unknown_retail_key() }} as product_key,
         cast(-1 as integer) as product_id,
         cast(1 as bigint) as version_number,
         'Unknown' as product_name,

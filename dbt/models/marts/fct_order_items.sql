@@ -52,7 +52,7 @@ stale_lines as (
         and built.order_date >= products.valid_from
         and (products.valid_to is null or built.order_date < products.valid_to)
     where built.order_date >= {{ earliest_rekeyed_day(watermark) }}
-        and built.product_key <> coalesce(products.product_key, {{ unknown_key() }})
+        and built.product_key <> coalesce(products.product_key, {{ unknown_retail_key() }})
     union
     -- A line keyed to the Unknown customer finds its customer when the customer first
     -- loads (macros/customers_first_loaded_since.sql).
@@ -100,9 +100,9 @@ joined as (
     select
         changed_lines.order_item_id,
         changed_lines.order_id,
-        coalesce(products.product_key, {{ unknown_key() }}) as product_key,
+        coalesce(products.product_key, {{ unknown_retail_key() }}) as product_key,
         changed_lines.product_id,
-        coalesce(customers.customer_key, {{ unknown_key() }}) as customer_key,
+        coalesce(customers.customer_key, {{ unknown_retail_key() }}) as customer_key,
         orders.customer_id,
         {{ date_key('orders.ordered_at') }} as order_date_key,
         cast(orders.ordered_at as date) as order_date,

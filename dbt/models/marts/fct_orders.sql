@@ -185,7 +185,7 @@ completeness as (
 final as (
     select
         order_id,
-        coalesce(customer_key, {{ unknown_key() }}) as customer_key,
+        coalesce(customer_key, {{ unknown_retail_key() }}) as customer_key,
         customer_id,
         {{ date_key('ordered_at') }} as order_date_key,
         cast(ordered_at as date) as order_date,

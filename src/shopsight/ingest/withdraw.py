@@ -158,7 +158,8 @@ def _rebuild_current(warehouse: Warehouse, source: str, table: Any, ingest_id: s
 
 
 def full_refresh_requested(warehouse_url: str) -> bool:
-    """Whether a withdrawal (or its undoing) asks the next build to rebuild in full."""
+    """Whether the next build must rebuild in full: a withdrawal (or its undoing) asks it,
+    and so do retail marts built before their keys became integers (decision 0047)."""
     from shopsight.ingest.warehouse import WarehouseError, connect
 
     try:
@@ -166,7 +167,7 @@ def full_refresh_requested(warehouse_url: str) -> bool:
     except WarehouseError:
         return False
     try:
-        return bool(_pending(warehouse))
+        return bool(_pending(warehouse)) or _text_keyed_marts(warehouse)
     finally:
         warehouse.close()
 
@@ -179,6 +180,18 @@ def complete_full_refresh(warehouse: Warehouse, built_since: datetime) -> None:
             "where done_at is null and requested_at <= ?",
             [datetime.now(UTC).replace(tzinfo=None), built_since],
         )
+
+
+def _text_keyed_marts(warehouse: Warehouse) -> bool:
+    """Whether a retail mart still holds md5 text keys: an incremental build would append
+    integer keys to them (or fail on the changed type), so the first build rebuilds them."""
+    rows = warehouse.query(
+        "select count(*) from information_schema.columns where table_schema = 'marts' "
+        "and column_name in ('customer_key', 'product_key') and table_name in "
+        "('dim_customers', 'dim_products', 'fct_order_items', 'fct_orders', "
+        "'fct_product_price_changes') and lower(data_type) <> 'bigint'"
+    )
+    return bool(rows[0][0])
 
 
 def _pending(warehouse: Warehouse) -> int:
