@@ -1,5 +1,6 @@
-{#- The key every dimension gives its "unknown" member, so facts whose reference is missing
-    are kept and point at it instead of vanishing in an inner join. -#}
+{#- The key the web shop's dimensions give their "unknown" member, so facts whose reference
+    is missing are kept and point at it instead of vanishing in an inner join. The retail
+    dimensions' unknown member has the integer key -1 (macros/retail_keys.sql). -#}
 {% macro unknown_key() -%}
     {{ surrogate_key(["'-1'"]) }}
 {%- endmacro %}
