@@ -26,15 +26,18 @@ run: $(STAMP)
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
 ## one worker per core (each test file runs whole on one worker). Spark's equality and
-## property test runs here on `spark://local[2]`; `make test-spark` runs the tests that need
+## property test runs here on `spark://local[1]`; `make test-spark` runs the tests that need
 ## the standalone cluster (the same test on it, metrics, the DAG: about 19 minutes more).
+## Files go to the workers in collection order (--no-loadscope-reorder), Spark's long test
+## first (tests/conftest.py): xdist's own order, files with the most tests first, left it to
+## the end, with the other worker idle for its 5 minutes.
 test: $(STAMP) postgres chromium java
-	$(BIN)/pytest -q -n auto --dist loadfile --durations=15 -m "not spark"
+	$(BIN)/pytest -q -n auto --dist loadfile --no-loadscope-reorder --durations=15 -m "not spark"
 
 ## Each test file in a process of its own, as in `make test`: a Spark session one test leaves
 ## running would be the one a later test in the same process gets back, with its catalog.
 test-spark: $(STAMP) java
-	$(BIN)/pytest -q -n 2 --dist loadfile -m spark --durations=5
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder -m spark --durations=5
 
 ## make airflow: Airflow standalone (UI on http://localhost:$(AIRFLOW_PORT)) with the daily DAG.
 ## `make airflow AIRFLOW_PORT=8090` moves it; at most one task per core runs at once. It listens

@@ -52,5 +52,5 @@ def local_store(tmp_path) -> tuple[Bucket, Warehouse]:  # type: ignore[no-untype
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The Spark tests first: they are the suite's longest, and the suite must not end on
-    them."""
+    them (the Makefile keeps this order: --no-loadscope-reorder)."""
     items.sort(key=lambda item: "spark" not in item.path.parent.name + item.path.name)
