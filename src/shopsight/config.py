@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         pattern=r"^[0-9]+[kmgt]?$",
         description="each Spark executor's memory (at most what a worker offers)",
     )
+    spark_driver_memory: str = Field(
+        "2g",
+        pattern=r"^[0-9]+[kmgt]?$",
+        description="the Spark driver's memory: the build's own process, where Spark "
+        "gathers the small side of a broadcast join",
+    )
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint, e.g. moto")
     aws_access_key_id: SecretStr | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
     aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
