@@ -38,8 +38,8 @@ def session_config(catalog_dir: Path) -> dict[str, str]:
         "spark.executor.memory": Settings().spark_executor_memory,
         "spark.driver.memory": Settings().spark_driver_memory,
         # A join's side is broadcast only when adaptive execution has measured it small at
-        # run time, never on the planner's guess from compressed Parquet sizes, which a
-        # 5 M-order store's dimension passed and then did not fit the driver (decision 0050).
+        # run time, never on the planner's guess from compressed Parquet sizes: at 5 M
+        # orders a side it let through did not fit the driver (decision 0050).
         "spark.sql.autoBroadcastJoinThreshold": "-1",
         "spark.sql.adaptive.autoBroadcastJoinThreshold": "10MB",
         "spark.ui.enabled": "false",  # the cluster's own UI shows the application
