@@ -363,3 +363,13 @@ def test_the_printed_ddl_is_the_generated_ddl_and_runs() -> None:
     assert con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'retail_db'"
     ).fetchall()[0][0] == 2 * len(load_contract("retail_db").tables)
+
+
+def test_a_mistyped_setting_is_named_in_one_line_without_its_value() -> None:
+    environment = {**os.environ, "SHOPSIGHT_SPARK_DRIVER_MEMORY": "plenty-s3cr3t"}
+    result = shopsight("status", env=environment)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: SHOPSIGHT_SPARK_DRIVER_MEMORY: String should match pattern '^[0-9]+[kmgt]?$'"
+    )
+    assert "s3cr3t" not in result.stdout + result.stderr
