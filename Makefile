@@ -27,7 +27,7 @@ run: $(STAMP)
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
 ## one worker per core (each test file runs whole on one worker). Spark's equality and
 ## property test runs here on `spark://local[1]`; `make test-spark` runs the tests that need
-## the standalone cluster (the same test on it, metrics, the DAG: about 19 minutes more).
+## the standalone cluster (the same test on it, metrics, the DAG: 14-19 minutes more).
 ## Files go to the workers in collection order (--no-loadscope-reorder), Spark's long test
 ## first (tests/conftest.py): xdist's own order, files with the most tests first, left it to
 ## the end, with the other worker idle for its 5 minutes.

@@ -21,6 +21,7 @@ LOG_CONFIG = Path(__file__).with_name("log4j2.properties")  # errors only, on st
 def session_config(catalog_dir: Path) -> dict[str, str]:
     """The settings ShopSight gives every Spark application (also dbt-spark's profile)."""
     metastore = catalog_dir / "metastore_db"
+    settings = Settings()
     return {
         "spark.sql.catalogImplementation": "hive",
         "spark.sql.warehouse.dir": str(catalog_dir / "warehouse"),
@@ -31,12 +32,12 @@ def session_config(catalog_dir: Path) -> dict[str, str]:
             f"-Dderby.system.home={catalog_dir} -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
         ),
         "spark.sql.session.timeZone": "UTC",
-        "spark.sql.shuffle.partitions": str(Settings().spark_shuffle_partitions),
+        "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
         # Naive Parquet timestamps are UTC, as the warehouse reads them (not timestamp_ntz).
         "spark.sql.parquet.inferTimestampNTZ.enabled": "false",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
-        "spark.executor.memory": Settings().spark_executor_memory,
-        "spark.driver.memory": Settings().spark_driver_memory,
+        "spark.executor.memory": settings.spark_executor_memory,
+        "spark.driver.memory": settings.spark_driver_memory,
         # A join's side is broadcast only when adaptive execution has measured it small at
         # run time, never on the planner's guess from compressed Parquet sizes: at 5 M
         # orders a side it let through did not fit the driver (decision 0050).
