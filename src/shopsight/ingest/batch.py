@@ -116,7 +116,7 @@ def stage_batch(
     )
     con.execute("create or replace temp table _files as select * from _files_arrow").fetchall()
     con.unregister("_files_arrow")
-    con.execute(f"create or replace temp table _batch as {batch_rows_sql(table, extras)}")
+    con.execute(f"create or replace temp view _batch as {batch_rows_sql(table, extras)}")
 
 
 def _rejects_sql(contract: Contract, table: Table) -> str:

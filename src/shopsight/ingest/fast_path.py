@@ -38,6 +38,8 @@ from shopsight.ingest.validation import (
     quoted,
     sql_literal,
     typed_and_checked,
+    typed_row_holds,
+    value_pattern,
 )
 
 # Per file: the line numbers the validator must read, or None for all of them.
@@ -78,6 +80,7 @@ def check_fast(
     for file in files:
         groups.setdefault(file.layout, []).append(file)
     con.execute("drop table if exists _fast").fetchall()
+    con.execute("drop table if exists _fast_unfit").fetchall()
     with tempfile.TemporaryDirectory(prefix="shopsight-fast-") as folder:
         for layout, group in groups.items():
             for file in group:
@@ -91,7 +94,12 @@ def check_fast(
             )
             slots = [file.index for file in group]
             try:
-                _read_group(con, table, fmt, layout, extras, paths, slots, seen)
+                if _reads_typed(table, fmt, layout, extras, seen):
+                    unproven = _read_typed_group(con, table, fmt, group, paths)
+                    leftovers.update({index: None for index in unproven})
+                else:
+                    _read_group(con, table, fmt, layout, extras, paths, slots, seen)
+                    _add_unfit(con, _trailing_delimiter_lines(group, fmt.header))
                 for file_id, line in con.execute(
                     "select distinct file_id, line from _fast_rejects order by all"
                 ).fetchall():
@@ -113,6 +121,7 @@ def check_fast(
     for index, line in needing_validator:
         leftovers.setdefault(index, []).append(int(line))  # type: ignore[union-attr]
     con.execute("drop table if exists _fast").fetchall()
+    con.execute("drop table if exists _fast_unfit").fetchall()
     return {i: sorted(lines) if lines is not None else None for i, lines in leftovers.items()}
 
 
@@ -213,6 +222,196 @@ def _read_group(
         from checked""").fetchall()
 
 
+# What the typed reader reads each contract type as (the validator's casts give the same).
+_READER_TYPES = {
+    "int": "INTEGER",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+    "varchar": "VARCHAR",
+}
+# Bytes that may stand for "no delimiter" when a line is read whole.
+_LINE_DELIMITERS = [chr(code) for code in range(1, 9)]
+
+
+def _reads_typed(
+    table: Table, fmt: FileFormat, layout: Layout, extras: list[str], seen: _Seen
+) -> bool:
+    """Whether a group may be read typed (:func:`_read_typed_group`): the contract's own
+    columns in its order, a notation the reader's types cover (no null text, no time zone
+    or suffix on timestamps), no NUL byte, no stray header to tell from data, and rules
+    that read typed values only."""
+    return (
+        layout == Layout.declared(table)
+        and not extras
+        and fmt.null_text is None
+        and not fmt.timestamp_with_offset
+        and not fmt.timestamp_suffix
+        and not seen.nul
+        and not (seen.header and not fmt.header)
+        and typed_row_holds(table) is not None
+    )
+
+
+def _read_typed_group(
+    con: Any, table: Table, fmt: FileFormat, group: list[FileText], paths: list[str]
+) -> set[int]:
+    """Add a group's rows to ``_fast`` as the reader types them, and the lines the
+    validator must see to ``_fast_unfit``; returns the files it could not prove (the
+    validator reads them whole).
+
+    The reader's types are lenient (an integer column takes ``1.5``, ``0x10``, `` 5``), so
+    each line is first read whole and matched against the row's notation: every field as
+    :func:`value_pattern` says, text without a comma, quote or NUL. A row loads from the
+    typed read only if its line matched; a line that did not is the validator's. Each read
+    proves its own count against the file's lines, as the text read does.
+    """
+    delimiter = next(
+        (d for d in _LINE_DELIMITERS if not any(d.encode() in f.text for f in group)), None
+    )
+    if delimiter is None:
+        return {file.index for file in group}
+    files = ", ".join(sql_literal(path) for path in paths)
+    options = (
+        f"header = false, skip = {int(fmt.header)}, auto_detect = false, quote = '', "
+        "escape = '', new_line = '\\n', strict_mode = true, null_padding = false, "
+        "store_rejects = true"
+    )
+    fields = []
+    for column in table.columns:
+        pattern = value_pattern(column, fmt)
+        field = f"(?:{pattern})" if pattern else '[^,"]*'
+        fields.append(f"{field}?" if pattern and column.nullable else field)
+    row = sql_literal(",".join(fields))
+    con.execute(f"""
+        create or replace temp table _fast_shape as
+        select file_index as _file, coalesce(regexp_full_match(_line, {row}), false) as _fits
+        from read_csv(
+            [{files}], columns = {{'_line': 'VARCHAR'}}, delim = {sql_literal(delimiter)},
+            {options}, rejects_table = '_shape_rejects', rejects_scan = '_shape_scans'
+        )""").fetchall()
+    try:
+        unproven, unfit = _unfit_lines(con, fmt, group)
+    finally:
+        con.execute("drop table if exists _shape_rejects").fetchall()
+        con.execute("drop table if exists _shape_scans").fetchall()
+        con.execute("drop table if exists _fast_shape").fetchall()
+    _add_unfit(con, unfit)
+    columns = ", ".join(
+        f"'{column.name}': '{_READER_TYPES.get(column.base_type, column.type.upper())}'"
+        for column in table.columns
+    )
+    values = ", ".join(
+        f"coalesce({column.name}, '') as {column.name}"
+        if column.base_type == "varchar" and not column.nullable
+        else column.name
+        for column in table.columns
+    )
+    slots = ", ".join(str(int(file.index)) for file in group)
+    into = "insert into _fast by name" if _exists(con, "_fast") else "create temp table _fast as"
+    con.execute(f"""
+        {into}
+        with typed as (
+            select file_index, {values}
+            from read_csv(
+                [{files}], columns = {{{columns}}}, delim = ',', {options},
+                rejects_table = '_fast_rejects', rejects_scan = '_fast_scans'
+            )
+        )
+        select
+            [{slots}][(file_index + 1)::bigint] as _slot,
+            not ({typed_row_holds(table)}) as _needs_validator,
+            {", ".join(table.column_names)},
+            null::struct(reason varchar, "column" varchar, message varchar) as problem,
+            null::varchar as line
+        from typed""").fetchall()
+    return unproven
+
+
+def _add_unfit(con: Any, unfit: tuple[list[int], list[int]]) -> None:
+    """Add (file, line) pairs to ``_fast_unfit``: lines the validator must read even if
+    the reader loaded them."""
+    if not unfit[0]:
+        return
+    con.register("_unfit_arrow", pa.table({"_slot": unfit[0], "line": unfit[1]}))
+    try:
+        into = (
+            "insert into _fast_unfit"
+            if _exists(con, "_fast_unfit")
+            else "create temp table _fast_unfit as"
+        )
+        con.execute(
+            f"{into} select _slot::integer as _slot, line::bigint as line from _unfit_arrow"
+        ).fetchall()
+    finally:
+        con.unregister("_unfit_arrow")
+
+
+def _trailing_delimiter_lines(group: list[FileText], header: bool) -> tuple[list[int], list[int]]:
+    """(file, line) of each data line ending with a comma. The reader drops an empty last
+    field too many ("1,2,3," read as three fields, with quoting off and strict mode on);
+    the validator counts it and rejects the line."""
+    slots: list[int] = []
+    lines: list[int] = []
+    for file in group:
+        if b",\n" not in file.text and not file.text.endswith(b","):
+            continue
+        data = np.frombuffer(file.text, dtype=np.uint8)
+        newlines = np.flatnonzero(data == ord("\n"))
+        ending = np.flatnonzero(data[newlines[newlines > 0] - 1] == ord(","))
+        numbers = (ending + 1 + int(newlines.size and newlines[0] == 0)).tolist()
+        if file.text.endswith(b","):
+            numbers.append(newlines.size + 1)
+        found = [n for n in numbers if n > int(header)]
+        slots += [file.index] * len(found)
+        lines += found
+    return slots, lines
+
+
+def _unfit_lines(
+    con: Any, fmt: FileFormat, group: list[FileText]
+) -> tuple[set[int], tuple[list[int], list[int]]]:
+    """From ``_fast_shape`` (a group's lines read whole): the files whose read does not
+    account for every line, and (file, line) of each line that did not match or that the
+    reader rejected."""
+    header = int(fmt.header)
+    read = dict(con.execute("select _file, count(*) from _fast_shape group by 1").fetchall())
+    rejected: dict[int, list[int]] = {}
+    for file_id, line in con.execute(
+        "select distinct file_id, line from _shape_rejects order by all"
+    ).fetchall():
+        rejected.setdefault(int(file_id), []).append(int(line))
+    unproven = {
+        file.index
+        for position, file in enumerate(group)
+        if read.get(position, 0) + len(rejected.get(position, [])) != file.data_lines
+    }
+    slots: list[int] = []
+    lines: list[int] = []
+    firsts = dict(con.execute("select _file, min(rowid) from _fast_shape group by 1").fetchall())
+    by_file: dict[int, list[int]] = {}
+    unfit = con.execute("select _file, rowid from _fast_shape where not _fits").fetchall()
+    for position, row in unfit:
+        by_file.setdefault(int(position), []).append(int(row) - int(firsts[position]))
+    for position, file in enumerate(group):
+        if file.index in unproven:
+            continue
+        skipped = rejected.get(position, [])
+        numbers = np.asarray(by_file.get(position, []), dtype=np.int64)
+        if skipped:  # the k-th row read is the k-th line the reader did not reject
+            kept = np.setdiff1d(
+                np.arange(header + 1, header + file.data_lines + 1),
+                np.asarray(skipped, dtype=np.int64),
+            )
+            numbers = kept[numbers]
+        else:
+            numbers = numbers + 1 + header
+        found = sorted({*numbers.tolist(), *skipped})
+        slots += [file.index] * len(found)
+        lines += found
+    return unproven, (slots, lines)
+
+
 def _exists(con: Any, name: str) -> bool:
     return bool(
         con.execute(
@@ -282,19 +481,28 @@ def _number_rows(
         source = "_fast as f positional join _fast_lines as l"
         line_number = "l.line_number"
     columns = table.column_names + [quoted(name) for name in extras]
+    numbered = f"""
+        select
+            f._slot::integer as file_index,
+            ({line_number})::bigint as line_number,
+            f.line,
+            {", ".join(f"f.{column}" for column in columns)},
+            f.problem,
+            f._needs_validator
+        from {source}"""
+    if _exists(con, "_fast_unfit"):  # lines of a typed read that the validator must see
+        numbered = f"""
+            select n.* replace (n._needs_validator or u._slot is not null as _needs_validator)
+            from ({numbered}) n
+            left join (select distinct _slot, line from _fast_unfit) u
+                on n.file_index = u._slot and n.line_number = u.line"""
     try:
         con.execute(f"""
             create temp table _checked as
-            select
-                f._slot::integer as file_index,
-                ({line_number})::bigint as line_number,
-                f.line,
-                {", ".join(f"f.{column}" for column in columns)},
-                f.problem
-            from {source}
-            where not f._needs_validator""").fetchall()
+            select * exclude (_needs_validator) from ({numbered})
+            where not _needs_validator""").fetchall()
         return con.execute(
-            f"select f._slot, ({line_number})::bigint from {source} where f._needs_validator"
+            f"select file_index, line_number from ({numbered}) where _needs_validator"
         ).fetchall()
     finally:
         if "_fast_lines" in source:

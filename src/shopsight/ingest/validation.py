@@ -39,25 +39,39 @@ _INTEGER = r"[+-]?[0-9]+"
 _FLOAT = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 
 
+def value_pattern(column: Column, fmt: FileFormat) -> str | None:
+    """The regular expression a non-empty field of ``column`` must match in full to be
+    typed (None for text, which takes any field): the source's own notation."""
+    if column.base_type == "int":
+        return _INTEGER
+    if column.base_type == "decimal":
+        return rf"-?[0-9]+(\.[0-9]{{1,{column.scale}}})?"
+    if column.base_type == "float":
+        return _FLOAT
+    if column.base_type == "bool":
+        return "true|false"
+    if column.base_type == "timestamp":
+        return fmt.timestamp_pattern
+    return None
+
+
 def _typed(column: Column, field: str, fmt: FileFormat) -> str:
+    pattern = sql_literal(value_pattern(column, fmt) or "")
     if column.base_type == "int":
         cast = f"try_cast({field} as integer)"
-        return f"case when regexp_full_match({field}, {sql_literal(_INTEGER)}) then {cast} end"
+        return f"case when regexp_full_match({field}, {pattern}) then {cast} end"
     if column.base_type == "decimal":
-        digits = sql_literal(rf"-?[0-9]+(\.[0-9]{{1,{column.scale}}})?")
         cast = f"try_cast({field} as {column.type})"
-        return f"case when regexp_full_match({field}, {digits}) then {cast} end"
+        return f"case when regexp_full_match({field}, {pattern}) then {cast} end"
     if column.base_type == "bool":
         return f"case {field} when 'true' then true when 'false' then false end"
     if column.base_type == "float":
         cast = f"try_cast({field} as double)"
-        return f"case when regexp_full_match({field}, {sql_literal(_FLOAT)}) then {cast} end"
+        return f"case when regexp_full_match({field}, {pattern}) then {cast} end"
     if column.base_type == "timestamp" and fmt.timestamp_with_offset:
-        pattern = sql_literal(fmt.timestamp_pattern)
         utc = f"timezone('UTC', try_cast({field} as timestamptz))"
         return f"case when regexp_full_match({field}, {pattern}) then {utc} end"
     if column.base_type == "timestamp":
-        pattern = sql_literal(fmt.timestamp_pattern)
         text = (
             f"replace({field}, {sql_literal(fmt.timestamp_suffix)}, '')"
             if (fmt.timestamp_suffix)
@@ -169,6 +183,36 @@ def _rule_checks(column: Column, field: str, value: str) -> list[tuple[str, str]
             )
         )
     return checks
+
+
+def typed_row_holds(table: Table) -> str | None:
+    """SQL over a row's typed values (named as the contract names its columns) that holds
+    when no check after the notation's would reject the row: lengths, finite numbers,
+    ``reject`` rules and row rules. For rows whose every field has the source's notation
+    (:func:`value_pattern`), it is the validator's verdict "valid"; a row where it does not
+    hold goes to the validator, whose message quotes each field as written.
+
+    None when a rule of a typed column reads the field's text (``accepted_values`` or
+    ``pattern`` on a number): its typed value's text may differ from the field's.
+    """
+    conditions = []
+    for column in table.columns:
+        name, rules = column.name, column.rules
+        if column.base_type != "varchar" and (rules.accepted_values or rules.pattern):
+            return None
+        if column.max_length:
+            conditions.append(f"coalesce(length({name}) <= {column.max_length}, true)")
+        if column.base_type == "float":
+            conditions.append(f"coalesce(isfinite({name}), true)")
+        if rules.severity == "reject":
+            conditions += [
+                f"coalesce({condition}, true)"
+                for condition, _ in _rule_checks(column, f"cast({name} as varchar)", name)
+            ]
+    for rule in table.row_rules:
+        if rule.severity == "reject":
+            conditions.append(f"coalesce({rule.holds_when}, true)")
+    return " and ".join(conditions) or "true"
 
 
 def warning_sql(table: Table, checked: str = "_checked") -> str | None:
