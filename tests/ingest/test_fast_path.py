@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import duckdb
 import pytest
@@ -151,11 +152,18 @@ def history_lines(state: dict) -> list[int]:
         ("cast reject", "3,x,14,1,37.4,37.4", "invalid_integer"),
         # A line past the reader's size limit (2 MB) is its reject, the validator's line.
         ("line size", "3," + "x" * 3_000_000 + ",14,1,37.4,37.4", "invalid_integer"),
+        # The reader drops an empty last field too many: seven fields read as six.
+        ("trailing comma", "3,1,14,1,37.4,37.4,", "too_many_fields"),
+        # A typed reader rounds 1.5 into an integer column.
+        ("lenient cast", "3,1.5,14,1,37.4,37.4", "invalid_integer"),
     ],
 )
+@pytest.mark.parametrize("typed", [True, False], ids=["typed", "text"])
 def test_each_reader_trap_is_caught_and_every_other_line_keeps_its_number(
-    tmp_path, trap: str, bad: str, reason: str
+    tmp_path, monkeypatch, trap: str, bad: str, reason: str, typed: bool
 ) -> None:
+    if not typed:
+        monkeypatch.setattr(fast_path, "_reads_typed", lambda *args: False)
     lines = [GOOD.format(n=1), GOOD.format(n=2), bad] + [GOOD.format(n=n) for n in range(4, 9)]
     fast, validator = ingest_both_ways(tmp_path, land(tmp_path, lines), "retail_db")
     assert_same(fast, validator)
@@ -228,6 +236,7 @@ AWKWARD_ORDERS = [
 )
 @given(
     kind=st.sampled_from(["order_items", "orders"]),
+    typed=st.booleans(),
     files=st.lists(
         st.lists(st.integers(0, 120), min_size=1, max_size=12),
         min_size=1,
@@ -235,10 +244,12 @@ AWKWARD_ORDERS = [
     ),
     trailing_newline=st.booleans(),
 )
-def test_any_mix_of_awkward_lines_checks_the_same_both_ways(kind, files, trailing_newline) -> None:
+def test_any_mix_of_awkward_lines_checks_the_same_both_ways(
+    kind, typed, files, trailing_newline
+) -> None:
     """Line by line, ``_checked`` (every value, line number, reason and message) is the same
-    whichever way a batch is read: as text, typed (fast_path._read_typed_group), or by the
-    validator alone."""
+    whichever way a batch is read: by the reader as text, by the reader typed where it may
+    (fast_path._read_typed_group), or by the validator alone."""
     table = RETAIL.table(kind)
     good, awkward = (GOOD, AWKWARD) if kind == "order_items" else (ORDER, AWKWARD_ORDERS)
 
@@ -262,7 +273,9 @@ def test_any_mix_of_awkward_lines_checks_the_same_both_ways(kind, files, trailin
             )
             for i, text in enumerate(texts)
         }
-        repeats = loader._check_files(con, RETAIL, table, read, [], fast)
+        may_type = fast_path._reads_typed if typed else lambda *args: False
+        with mock.patch.object(fast_path, "_reads_typed", may_type):
+            repeats = loader._check_files(con, RETAIL, table, read, [], fast)
         # A valid row's text is not kept (only a rejected row's line is shown).
         checked = con.execute(
             "select * replace (case when problem is not null then line end as line) "
