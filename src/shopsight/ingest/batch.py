@@ -170,8 +170,10 @@ def load_batch(
     files: list[FileResult],
     run_id: str,
     extras: Sequence[str] = (),
+    keys_repeat: bool = True,
 ) -> None:
-    """Write the staged batch; the caller owns the transaction.
+    """Write the staged batch; the caller owns the transaction. ``keys_repeat`` is False
+    when no primary key occurs twice among the batch's rows (validation counted them).
 
     Each version is written once (decision 0037), and the warehouse receives rows only to
     keep them (decision 0039): which keys are "contested" (repeated in the batch, or
@@ -188,7 +190,7 @@ def load_batch(
     columns = ", ".join(names)
     by_id = {f.ingest_id: f for f in files}
     same_key = " and ".join(f"c.{k} = b.{k}" for k in table.primary_key)
-    replaced = _find_contested_keys(warehouse, table, current)
+    replaced = _find_contested_keys(warehouse, table, current, keys_repeat)
     fresh = (
         f"select {columns} from _batch b "
         f"where not exists (select 1 from _contested c where {same_key})"
@@ -226,7 +228,9 @@ def load_batch(
 _RANGED_TYPES = ("int", "timestamp")
 
 
-def _find_contested_keys(warehouse: Warehouse, table: Table, current: str) -> int:
+def _find_contested_keys(
+    warehouse: Warehouse, table: Table, current: str, keys_repeat: bool = True
+) -> int:
     """Make ``_existing`` (the current rows of the batch's keys that are already loaded) and
     ``_contested`` (those keys and the keys repeated in the batch) on the validator; returns
     how many keys are already loaded.
@@ -267,11 +271,14 @@ def _find_contested_keys(warehouse: Warehouse, table: Table, current: str) -> in
             con.execute(f"create or replace temp table _existing as select {typed} from _found")
         finally:
             con.unregister("_found")
-    con.execute(f"""
-        create or replace temp table _contested as
-        select {keys} from _batch group by {keys} having count(*) > 1
-        union
-        select {keys} from _existing""")
+    repeated = (
+        f"select {keys} from _batch group by {keys} having count(*) > 1 union "
+        if keys_repeat
+        else ""
+    )
+    con.execute(
+        f"create or replace temp table _contested as {repeated}select {keys} from _existing"
+    )
     return int(con.execute("select count(*) from _existing").fetchall()[0][0])
 
 

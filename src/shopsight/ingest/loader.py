@@ -46,6 +46,7 @@ from shopsight.ingest.reader import (
 )
 from shopsight.ingest.superseded import make_history_views, prepare_history
 from shopsight.ingest.validation import (
+    KeyRepeats,
     count_checked,
     finish_checks,
     rejected_lines,
@@ -304,8 +305,8 @@ def _load_files(
     con = warehouse.validator
     undeclared = [name for f in files.values() for name, _ in f.layout.extras]
     extras, new_columns = plan_landing_columns(warehouse, contract, table, undeclared)
-    keys_repeat = _check_files(con, contract, table, files, extras, fast)
-    counts = count_checked(con, table, keys_repeat)
+    repeats = _check_files(con, contract, table, files, extras, fast)
+    counts = count_checked(con, table, repeats.in_file)
     rejected = rejected_lines(con)
     failpoint("ingest.after_validate")
     finished = load_stamp(warehouse)
@@ -335,7 +336,9 @@ def _load_files(
         failpoint("ingest.after_stage")
         rows = "select * from _batch"
         with history.writing_pending(bucket, warehouse.validator, rows, batch.values()):
-            load_batch(warehouse, contract, table, list(batch.values()), run_id, extras)
+            load_batch(
+                warehouse, contract, table, list(batch.values()), run_id, extras, repeats.in_batch
+            )
             if drift:
                 warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
         failpoint("ingest.before_commit")
@@ -350,9 +353,9 @@ def _check_files(
     files: dict[int, _ReadFile],
     extras: list[str],
     fast: bool,
-) -> bool:
+) -> KeyRepeats:
     """Check a batch into ``_checked``: DuckDB's reader first where it may (fast_path.py),
-    the line validator for the rest. Returns whether a key repeats within a file."""
+    the line validator for the rest. Says where keys repeat."""
     fmt = contract.format
     con.execute("drop table if exists _checked").fetchall()
     texts = [

@@ -490,7 +490,7 @@ def check_lines(
     """
     con.execute("drop table if exists _checked").fetchall()
     validate_lines(con, contract, table, lines, layouts, extras)
-    return finish_checks(con, table)
+    return finish_checks(con, table).in_file
 
 
 def validate_lines(
@@ -529,14 +529,32 @@ def validate_lines(
             con.unregister("_lines")
 
 
-def finish_checks(con: Any, table: Table) -> bool:
+@dataclass(frozen=True)
+class KeyRepeats:
+    """Whether the valid rows of a checked batch repeat a primary key: within one file
+    (then exact repeats are possible), or anywhere in the batch."""
+
+    in_file: bool
+    in_batch: bool
+
+
+def finish_checks(con: Any, table: Table) -> KeyRepeats:
     """Reject conflicting repeats of a key within a file, and list the warnings of the valid
-    rows of ``_checked`` in ``_warnings``; returns whether some key occurs twice in a file."""
+    rows of ``_checked`` in ``_warnings``; says where keys repeat. A batch whose keys are
+    all distinct (a day of new order lines) is counted once."""
     keys = ", ".join(table.primary_key)
-    repeated = con.execute(
-        f"select count(*) - count(distinct row(file_index, {keys})) "
-        "from _checked where problem is null"
+    distinct = keys if len(table.primary_key) == 1 else f"row({keys})"
+    in_batch = con.execute(
+        f"select count(*) - count(distinct {distinct}) from _checked where problem is null"
     ).fetchall()[0][0]
+    repeated = (
+        con.execute(
+            f"select count(*) - count(distinct row(file_index, {keys})) "
+            "from _checked where problem is null"
+        ).fetchall()[0][0]
+        if in_batch
+        else 0
+    )
     if repeated:
         _reject_conflicting_keys(con, table)
     warnings = warning_sql(table)
@@ -546,7 +564,7 @@ def finish_checks(con: Any, table: Table) -> bool:
         else "create or replace temp table _warnings as select file_index, line_number, "
         "'' as row_key, problem from _checked where false"
     ).fetchall()
-    return bool(repeated)
+    return KeyRepeats(in_file=bool(repeated), in_batch=bool(in_batch))
 
 
 def _reject_conflicting_keys(con: Any, table: Table) -> None:
