@@ -223,6 +223,7 @@ AWKWARD_ORDERS = [
     "9,2024-01-01 10:00:00.0,5,",  # empty text
     "9,2024-01-01 10:00:00.0,5, COMPLETE ",  # spaces kept
     "9,2024-01-01 10:00:00.0,5,NOT_A_STATUS",  # a warning
+    "9,2024-01-01 10:00:00.0,5,COMP\x00LETE",  # a NUL in text
     "9,2024-01-01 10:00:00.0,5," + "X" * 46,  # too long
     "9,,5,COMPLETE",
     "order_id,order_date,order_customer_id,order_status",

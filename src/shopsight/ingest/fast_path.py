@@ -22,6 +22,7 @@ Measured reason and figures: docs/decisions/0021-the-fast-path-proves-or-defers.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from typing import Any
@@ -239,17 +240,26 @@ def _reads_typed(
 ) -> bool:
     """Whether a group may be read typed (:func:`_read_typed_group`): the contract's own
     columns in its order, a notation the reader's types cover (no null text, no time zone
-    or suffix on timestamps), no NUL byte, no stray header to tell from data, and rules
-    that read typed values only."""
+    or suffix on timestamps), no stray header that could pass for data, and rules that read
+    typed values only."""
     return (
         layout == Layout.declared(table)
         and not extras
         and fmt.null_text is None
         and not fmt.timestamp_with_offset
         and not fmt.timestamp_suffix
-        and not seen.nul
-        and not (seen.header and not fmt.header)
+        and not (seen.header and not fmt.header and not _header_unfit(table, fmt))
         and typed_row_holds(table) is not None
+    )
+
+
+def _header_unfit(table: Table, fmt: FileFormat) -> bool:
+    """Whether the table's header line fails the row's notation (a typed column's pattern
+    refuses its own name), so a stray header goes to the validator like any unfit line."""
+    return any(
+        not re.fullmatch(pattern, column.name)
+        for column in table.columns
+        if (pattern := value_pattern(column, fmt))
     )
 
 
@@ -280,7 +290,7 @@ def _read_typed_group(
     fields = []
     for column in table.columns:
         pattern = value_pattern(column, fmt)
-        field = f"(?:{pattern})" if pattern else '[^,"]*'
+        field = f"(?:{pattern})" if pattern else r'[^,"\x00]*'
         fields.append(f"{field}?" if pattern and column.nullable else field)
     row = sql_literal(",".join(fields))
     con.execute(f"""
