@@ -409,17 +409,22 @@ def _unfit_lines(
         skipped = rejected.get(position, [])
         numbers = np.asarray(by_file.get(position, []), dtype=np.int64)
         if skipped:  # the k-th row read is the k-th line the reader did not reject
-            kept = np.setdiff1d(
-                np.arange(header + 1, header + file.data_lines + 1),
-                np.asarray(skipped, dtype=np.int64),
-            )
-            numbers = kept[numbers]
+            numbers = _kept_lines(file.data_lines, header, skipped)[numbers]
         else:
             numbers = numbers + 1 + header
         found = sorted({*numbers.tolist(), *skipped})
         slots += [file.index] * len(found)
         lines += found
     return unproven, (slots, lines)
+
+
+def _kept_lines(data_lines: int, header: int, rejected: list[int]) -> np.ndarray:
+    """A file's data line numbers without the ``rejected`` ones, in order (a mask, not a
+    set difference: that sorted or hashed every line of every file with a reject)."""
+    kept = np.ones(data_lines, dtype=bool)
+    offsets = np.asarray(rejected, dtype=np.int64) - header - 1
+    kept[offsets[(offsets >= 0) & (offsets < data_lines)]] = False
+    return np.flatnonzero(kept) + header + 1
 
 
 def _exists(con: Any, name: str) -> bool:
@@ -481,10 +486,7 @@ def _number_rows(
     else:  # the lines left after the rejected ones, in the table's order, row beside row
         by_index = {file.index: file for file in files}
         numbers = [
-            np.setdiff1d(
-                np.arange(header + 1, header + by_index[slot].data_lines + 1),
-                np.asarray(rejected.get(slot, []), dtype=np.int64),
-            )
+            _kept_lines(by_index[slot].data_lines, header, rejected.get(slot, []))
             for slot in sorted(firsts, key=lambda slot: firsts[slot])
         ]
         con.register("_fast_lines", pa.table({"line_number": np.concatenate(numbers)}))
