@@ -213,7 +213,7 @@ def load_batch(
         )
     warehouse.append(current, names, fresh)
     for fk in table.foreign_keys:
-        _warn(by_id, "orphan_reference", _orphans(warehouse, contract.source, fk))
+        _warn(by_id, "orphan_reference", _orphans(warehouse, contract.source, table, fk))
     if any(f.rows_rejected for f in files):
         rejects = _rejects_sql(contract, table)
         warehouse.append(f"{OPS_SCHEMA}.quarantine", QUARANTINE_COLUMNS, rejects)
@@ -315,9 +315,16 @@ def _duplicates_sql(table: Table) -> str:
     )
 
 
-def _orphans(warehouse: Warehouse, schema: str, fk: ForeignKey) -> list[tuple[Any, ...]]:
+def _orphans(
+    warehouse: Warehouse, schema: str, table: Table, fk: ForeignKey
+) -> list[tuple[Any, ...]]:
     """Per load, how many of the batch's rows name a parent the warehouse does not hold:
-    the distinct references go to the warehouse, the missing ones come back."""
+    the distinct references go to the warehouse, the missing ones come back.
+
+    Only the parents inside the references' range are looked at, when the column orders
+    alike everywhere: a day's order lines name recent orders, and the parent's zone maps
+    skip the rest of its history (at 30 M orders the look-ups scanned every order once per
+    batch: 20.6 s of the bulk load)."""
     con = warehouse.validator
     parent, column = f"{schema}.{fk.parent_table}", fk.parent_column
     warehouse.stage(
@@ -326,9 +333,16 @@ def _orphans(warehouse: Warehouse, schema: str, fk: ForeignKey) -> list[tuple[An
         parent,
         [column],
     )
+    within, params = "", []
+    if table.column(fk.column).base_type in _RANGED_TYPES:
+        low, high = con.execute(
+            f"select min({fk.column}), max({fk.column}) from _batch"
+        ).fetchall()[0]
+        within, params = f" and p.{column} between ? and ?", [low, high]
     missing = warehouse.query_arrow(
-        f"select r.{column} from _references r "
-        f"where not exists (select 1 from {parent} p where p.{column} = r.{column})"
+        f"select r.{column} from _references r where not exists "
+        f"(select 1 from {parent} p where p.{column} = r.{column}{within})",
+        params,
     )
     if not missing.num_rows:
         return []
