@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import duckdb
@@ -88,11 +89,7 @@ def check_fast(
                 with open(os.path.join(folder, f"{file.index}.csv"), "wb") as out:
                     out.write(file.text)
             paths = [os.path.join(folder, f"{file.index}.csv") for file in group]
-            seen = _Seen(
-                quotes=any(b'"' in file.text for file in group),
-                nul=any(b"\0" in file.text for file in group),
-                header=any(_header_line(table) in file.text for file in group),
-            )
+            seen = _Seen(table, group)
             slots = [file.index for file in group]
             try:
                 if _reads_typed(table, fmt, layout, extras, seen):
@@ -130,13 +127,24 @@ def check_fast(
 _OUR_MISTAKES = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
 
 
-@dataclass(frozen=True)
 class _Seen:
-    """What a group's bytes hold: checks that cannot fire without them are left out."""
+    """What a group's bytes hold, looked for when first asked (each is a scan of every
+    byte): checks that cannot fire without them are left out."""
 
-    quotes: bool
-    nul: bool
-    header: bool
+    def __init__(self, table: Table, group: list[FileText]) -> None:
+        self._table, self._group = table, group
+
+    @cached_property
+    def quotes(self) -> bool:
+        return any(b'"' in file.text for file in self._group)
+
+    @cached_property
+    def nul(self) -> bool:
+        return any(b"\0" in file.text for file in self._group)
+
+    @cached_property
+    def header(self) -> bool:
+        return any(_header_line(self._table) in file.text for file in self._group)
 
 
 def _header_line(table: Table) -> bytes:
@@ -248,7 +256,7 @@ def _reads_typed(
         and fmt.null_text is None
         and not fmt.timestamp_with_offset
         and not fmt.timestamp_suffix
-        and not (seen.header and not fmt.header and not _header_unfit(table, fmt))
+        and (fmt.header or _header_unfit(table, fmt) or not seen.header)
         and typed_row_holds(table) is not None
     )
 
