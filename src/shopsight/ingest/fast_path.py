@@ -209,9 +209,7 @@ def _read_group(
         with raw as (
             select file_index as _slot, {texts}
             from read_csv(
-                [{files}], columns = {columns}, header = false, skip = {int(fmt.header)},
-                auto_detect = false, delim = ',', quote = '', escape = '', new_line = '\\n',
-                strict_mode = true, null_padding = false, store_rejects = true,
+                [{files}], columns = {columns}, delim = ',', {_reader_options(fmt)},
                 rejects_table = '_fast_rejects', rejects_scan = '_fast_scans'
             )
         ),
@@ -290,11 +288,7 @@ def _read_typed_group(
     if delimiter is None:
         return {file.index for file in group}
     files = ", ".join(sql_literal(path) for path in paths)
-    options = (
-        f"header = false, skip = {int(fmt.header)}, auto_detect = false, quote = '', "
-        "escape = '', new_line = '\\n', strict_mode = true, null_padding = false, "
-        "store_rejects = true"
-    )
+    options = _reader_options(fmt)
     fields = []
     for column in table.columns:
         pattern = value_pattern(column, fmt)
@@ -433,6 +427,16 @@ def _kept_lines(data_lines: int, header: int, rejected: list[int]) -> np.ndarray
     offsets = np.asarray(rejected, dtype=np.int64) - header - 1
     kept[offsets[(offsets >= 0) & (offsets < data_lines)]] = False
     return np.flatnonzero(kept) + header + 1
+
+
+def _reader_options(fmt: FileFormat) -> str:
+    """The reader's options, every one explicit (no sniffer): quoting off, so a record is
+    exactly one line; strict, so a line of too many or too few fields is its reject."""
+    return (
+        f"header = false, skip = {int(fmt.header)}, auto_detect = false, quote = '', "
+        "escape = '', new_line = '\\n', strict_mode = true, null_padding = false, "
+        "store_rejects = true"
+    )
 
 
 def _exists(con: Any, name: str) -> bool:
