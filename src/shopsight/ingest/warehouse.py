@@ -19,6 +19,7 @@ import pyarrow.csv as pa_csv
 
 from shopsight.config import Settings, duckdb_config
 from shopsight.contracts.ddl import Dialect
+from shopsight.ingest import pg_binary
 from shopsight.redact import redact
 
 
@@ -200,17 +201,41 @@ class PostgresWarehouse(Warehouse):
         self.append(name, columns, select_sql)
 
     def append(self, table: str, columns: list[str], select_sql: str) -> None:
-        """By one text COPY, streamed: the validator's rows come out as Arrow batches, and
-        Arrow writes each as CSV (every text quoted, so an empty text is not NULL) while
-        the server parses the one before. Nothing lands on disk."""
+        """By one COPY, streamed: the validator's rows come out as Arrow batches, each
+        encoded while the server stores the one before. Binary where every column's type
+        has an encoder (pg_binary.py: the server parses no text), else CSV (every text
+        quoted, so an empty text is not NULL). Nothing lands on disk."""
         reader = self.validator.sql(select_sql).to_arrow_reader(_COPY_BATCH_ROWS)
+        pg_types = self._column_types(table, columns)
+        binary = pg_binary.encodable(pg_types)
         options = pa_csv.WriteOptions(include_header=False)
-        sql = f"copy {table} ({', '.join(columns)}) from stdin (format csv)"
+        notation = "binary" if binary else "csv"
+        sql = f"copy {table} ({', '.join(columns)}) from stdin (format {notation})"
         with self.connection.cursor() as cursor, cursor.copy(sql.encode()) as copy:
+            if binary:
+                copy.write(pg_binary.HEADER)
             for batch in reader:
+                if binary:
+                    copy.write(pg_binary.encode_batch(batch, pg_types))
+                    continue
                 sink = pa.BufferOutputStream()
                 pa_csv.write_csv(batch, sink, options)
                 copy.write(sink.getvalue())
+            if binary:
+                copy.write(pg_binary.TRAILER)
+
+    def _column_types(self, table: str, columns: list[str]) -> list[str]:
+        """Each column's type name (pg_type.typname) in ``table``, in ``columns``' order;
+        "unknown" for a name not found as written (the caller then copies text)."""
+        found: dict[str, str] = dict(
+            self.connection.execute(
+                "select a.attname, t.typname from pg_attribute a "
+                "join pg_type t on t.oid = a.atttypid "
+                "where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped",
+                [table],
+            ).fetchall()
+        )
+        return [found.get(name, "unknown") for name in columns]
 
     def close(self) -> None:
         try:
