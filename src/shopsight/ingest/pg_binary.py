@@ -1,15 +1,15 @@
-"""PostgreSQL's binary COPY format, encoded from Arrow record batches with numpy.
+"""PostgreSQL's binary COPY format, encoded from Arrow record batches.
 
 The server reads a binary row without parsing text: an integer is four bytes, a timestamp
 eight. Every field is a big-endian 32-bit length (-1 for NULL) and its bytes; every row
-starts with its field count (16 bits). The rows are laid out in one buffer at once: each
-column's field sizes give every field's offset, and each column is scattered there in one
-numpy assignment, so no Python code runs per row.
+starts with its field count (16 bits). Each column becomes an Arrow array of its fields
+(numpy lays out the fixed-width ones, Arrow prefixes each text with its length), and
+Arrow joins the fields of every row; no Python code runs per row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -17,22 +17,24 @@ import pyarrow.compute as pc
 
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
+_NULL = pa.scalar(b"\xff\xff\xff\xff", pa.large_binary())  # a NULL field: length -1
+_JOINED = pa.scalar(b"", pa.large_binary())  # fields follow each other without separator
 
 # PostgreSQL counts dates and timestamps from 2000-01-01; Arrow from 1970-01-01.
 _PG_EPOCH_DAYS = 10_957
 _PG_EPOCH_MICROS = _PG_EPOCH_DAYS * 86_400 * 1_000_000
 
-# A column's PostgreSQL type (pg_type.typname), the Arrow type it is cast to, and the
-# big-endian numpy type of its fixed-width field; text types have no fixed width.
-_FIXED: dict[str, tuple[pa.DataType, str]] = {
-    "int2": (pa.int16(), ">i2"),
-    "int4": (pa.int32(), ">i4"),
-    "int8": (pa.int64(), ">i8"),
-    "float4": (pa.float32(), ">f4"),
-    "float8": (pa.float64(), ">f8"),
-    "bool": (pa.uint8(), "u1"),
-    "date": (pa.int32(), ">i4"),
-    "timestamp": (pa.int64(), ">i8"),
+# A column's PostgreSQL type (pg_type.typname) and the big-endian numpy type of its
+# fixed-width value; text types are sent as their UTF-8 bytes.
+_FIXED: dict[str, str] = {
+    "int2": ">i2",
+    "int4": ">i4",
+    "int8": ">i8",
+    "float4": ">f4",
+    "float8": ">f8",
+    "bool": "u1",
+    "date": ">i4",
+    "timestamp": ">i8",
 }
 _TEXT = {"text", "varchar", "bpchar"}
 
@@ -42,111 +44,62 @@ def encodable(pg_types: Sequence[str]) -> bool:
     return all(name in _FIXED or name in _TEXT for name in pg_types)
 
 
-def encode_batch(batch: pa.RecordBatch, pg_types: Sequence[str]) -> bytes:
+def encode_batch(batch: pa.RecordBatch, pg_types: Sequence[str]) -> memoryview:
     """The batch's rows in PostgreSQL's binary COPY format, without header or trailer.
 
     ``pg_types`` names each column's type in the target table, in the batch's order; a
-    value that does not fit its column's type (an int64 beyond int4) raises, as the
-    server would.
+    value that does not fit its column's type (an int64 beyond int4) raises ArrowInvalid
+    before anything is returned.
     """
     n = batch.num_rows
     if n == 0:
-        return b""
-    fields = [_field(column, name) for column, name in zip(batch.columns, pg_types, strict=True)]
-    sizes = np.full(n, 2, dtype=np.int64)  # the field count
-    for field in fields:
-        sizes += 4 + field.lengths
-    starts = np.zeros(n, dtype=np.int64)
-    np.cumsum(sizes[:-1], out=starts[1:])
-    out = np.empty(int(starts[-1] + sizes[-1]), dtype=np.uint8)
-    _scatter_fixed(out, starts, np.full(n, len(fields), dtype=">i2"))
-    at = starts + 2
-    for field in fields:
-        _scatter_fixed(out, at, np.where(field.valid, field.lengths, -1).astype(">i4"))
-        field.write(out, at + 4)
-        at += 4 + field.lengths
-    return out.tobytes()
+        return memoryview(b"")
+    count = _fixed_width(np.full(n, len(pg_types), dtype=">i2"))
+    fields = [_fields(column, name) for column, name in zip(batch.columns, pg_types, strict=True)]
+    rows = pc.binary_join_element_wise(count, *fields, _JOINED)
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + n + 1]
+    start, end = int(offsets[0]), int(offsets[-1])
+    return memoryview(rows.buffers()[2].slice(start, end - start))
 
 
-class _Field:
-    """One column's per-row payload lengths (0 where NULL) and its writer."""
-
-    def __init__(
-        self,
-        lengths: np.ndarray,
-        valid: np.ndarray,
-        write: Callable[[np.ndarray, np.ndarray], None],
-    ) -> None:
-        self.lengths = lengths
-        self.valid = valid
-        self.write = write
-
-
-def _field(column: pa.Array, pg_type: str) -> _Field:
-    valid = _validity(column)
+def _fields(column: pa.Array, pg_type: str) -> pa.Array:
+    """The column's fields, each its length and its bytes, as one binary array."""
     if pg_type in _TEXT:
-        return _text_field(column, valid)
-    arrow_type, numpy_type = _FIXED[pg_type]
-    values = _fixed_values(column, pg_type, arrow_type)
-    width = np.dtype(numpy_type).itemsize
-    lengths = np.where(valid, width, 0).astype(np.int64)
-
-    def write(out: np.ndarray, at: np.ndarray) -> None:
-        _scatter_fixed(out, at[valid], values[valid].astype(numpy_type))
-
-    return _Field(lengths, valid, write)
-
-
-def _validity(column: pa.Array) -> np.ndarray:
-    if column.null_count == 0:
-        return np.ones(len(column), dtype=bool)
-    return np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        text = pc.cast(column, pa.large_binary())
+        lengths = pc.binary_length(text).fill_null(0).to_numpy(zero_copy_only=False)
+        fields = pc.binary_join_element_wise(_fixed_width(lengths.astype(">i4")), text, _JOINED)
+    else:
+        dtype = np.dtype(_FIXED[pg_type])
+        layout = np.empty(len(column), dtype=[("length", ">i4"), ("value", dtype)])
+        layout["length"] = dtype.itemsize
+        layout["value"] = _values(column, pg_type)
+        fields = _fixed_width(layout)
+    if column.null_count:
+        fields = pc.if_else(column.is_valid(), fields, _NULL)
+    return fields
 
 
-def _fixed_values(column: pa.Array, pg_type: str, arrow_type: pa.DataType) -> np.ndarray:
-    """The column as numpy values of the field's width, NULLs as zero (never written)."""
+def _values(column: pa.Array, pg_type: str) -> np.ndarray:
+    """The column's values as numbers PostgreSQL reads, NULLs as zero (never sent)."""
     if pg_type == "date":
-        days = pc.cast(column, pa.date32()).cast(pa.int32())
-        values = _numbers(days, np.int32) - _PG_EPOCH_DAYS
-    elif pg_type == "timestamp":
+        return _numbers(pc.cast(column, pa.date32()).cast(pa.int32())) - _PG_EPOCH_DAYS
+    if pg_type == "timestamp":
         micros = pc.cast(column, pa.timestamp("us")).cast(pa.int64())
-        values = _numbers(micros, np.int64) - _PG_EPOCH_MICROS
-    elif pg_type == "bool":
-        values = _numbers(pc.cast(column, pa.bool_()).cast(pa.uint8()), np.uint8)
-    else:  # a safe cast: a value beyond the column's range raises
-        values = _numbers(pc.cast(column, arrow_type), arrow_type.to_pandas_dtype())
-    return values
+        return _numbers(micros) - _PG_EPOCH_MICROS
+    if pg_type == "bool":
+        return _numbers(pc.cast(column, pa.bool_()).cast(pa.uint8()))
+    # A safe cast: a value beyond the column's range raises rather than wraps.
+    target = pa.from_numpy_dtype(np.dtype(_FIXED[pg_type]).newbyteorder("="))
+    return _numbers(pc.cast(column, target))
 
 
-def _numbers(column: pa.Array, dtype: type) -> np.ndarray:
-    return np.asarray(column.fill_null(0).to_numpy(zero_copy_only=False), dtype=dtype)
+def _numbers(column: pa.Array) -> np.ndarray:
+    return column.fill_null(0).to_numpy(zero_copy_only=False)
 
 
-def _text_field(column: pa.Array, valid: np.ndarray) -> _Field:
-    text = pc.cast(column, pa.large_string())
-    if text.null_count:
-        text = text.fill_null("")
-    text = pa.concat_arrays([text]) if isinstance(text, pa.ChunkedArray) else text
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[
-        text.offset : text.offset + len(text) + 1
-    ]
-    data = np.frombuffer(text.buffers()[2] or b"", dtype=np.uint8)
-    lengths = np.diff(offsets)
-
-    def write(out: np.ndarray, at: np.ndarray) -> None:
-        total = int(lengths.sum())
-        if not total:
-            return
-        # Each byte's destination: its field's start, plus its place within the value.
-        shift = np.repeat(at - offsets[:-1], lengths)
-        source = np.arange(offsets[0], offsets[0] + total, dtype=np.int64)
-        out[source + shift] = data[source]
-
-    return _Field(lengths, valid, write)
-
-
-def _scatter_fixed(out: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
-    """Write each value's bytes at its row's offset in ``out``."""
+def _fixed_width(values: np.ndarray) -> pa.Array:
+    """Each element's bytes as one binary value (zero-copy from the numpy layout)."""
+    raw = np.ascontiguousarray(values).view(np.uint8)
     width = values.dtype.itemsize
-    raw = np.ascontiguousarray(values).view(np.uint8).reshape(-1, width)
-    out[at[:, None] + np.arange(width)] = raw
+    fixed = pa.Array.from_buffers(pa.binary(width), len(values), [None, pa.py_buffer(raw)])
+    return fixed.cast(pa.large_binary())

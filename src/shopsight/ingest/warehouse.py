@@ -201,28 +201,24 @@ class PostgresWarehouse(Warehouse):
         self.append(name, columns, select_sql)
 
     def append(self, table: str, columns: list[str], select_sql: str) -> None:
-        """By one COPY, streamed: the validator's rows come out as Arrow batches, each
-        encoded while the server stores the one before. Binary where every column's type
-        has an encoder (pg_binary.py: the server parses no text), else CSV (every text
-        quoted, so an empty text is not NULL). Nothing lands on disk."""
+        """By one COPY, streamed: the validator's rows come out as Arrow batches; this
+        thread encodes each while a worker thread sends the ones before. Binary where every
+        column's type has an encoder (pg_binary.py: the server parses no text), else CSV
+        (every text quoted, so an empty text is not NULL). Nothing lands on disk."""
+        from psycopg.copy import QueuedLibpqWriter
+
         reader = self.validator.sql(select_sql).to_arrow_reader(_COPY_BATCH_ROWS)
         pg_types = self._column_types(table, columns)
         binary = pg_binary.encodable(pg_types)
-        options = pa_csv.WriteOptions(include_header=False)
         notation = "binary" if binary else "csv"
         sql = f"copy {table} ({', '.join(columns)}) from stdin (format {notation})"
-        with self.connection.cursor() as cursor, cursor.copy(sql.encode()) as copy:
-            if binary:
-                copy.write(pg_binary.HEADER)
-            for batch in reader:
+        with self.connection.cursor() as cursor:
+            writer = QueuedLibpqWriter(cursor)
+            with cursor.copy(sql.encode(), writer=writer) as copy:
                 if binary:
-                    copy.write(pg_binary.encode_batch(batch, pg_types))
-                    continue
-                sink = pa.BufferOutputStream()
-                pa_csv.write_csv(batch, sink, options)
-                copy.write(sink.getvalue())
-            if binary:
-                copy.write(pg_binary.TRAILER)
+                    _copy_binary(copy, reader, pg_types)
+                else:
+                    _copy_csv(copy, reader)
 
     def _column_types(self, table: str, columns: list[str]) -> list[str]:
         """Each column's type name (pg_type.typname) in ``table``, in ``columns``' order;
@@ -242,6 +238,21 @@ class PostgresWarehouse(Warehouse):
             self.connection.close()
         finally:
             self.validator.close()
+
+
+def _copy_binary(copy: Any, reader: pa.RecordBatchReader, pg_types: list[str]) -> None:
+    copy.write(pg_binary.HEADER)
+    for batch in reader:
+        copy.write(pg_binary.encode_batch(batch, pg_types))
+    copy.write(pg_binary.TRAILER)
+
+
+def _copy_csv(copy: Any, reader: pa.RecordBatchReader) -> None:
+    options = pa_csv.WriteOptions(include_header=False)
+    for batch in reader:
+        sink = pa.BufferOutputStream()
+        pa_csv.write_csv(batch, sink, options)
+        copy.write(sink.getvalue())
 
 
 def connect(url: str, create: bool = True) -> Warehouse:
