@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/bench_scale.py --orders 1000000 [--days 365]
         [--parts duckdb postgres events] [--events-users 1000000] [--memory-limit 1GB]
+    .venv/bin/python benchmarks/bench_scale.py --engine spark --orders 1000000 [--days 365]
+        [--workers 1 2]
 
 Steps, each in its own process (wall time and that process's peak RSS). Part `duckdb` (the
 default): generate the retail_db export; ingest it into DuckDB, beside a plain DuckDB
@@ -18,6 +20,10 @@ the first after the bulk load, and re-reads its last batch). Ends with a Markdow
 every figure and its target; a build that fails stops the run there, the store kept. With
 --memory-limit every ShopSight step runs under that DuckDB limit (spilling to the work
 folder), and the retail marts are compared with a full build of a copy without it.
+
+With `--engine spark` the retail chain runs on a Spark standalone cluster started for the
+run, with 1 and then 2 workers, beside DuckDB in the same run (`bench_spark.py`, which
+takes the remaining options: `--workers`, `--worker-memory`, `--executor-memory`).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -150,7 +157,24 @@ def main() -> None:
         metavar="FOLDER",
         help="only the steps after the incremental build, in a kept work folder",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--engine",
+        choices=["duckdb", "spark"],
+        default="duckdb",
+        help="spark: the retail chain on a local Spark cluster beside DuckDB "
+        "(bench_spark.py; it takes the options not listed here)",
+    )
+    args, spark_options = parser.parse_known_args()
+    if args.engine == "spark":
+        if args.parts != ["duckdb"] or args.memory_limit or args.after_incremental:
+            parser.error(
+                "--engine spark runs the retail chain only, without --parts, "
+                "--memory-limit or --after-incremental"
+            )
+        on_spark(args, spark_options)
+        return
+    if spark_options:
+        parser.error(f"unrecognized arguments: {' '.join(spark_options)}")
     work = args.after_incremental or Path(tempfile.mkdtemp(prefix="shopsight-scale-"))
     bucket_path = work / "bucket"
     bucket = f"file://{bucket_path}"
@@ -199,6 +223,18 @@ def main() -> None:
         print(f"kept: {work}")
     elif not args.after_incremental:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def on_spark(args, options: list[str]) -> None:
+    """The retail chain on Spark (1 and 2 workers) beside DuckDB: bench_spark.py, with this
+    run's store size."""
+    command = [
+        sys.executable, str(Path(__file__).with_name("bench_spark.py")),
+        "--orders", str(args.orders), "--days", str(args.days), *options,
+    ]  # fmt: skip
+    if args.keep:
+        command.append("--keep")
+    raise SystemExit(subprocess.run(command, check=False).returncode)
 
 
 def after_the_builds(
