@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shopsight.ingest.pg_binary import HEADER, TRAILER, encodable, encode_batch
+from shopsight.ingest.warehouse import PostgresWarehouse
 
 pytestmark = pytest.mark.integration
 
@@ -123,3 +124,36 @@ def test_a_value_beyond_its_column_raises_before_anything_is_sent() -> None:
     with pytest.raises(pa.ArrowInvalid):
         encode_batch(batch, ["int4"])
     assert not encodable(["int4", "numeric"])
+
+
+def test_append_sends_binary_where_it_can_and_csv_where_it_cannot(fresh_postgres: str) -> None:
+    """A quoted (undeclared) column still goes binary; a type without an encoder (numeric)
+    makes the table's rows go as CSV, and both arrive equal."""
+    warehouse = PostgresWarehouse(fresh_postgres)
+    try:
+        warehouse.execute('create table binary_ok (id integer, "note" text, at timestamp)')
+        warehouse.execute("create table csv_only (id integer, amount numeric(12, 2), note text)")
+        assert encodable(warehouse._column_types("binary_ok", ["id", '"note"', "at"]))
+        assert not encodable(warehouse._column_types("csv_only", ["id", "amount", "note"]))
+        warehouse.append(
+            "binary_ok",
+            ["id", '"note"', "at"],
+            "select 1 as id, '' as note, timestamp '2024-02-29 23:59:59.5' as at "
+            "union all select 2, null, null",
+        )
+        warehouse.append(
+            "csv_only",
+            ["id", "amount", "note"],
+            "select 1 as id, 19.99::decimal(12, 2) as amount, '' as note "
+            "union all select 2, null, null",
+        )
+        assert warehouse.query("select * from binary_ok order by id") == [
+            (1, "", dt.datetime(2024, 2, 29, 23, 59, 59, 500000)),
+            (2, None, None),
+        ]
+        assert warehouse.query("select id, amount::text, note from csv_only order by id") == [
+            (1, "19.99", ""),
+            (2, None, None),
+        ]
+    finally:
+        warehouse.close()

@@ -221,8 +221,9 @@ class PostgresWarehouse(Warehouse):
                     _copy_csv(copy, reader)
 
     def _column_types(self, table: str, columns: list[str]) -> list[str]:
-        """Each column's type name (pg_type.typname) in ``table``, in ``columns``' order;
-        "unknown" for a name not found as written (the caller then copies text)."""
+        """Each column's type name (pg_type.typname) in ``table``, in ``columns``' order
+        (a quoted name, as an undeclared column's, unquoted); "unknown" for a name not
+        found (the caller then copies text)."""
         found: dict[str, str] = dict(
             self.connection.execute(
                 "select a.attname, t.typname from pg_attribute a "
@@ -231,7 +232,7 @@ class PostgresWarehouse(Warehouse):
                 [table],
             ).fetchall()
         )
-        return [found.get(name, "unknown") for name in columns]
+        return [found.get(name.strip('"'), "unknown") for name in columns]
 
     def close(self) -> None:
         try:
