@@ -50,9 +50,28 @@ def _ingest_command(bucket: Bucket, url: str) -> list[str]:
     ],
 )
 def test_sigkill_at_a_fail_point_then_rerun_loads_everything_once(tmp_path, point) -> None:
+    _kill_then_rerun(tmp_path, f"duckdb:///{tmp_path}/killed.duckdb", point)
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "ingest.after_read:14",  # the second batch read, the first (12 files) not written
+        "ingest.before_commit:3",
+        "ingest.quarantine_object_written",  # a file of the next batch, this one not written
+    ],
+)
+def test_sigkill_on_postgres_with_the_next_batch_checked_ahead(
+    tmp_path, fresh_postgres, point
+) -> None:
+    """On PostgreSQL a batch is read and checked while the one before it is written
+    (decision 0053): a kill there loses nothing either."""
+    _kill_then_rerun(tmp_path, fresh_postgres, point)
+
+
+def _kill_then_rerun(tmp_path, url: str, point: str) -> None:  # type: ignore[no-untyped-def]
     bucket = Bucket(f"file://{tmp_path}/bucket")
     generate_small_store(bucket)
-    url = f"duckdb:///{tmp_path}/killed.duckdb"
     command = _ingest_command(bucket, url)
     killed = subprocess.run(
         command, env={**os.environ, "SHOPSIGHT_FAILPOINT": point}, capture_output=True, timeout=600

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -159,12 +160,12 @@ def _ingest(
         pending = [f for f in pending if f.file_dt is None or f.file_dt <= last]
     if on_plan:
         on_plan(len(pending))
-    for batch in _batches(pending, list(contract.tables)):
-        for result in ingest_files(bucket, warehouse, contract, batch, report.run_id, ratio, fast):
-            if result.status != "skipped":
-                report.files.append(result)
-            if on_file:
-                on_file(result)
+    batches = _batches(pending, list(contract.tables))
+    for result in _ingest_batches(bucket, warehouse, contract, batches, report.run_id, ratio, fast):
+        if result.status != "skipped":
+            report.files.append(result)
+        if on_file:
+            on_file(result)
     return report
 
 
@@ -182,6 +183,48 @@ def _batches(files: list[LandedFile], table_order: list[str]) -> Iterator[list[L
             yield batch
 
 
+def _ingest_batches(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    contract: Contract,
+    batches: Iterator[list[LandedFile]],
+    run_id: str,
+    max_reject_ratio: float,
+    fast: bool,
+) -> Iterator[FileResult]:
+    """Each batch's files, read, checked and loaded in order; their results, batch by batch.
+
+    When the warehouse is not the validator's database (PostgreSQL), the next batch is
+    checked on a DuckDB connection of its own while this one is written: the server's COPY
+    and the validator's check use a core each (decision 0053). Each batch still commits
+    alone and in order; a check whose plan of undeclared columns the batch before changed
+    is done again."""
+    if warehouse.validator_is_warehouse:
+        for files in batches:
+            yield from ingest_files(
+                bucket, warehouse, contract, files, run_id, max_reject_ratio, fast
+            )
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="check") as checker:
+        waiting: _ReadBatch | None = None
+        for files in batches:
+            read = _read_batch(bucket, warehouse, contract, files, run_id)
+            if read.files:
+                extras, _ = _plan_columns(warehouse, contract, read.table, read.files)
+                read.checking = checker.submit(
+                    _check_aside, warehouse, contract, read, extras, fast
+                )
+            if waiting is not None:
+                yield from _load_batch_read(
+                    bucket, warehouse, contract, waiting, run_id, max_reject_ratio, fast
+                )
+            waiting = read
+        if waiting is not None:
+            yield from _load_batch_read(
+                bucket, warehouse, contract, waiting, run_id, max_reject_ratio, fast
+            )
+
+
 def ingest_files(
     bucket: Bucket,
     warehouse: Warehouse,
@@ -197,6 +240,27 @@ def ingest_files(
     the file that fails on its own is quarantined whole with the error, so the next run
     moves on (``shopsight quarantine readmit`` brings it back once the cause is fixed).
     """
+    read = _read_batch(bucket, warehouse, contract, files, run_id)
+    return _load_batch_read(bucket, warehouse, contract, read, run_id, max_reject_ratio, fast)
+
+
+@dataclass
+class _ReadBatch:
+    """A batch's files as read: every file's result (skipped and quarantined ones
+    included) and the readable ones' text, by their index among the results; with the
+    check started aside, if it was."""
+
+    table: Table
+    results: list[FileResult]
+    files: dict[int, _ReadFile]
+    checking: Future[_Checked] | None = None
+
+
+def _read_batch(
+    bucket: Bucket, warehouse: Warehouse, contract: Contract, files: list[LandedFile], run_id: str
+) -> _ReadBatch:
+    """Read a batch's files; a file already loaded is skipped, one that cannot be read is
+    quarantined whole (in a transaction of its own)."""
     table = contract.table(files[0].table)
     recorded = _ledger_of(warehouse, contract.source, [f.key for f in files])
     results: list[FileResult] = []
@@ -220,22 +284,39 @@ def ingest_files(
             _quarantine_file(bucket, warehouse, result, data, rejection, run_id)
         except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
             _quarantine_file(bucket, warehouse, result, data, _failure(error), run_id)
+    return _ReadBatch(table, results, readable)
+
+
+def _load_batch_read(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    contract: Contract,
+    read: _ReadBatch,
+    run_id: str,
+    max_reject_ratio: float,
+    fast: bool,
+) -> list[FileResult]:
+    """Load a read batch's readable files in one transaction; on a failure, each alone."""
+    table, results, readable = read.table, read.results, read.files
     if not readable:
         return results
+    checked = _finished_check(read.checking)
     try:
-        _load_files(bucket, warehouse, contract, table, readable, run_id, max_reject_ratio, fast)
+        _load_files(
+            bucket, warehouse, contract, table, readable, run_id, max_reject_ratio, fast, checked
+        )
     except Exception:  # noqa: BLE001 - find the file that fails on its own
-        for index, read in readable.items():
-            results[index] = read.result = _fresh(read.result)
+        for index, one in readable.items():
+            results[index] = one.result = _fresh(one.result)
             try:
-                alone = {index: read}
+                alone = {index: one}
                 _load_files(
                     bucket, warehouse, contract, table, alone, run_id, max_reject_ratio, fast
                 )
             except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
-                results[index] = _fresh(read.result)
+                results[index] = _fresh(one.result)
                 _quarantine_file(
-                    bucket, warehouse, results[index], read.data, _failure(error), run_id
+                    bucket, warehouse, results[index], one.data, _failure(error), run_id
                 )
     return results
 
@@ -300,14 +381,107 @@ def _load_files(
     run_id: str,
     max_reject_ratio: float,
     fast: bool,
+    checked: _Checked | None = None,
 ) -> None:
-    """Validate, stage and write files read together, in one transaction."""
-    con = warehouse.validator
+    """Validate, stage and write files read together, in one transaction (``checked``:
+    their check, done aside on a connection of its own, used if its plan still holds)."""
+    extras, new_columns = _plan_columns(warehouse, contract, table, files)
+    if checked is None or checked.extras != extras:
+        if checked is not None:
+            checked.connection.close()
+        checked = _check(warehouse.validator, contract, table, files, extras, fast)
+    try:
+        with warehouse.validating_on(checked.connection):
+            _write_files(
+                bucket,
+                warehouse,
+                contract,
+                table,
+                files,
+                run_id,
+                max_reject_ratio,
+                checked,
+                new_columns,
+            )
+    finally:
+        if checked.connection is not warehouse.validator:
+            checked.connection.close()
+
+
+@dataclass
+class _Checked:
+    """A batch's check: the validator connection holding its ``_checked`` rows, the
+    undeclared columns it was checked with, and what the check counted."""
+
+    connection: Any
+    extras: list[str]
+    repeats: KeyRepeats
+    counts: dict[int, Any]
+    rejected: dict[int, list[dict[str, Any]]]
+
+
+def _plan_columns(
+    warehouse: Warehouse, contract: Contract, table: Table, files: dict[int, _ReadFile]
+) -> tuple[list[str], list[str]]:
     undeclared = [name for f in files.values() for name, _ in f.layout.extras]
-    extras, new_columns = plan_landing_columns(warehouse, contract, table, undeclared)
+    return plan_landing_columns(warehouse, contract, table, undeclared)
+
+
+def _check(
+    con: Any,
+    contract: Contract,
+    table: Table,
+    files: dict[int, _ReadFile],
+    extras: list[str],
+    fast: bool,
+) -> _Checked:
     repeats = _check_files(con, contract, table, files, extras, fast)
     counts = count_checked(con, table, repeats.in_file)
-    rejected = rejected_lines(con)
+    return _Checked(con, extras, repeats, counts, rejected_lines(con))
+
+
+def _check_aside(
+    warehouse: Warehouse, contract: Contract, read: _ReadBatch, extras: list[str], fast: bool
+) -> _Checked:
+    """Check a read batch on a new connection to the validator's database (from a worker
+    thread, which never touches the warehouse: ``extras`` was planned before it started)."""
+    con = warehouse.validator.cursor()
+    try:
+        con.execute("set enable_progress_bar = false").fetchall()
+        return _check(con, contract, read.table, read.files, extras, fast)
+    except BaseException:
+        con.close()
+        raise
+
+
+def _finished_check(checking: Future[_Checked] | None) -> _Checked | None:
+    """The check done aside, or None when there was none or it failed (the batch is then
+    checked again where a failure is handled: file by file, as poison pills)."""
+    if checking is None:
+        return None
+    try:
+        return checking.result()
+    except Exception:  # noqa: BLE001 - raised again by the check done in place
+        return None
+
+
+def _write_files(
+    bucket: Bucket,
+    warehouse: Warehouse,
+    contract: Contract,
+    table: Table,
+    files: dict[int, _ReadFile],
+    run_id: str,
+    max_reject_ratio: float,
+    checked: _Checked,
+    new_columns: list[str],
+) -> None:
+    extras, repeats, counts, rejected = (
+        checked.extras,
+        checked.repeats,
+        checked.counts,
+        checked.rejected,
+    )
     failpoint("ingest.after_validate")
     finished = load_stamp(warehouse)
     batch = {index: read.result for index, read in files.items()}

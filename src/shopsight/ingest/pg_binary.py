@@ -54,12 +54,41 @@ def encode_batch(batch: pa.RecordBatch, pg_types: Sequence[str]) -> memoryview:
     n = batch.num_rows
     if n == 0:
         return memoryview(b"")
-    count = _fixed_width(np.full(n, len(pg_types), dtype=">i2"))
-    fields = [_fields(column, name) for column, name in zip(batch.columns, pg_types, strict=True)]
-    rows = pc.binary_join_element_wise(count, *fields, _JOINED)
+    # Each run of fixed-width columns without NULLs (the row's field count first) is laid
+    # out by numpy as one block per row, so Arrow joins a few arrays, not one per field.
+    count = np.full(n, len(pg_types), dtype=">i2")
+    parts: list[pa.Array] = []
+    run: list[tuple[pa.Array, str]] = []
+    for column, pg_type in zip(batch.columns, pg_types, strict=True):
+        if pg_type in _FIXED and not column.null_count:
+            run.append((column, pg_type))
+            continue
+        if run or not parts:
+            parts.append(_fixed_run(run, None if parts else count))
+        parts.append(_fields(column, pg_type))
+        run = []
+    if run or not parts:
+        parts.append(_fixed_run(run, None if parts else count))
+    rows = pc.binary_join_element_wise(*parts, _JOINED) if len(parts) > 1 else parts[0]
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + n + 1]
     start, end = int(offsets[0]), int(offsets[-1])
     return memoryview(rows.buffers()[2].slice(start, end - start))
+
+
+def _fixed_run(run: list[tuple[pa.Array, str]], count: np.ndarray | None) -> pa.Array:
+    """Fixed-width columns (the row's field count first, if given) as one binary value per
+    row: each field's length and value, big-endian, one after the other. NULLs are laid
+    out as zero (the caller replaces those fields)."""
+    layout: list[tuple[str, str]] = [("count", ">i2")] if count is not None else []
+    for position, (_, pg_type) in enumerate(run):
+        layout += [(f"length{position}", ">i4"), (f"value{position}", _FIXED[pg_type])]
+    block = np.empty(len(count) if count is not None else len(run[0][0]), dtype=layout)
+    if count is not None:
+        block["count"] = count
+    for position, (column, pg_type) in enumerate(run):
+        block[f"length{position}"] = np.dtype(_FIXED[pg_type]).itemsize
+        block[f"value{position}"] = _values(column, pg_type)
+    return _fixed_width(block)
 
 
 def _fields(column: pa.Array, pg_type: str) -> pa.Array:
@@ -69,11 +98,7 @@ def _fields(column: pa.Array, pg_type: str) -> pa.Array:
         lengths = pc.binary_length(text).fill_null(0).to_numpy(zero_copy_only=False)
         fields = pc.binary_join_element_wise(_fixed_width(lengths.astype(">i4")), text, _JOINED)
     else:
-        dtype = np.dtype(_FIXED[pg_type])
-        layout = np.empty(len(column), dtype=[("length", ">i4"), ("value", dtype)])
-        layout["length"] = dtype.itemsize
-        layout["value"] = _values(column, pg_type)
-        fields = _fixed_width(layout)
+        fields = _fixed_run([(column, pg_type)], None)
     if column.null_count:
         fields = pc.if_else(column.is_valid(), fields, _NULL)
     return fields

@@ -73,6 +73,22 @@ class Warehouse(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @property
+    def validator_is_warehouse(self) -> bool:
+        """Whether the validator's connection is the warehouse's own (DuckDB): its rows are
+        then written by the same connection that checked them."""
+        return self.validator is getattr(self, "connection", None)
+
+    @contextmanager
+    def validating_on(self, connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """Use ``connection`` (the validator's, or another one to its database) as the
+        validator for the block: a batch checked aside is staged from where it was checked."""
+        before, self.validator = self.validator, connection
+        try:
+            yield
+        finally:
+            self.validator = before
+
 
 class DuckDBWarehouse(Warehouse):
     """A DuckDB file; it validates files on its own connection, so staging is a copy."""
