@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.readmit import readmit
 from shopsight.ingest.status import list_quarantine
-from shopsight.ingest.warehouse import connect
+from shopsight.ingest.warehouse import PostgresWarehouse, connect
 from shopsight.storage import Bucket
 
 from support import (
@@ -187,7 +189,7 @@ def test_batches_checked_ahead_end_as_when_checked_one_at_a_time(
             bucket.write_bytes(
                 f"landing/thelook/distribution_centers/dt={day}/part-0.csv", text.encode()
             )
-        warehouse = connect(url)
+        warehouse = _Watched(url) if name == "postgres" else connect(url)
         ingest(bucket, warehouse)
         ingest(bucket, warehouse, source="thelook")
         ends[name] = _snapshot(warehouse)
@@ -201,9 +203,21 @@ def test_batches_checked_ahead_end_as_when_checked_one_at_a_time(
         warehouse.close()
     for part in ends["duckdb"]:
         assert ends["postgres"][part] == ends["duckdb"][part], part
+    assert _Watched.touched_by == {"MainThread"}  # never by the thread that checks aside
     path = "landing/thelook/distribution_centers/dt={}/part-0.csv"
     assert ends["postgres"]["centers"] == [
         ("1", "Memphis", "35.1", "POINT(1 2)", path.format("2024-06-24")),
         ("1", "Memphis TN", "35.1", "None", path.format("2024-06-23")),
         ("1", "Memphis TN", "35.2", "None", path.format("2024-06-25")),
     ]
+
+
+class _Watched(PostgresWarehouse):
+    """A PostgreSQL warehouse that notes which threads use it: the check done aside must
+    not (while a batch is written, the warehouse's ``validator`` is that batch's)."""
+
+    touched_by: set[str] = set()
+
+    def __getattribute__(self, name: str) -> object:
+        _Watched.touched_by.add(threading.current_thread().name)
+        return super().__getattribute__(name)

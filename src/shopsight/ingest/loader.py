@@ -211,9 +211,9 @@ def _ingest_batches(
             read = _read_batch(bucket, warehouse, contract, files, run_id)
             if read.files:
                 extras, _ = _plan_columns(warehouse, contract, read.table, read.files)
-                read.checking = checker.submit(
-                    _check_aside, warehouse, contract, read, extras, fast
-                )
+                con = warehouse.validator.cursor()
+                con.execute("set enable_progress_bar = false").fetchall()
+                read.checking = checker.submit(_check_aside, con, contract, read, extras, fast)
             if waiting is not None:
                 yield from _load_batch_read(
                     bucket, warehouse, contract, waiting, run_id, max_reject_ratio, fast
@@ -441,13 +441,13 @@ def _check(
 
 
 def _check_aside(
-    warehouse: Warehouse, contract: Contract, read: _ReadBatch, extras: list[str], fast: bool
+    con: Any, contract: Contract, read: _ReadBatch, extras: list[str], fast: bool
 ) -> _Checked:
-    """Check a read batch on a new connection to the validator's database (from a worker
-    thread, which never touches the warehouse: ``extras`` was planned before it started)."""
-    con = warehouse.validator.cursor()
+    """Check a read batch on ``con``, a connection of its own to the validator's database,
+    from a worker thread that touches nothing else: ``extras`` was planned, and ``con``
+    opened, by the thread that writes (which meanwhile lends its batch's connection to the
+    warehouse as ``validator``)."""
     try:
-        con.execute("set enable_progress_bar = false").fetchall()
         return _check(con, contract, read.table, read.files, extras, fast)
     except BaseException:
         con.close()
