@@ -476,6 +476,7 @@ def _write_files(
     checked: _Checked,
     new_columns: list[str],
 ) -> None:
+    """Count, stage and write a checked batch in one transaction, then publish its history."""
     extras, repeats, counts, rejected = (
         checked.extras,
         checked.repeats,
