@@ -14,6 +14,7 @@ import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -385,24 +386,77 @@ def _load_files(
 ) -> None:
     """Validate, stage and write files read together, in one transaction (``checked``:
     their check, done aside on a connection of its own, used if its plan still holds)."""
+    with _batch_checked(warehouse, contract, table, files, fast, checked) as (checked, new_columns):
+        extras, repeats, counts, rejected = (
+            checked.extras,
+            checked.repeats,
+            checked.counts,
+            checked.rejected,
+        )
+        failpoint("ingest.after_validate")
+        finished = load_stamp(warehouse)
+        batch = {index: read.result for index, read in files.items()}
+        for index, result in batch.items():
+            _apply_counts(result, counts.get(index), max_reject_ratio, finished)
+            _note_drift(result, files[index].layout)
+            if index in rejected:
+                result.quarantine_object = write_rejected_rows(
+                    bucket,
+                    result.path,
+                    result.checksum,
+                    [{"path": result.path, **row} for row in rejected[index]],
+                )
+        drift = [
+            [result.ingest_id, result.source, result.table, name, kind, result.path, result.file_dt]
+            for index, result in batch.items()
+            for kind, names in _drift_of(files[index].layout).items()
+            for name in names
+        ]
+        with (
+            columns_for_batch(warehouse, contract, table, new_columns) as add_columns,
+            warehouse.transaction(),
+        ):
+            add_columns()
+            stage_batch(warehouse, contract, table, batch, extras)
+            failpoint("ingest.after_stage")
+            rows = "select * from _batch"
+            with history.writing_pending(bucket, warehouse.validator, rows, batch.values()):
+                load_batch(
+                    warehouse,
+                    contract,
+                    table,
+                    list(batch.values()),
+                    run_id,
+                    extras,
+                    repeats.in_batch,
+                )
+                if drift:
+                    warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
+            failpoint("ingest.before_commit")
+        failpoint("ingest.after_commit")
+        history.publish(bucket, batch.values())
+
+
+@contextmanager
+def _batch_checked(
+    warehouse: Warehouse,
+    contract: Contract,
+    table: Table,
+    files: dict[int, _ReadFile],
+    fast: bool,
+    checked: _Checked | None,
+) -> Iterator[tuple[_Checked, list[str]]]:
+    """The batch's check (the one done aside if its plan of undeclared columns still holds,
+    else one done now) and the columns to add, with the check's connection lent to the
+    warehouse as its validator for the block, and closed after it if it was its own."""
     extras, new_columns = _plan_columns(warehouse, contract, table, files)
     if checked is None or checked.extras != extras:
         if checked is not None:
             checked.connection.close()
-        checked = _check(warehouse.validator, contract, table, files, extras, fast)
+        checked = _check_files(warehouse.validator, contract, table, files, extras, fast)
     try:
         with warehouse.validating_on(checked.connection):
-            _write_files(
-                bucket,
-                warehouse,
-                contract,
-                table,
-                files,
-                run_id,
-                max_reject_ratio,
-                checked,
-                new_columns,
-            )
+            yield checked, new_columns
     finally:
         if checked.connection is not warehouse.validator:
             checked.connection.close()
@@ -427,19 +481,6 @@ def _plan_columns(
     return plan_landing_columns(warehouse, contract, table, undeclared)
 
 
-def _check(
-    con: Any,
-    contract: Contract,
-    table: Table,
-    files: dict[int, _ReadFile],
-    extras: list[str],
-    fast: bool,
-) -> _Checked:
-    repeats = _check_files(con, contract, table, files, extras, fast)
-    counts = count_checked(con, table, repeats.in_file)
-    return _Checked(con, extras, repeats, counts, rejected_lines(con))
-
-
 def _check_aside(
     con: Any, contract: Contract, read: _ReadBatch, extras: list[str], fast: bool
 ) -> _Checked:
@@ -448,7 +489,7 @@ def _check_aside(
     opened, by the thread that writes (which meanwhile lends its batch's connection to the
     warehouse as ``validator``)."""
     try:
-        return _check(con, contract, read.table, read.files, extras, fast)
+        return _check_files(con, contract, read.table, read.files, extras, fast)
     except BaseException:
         con.close()
         raise
@@ -465,62 +506,6 @@ def _finished_check(checking: Future[_Checked] | None) -> _Checked | None:
         return None
 
 
-def _write_files(
-    bucket: Bucket,
-    warehouse: Warehouse,
-    contract: Contract,
-    table: Table,
-    files: dict[int, _ReadFile],
-    run_id: str,
-    max_reject_ratio: float,
-    checked: _Checked,
-    new_columns: list[str],
-) -> None:
-    """Count, stage and write a checked batch in one transaction, then publish its history."""
-    extras, repeats, counts, rejected = (
-        checked.extras,
-        checked.repeats,
-        checked.counts,
-        checked.rejected,
-    )
-    failpoint("ingest.after_validate")
-    finished = load_stamp(warehouse)
-    batch = {index: read.result for index, read in files.items()}
-    for index, result in batch.items():
-        _apply_counts(result, counts.get(index), max_reject_ratio, finished)
-        _note_drift(result, files[index].layout)
-        if index in rejected:
-            result.quarantine_object = write_rejected_rows(
-                bucket,
-                result.path,
-                result.checksum,
-                [{"path": result.path, **row} for row in rejected[index]],
-            )
-    drift = [
-        [result.ingest_id, result.source, result.table, name, kind, result.path, result.file_dt]
-        for index, result in batch.items()
-        for kind, names in _drift_of(files[index].layout).items()
-        for name in names
-    ]
-    with (
-        columns_for_batch(warehouse, contract, table, new_columns) as add_columns,
-        warehouse.transaction(),
-    ):
-        add_columns()
-        stage_batch(warehouse, contract, table, batch, extras)
-        failpoint("ingest.after_stage")
-        rows = "select * from _batch"
-        with history.writing_pending(bucket, warehouse.validator, rows, batch.values()):
-            load_batch(
-                warehouse, contract, table, list(batch.values()), run_id, extras, repeats.in_batch
-            )
-            if drift:
-                warehouse.insert_rows(f"{OPS_SCHEMA}.column_drift", DRIFT_COLUMNS, drift)
-        failpoint("ingest.before_commit")
-    failpoint("ingest.after_commit")
-    history.publish(bucket, batch.values())
-
-
 def _check_files(
     con: Any,
     contract: Contract,
@@ -528,9 +513,9 @@ def _check_files(
     files: dict[int, _ReadFile],
     extras: list[str],
     fast: bool,
-) -> KeyRepeats:
-    """Check a batch into ``_checked``: DuckDB's reader first where it may (fast_path.py),
-    the line validator for the rest. Says where keys repeat."""
+) -> _Checked:
+    """Check a batch into ``_checked`` on ``con``: DuckDB's reader first where it may
+    (fast_path.py), the line validator for the rest; then count it per file."""
     fmt = contract.format
     con.execute("drop table if exists _checked").fetchall()
     texts = [
@@ -547,7 +532,8 @@ def _check_files(
         validate_lines(con, contract, table, pa.concat_tables(lines or [empty]), layouts, extras)
     repeats = finish_checks(con, table)
     _fill_rejected_lines(con, files)
-    return repeats
+    counts = count_checked(con, table, repeats.in_file)
+    return _Checked(con, extras, repeats, counts, rejected_lines(con))
 
 
 def _fill_rejected_lines(con: Any, files: dict[int, _ReadFile]) -> None:
