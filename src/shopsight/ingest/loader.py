@@ -453,7 +453,7 @@ def _batch_checked(
     if checked is None or checked.extras != extras:
         if checked is not None:
             checked.connection.close()
-        checked = _check_files(warehouse.validator, contract, table, files, extras, fast)
+        checked = _check(warehouse.validator, contract, table, files, extras, fast)
     try:
         with warehouse.validating_on(checked.connection):
             yield checked, new_columns
@@ -481,6 +481,20 @@ def _plan_columns(
     return plan_landing_columns(warehouse, contract, table, undeclared)
 
 
+def _check(
+    con: Any,
+    contract: Contract,
+    table: Table,
+    files: dict[int, _ReadFile],
+    extras: list[str],
+    fast: bool,
+) -> _Checked:
+    """Check a batch on ``con`` (:func:`_check_files`) and count it per file."""
+    repeats = _check_files(con, contract, table, files, extras, fast)
+    counts = count_checked(con, table, repeats.in_file)
+    return _Checked(con, extras, repeats, counts, rejected_lines(con))
+
+
 def _check_aside(
     con: Any, contract: Contract, read: _ReadBatch, extras: list[str], fast: bool
 ) -> _Checked:
@@ -489,7 +503,7 @@ def _check_aside(
     opened, by the thread that writes (which meanwhile lends its batch's connection to the
     warehouse as ``validator``)."""
     try:
-        return _check_files(con, contract, read.table, read.files, extras, fast)
+        return _check(con, contract, read.table, read.files, extras, fast)
     except BaseException:
         con.close()
         raise
@@ -513,9 +527,9 @@ def _check_files(
     files: dict[int, _ReadFile],
     extras: list[str],
     fast: bool,
-) -> _Checked:
-    """Check a batch into ``_checked`` on ``con``: DuckDB's reader first where it may
-    (fast_path.py), the line validator for the rest; then count it per file."""
+) -> KeyRepeats:
+    """Check a batch into ``_checked``: DuckDB's reader first where it may (fast_path.py),
+    the line validator for the rest. Says where keys repeat."""
     fmt = contract.format
     con.execute("drop table if exists _checked").fetchall()
     texts = [
@@ -532,8 +546,7 @@ def _check_files(
         validate_lines(con, contract, table, pa.concat_tables(lines or [empty]), layouts, extras)
     repeats = finish_checks(con, table)
     _fill_rejected_lines(con, files)
-    counts = count_checked(con, table, repeats.in_file)
-    return _Checked(con, extras, repeats, counts, rejected_lines(con))
+    return repeats
 
 
 def _fill_rejected_lines(con: Any, files: dict[int, _ReadFile]) -> None:
