@@ -4,19 +4,22 @@ PostgreSQL side of the same guarantees is in tests/integration/test_postgres_and
 from __future__ import annotations
 
 import gzip
+import json
+import os
 from datetime import date
 
+import duckdb
 import pytest
 
 from shopsight import failpoints
 from shopsight.contracts.model import load_contract
-from shopsight.ingest.loader import ingest
+from shopsight.ingest.loader import FailedAfterCommit, ingest
 from shopsight.ingest.reader import FileRejected, InflationLimits, decompress
 from shopsight.ingest.readmit import ReadmitError, readmit
 from shopsight.ingest.status import list_quarantine
 from shopsight.storage import Bucket
 
-from support import fresh_bucket, generate_small_store, spooled_event
+from support import fresh_bucket, generate_small_store, shopsight, spooled_event
 
 ORDERS_DAY = "landing/retail_db/orders/dt=2024-03-10/part-00000.csv"
 
@@ -159,6 +162,59 @@ def test_a_file_failing_at_any_stage_is_quarantined_and_the_next_run_completes(
     assert all(f.status == "loaded" for f in readmitted)
     loaded = duckdb_warehouse.query("select count(*) from retail_db.categories")[0][0]
     assert loaded == sum(f.rows_loaded for f in readmitted) > 0
+
+
+def test_a_failure_after_the_commit_is_not_retried_and_the_next_run_finishes(
+    bucket, duckdb_warehouse
+) -> None:
+    """A batch that committed is loaded: a step failing after the commit (here its fail
+    point; in life, moving its Parquet into the layout) must not retry it file by file,
+    which the ledger's key refuses, or quarantine files that are loaded."""
+    generate_small_store(bucket, faults="none", days=3)
+    failpoints.arm("ingest.after_commit:raise")
+    try:
+        with pytest.raises(FailedAfterCommit, match=r"departments: 3 of 3 file\(s\) were loaded"):
+            ingest(bucket, duckdb_warehouse, tables=["departments"])
+    finally:
+        failpoints.arm(None)
+    ledger = "select status, count(*) from shopsight_ops.ingest_ledger group by all"
+    assert duckdb_warehouse.query(ledger) == [("loaded", 3)]
+    assert duckdb_warehouse.query("select count(*) from shopsight_ops.quarantine") == [(0,)]
+    assert len(bucket.list("staging/history/retail_db/departments/")) == 3
+    assert bucket.list("history/retail_db/departments/") == []
+
+    after = ingest(bucket, duckdb_warehouse)  # skips them and publishes their history
+    assert after.trusted and after.files
+    assert "departments" not in {f.table for f in after.files}
+    assert bucket.list("staging/history/") == []
+    assert len(bucket.list("history/retail_db/departments/")) == 3
+
+
+def test_the_command_says_in_one_line_that_the_committed_files_are_loaded(tmp_path) -> None:
+    bucket = f"file://{tmp_path}/bucket"
+    generate_small_store(Bucket(bucket), faults="none", days=3)
+    store = ["--bucket", bucket, "--warehouse", f"duckdb:///{tmp_path}/wh.duckdb"]
+    env = {**os.environ, "SHOPSIGHT_FAILPOINT": "ingest.after_commit:2:raise"}
+    failed = shopsight("ingest", *store, "--source", "retail_db", env=env)
+    assert failed.returncode == 2, failed.stderr
+    [line] = [text for text in failed.stderr.splitlines() if text.startswith("error:")]
+    assert "retail_db.categories: 3 of 3 file(s) were loaded and committed" in line
+    assert "Traceback" not in failed.stderr and "unexpected" not in failed.stderr
+    again = shopsight("ingest", *store, "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["files_loaded"] == 12  # the 18 files less the 6 loaded
+
+
+def test_rows_refused_in_a_transaction_fail_with_the_refusal_not_a_later_error(
+    duckdb_warehouse,
+) -> None:
+    duckdb_warehouse.execute("create table keyed (id integer primary key)")
+    duckdb_warehouse.insert_rows("keyed", ["id"], [[1]])
+    refused = pytest.raises(duckdb.ConstraintException, match="Duplicate key")
+    with refused, duckdb_warehouse.transaction():
+        duckdb_warehouse.insert_rows("keyed", ["id"], [[1]])
+    duckdb_warehouse.insert_rows("keyed", ["id"], [[2]])
+    assert duckdb_warehouse.query("select id from keyed order by id") == [(1,), (2,)]
 
 
 def test_a_replacement_line_holding_several_lines_is_refused(faulty_store, duckdb_warehouse):

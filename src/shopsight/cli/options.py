@@ -18,6 +18,7 @@ from shopsight.config import Settings
 from shopsight.contracts.model import ContractError
 from shopsight.generate.summary import GenerationError
 from shopsight.ingest.ledger import OPS_DDL
+from shopsight.ingest.loader import FailedAfterCommit
 from shopsight.ingest.problems import ProblemError
 from shopsight.ingest.readmit import ReadmitError
 from shopsight.ingest.warehouse import (
@@ -61,6 +62,7 @@ EXPECTED = (
     ProblemError,
     BuildError,
     NoReportData,
+    FailedAfterCommit,
 )
 
 

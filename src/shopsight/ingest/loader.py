@@ -297,7 +297,9 @@ def _load_batch_read(
     max_reject_ratio: float,
     fast: bool,
 ) -> list[FileResult]:
-    """Load a read batch's readable files in one transaction; on a failure, each alone."""
+    """Load a read batch's readable files in one transaction; on a failure before the
+    commit, each alone. A failure after it is not retried: the files are loaded, and the
+    error says so (:class:`FailedAfterCommit`)."""
     table, results, readable = read.table, read.results, read.files
     if not readable:
         return results
@@ -306,7 +308,8 @@ def _load_batch_read(
         _load_files(
             bucket, warehouse, contract, table, readable, run_id, max_reject_ratio, fast, checked
         )
-    except Exception:  # noqa: BLE001 - find the file that fails on its own
+    except Exception as error:  # noqa: BLE001 - find the file that fails on its own
+        _refuse_retry_if_committed(warehouse, readable, error)
         for index, one in readable.items():
             results[index] = one.result = _fresh(one.result)
             try:
@@ -315,11 +318,44 @@ def _load_batch_read(
                     bucket, warehouse, contract, table, alone, run_id, max_reject_ratio, fast
                 )
             except Exception as error:  # noqa: BLE001 - a poison pill, kept with its error
+                _refuse_retry_if_committed(warehouse, alone, error)
                 results[index] = _fresh(one.result)
                 _quarantine_file(
                     bucket, warehouse, results[index], one.data, _failure(error), run_id
                 )
     return results
+
+
+class FailedAfterCommit(RuntimeError):
+    """A batch's transaction committed (its rows and ledger rows are in the warehouse), then
+    a later step failed, such as moving its Parquet history into the layout. Nothing is lost
+    and nothing may be loaded twice: the next ingest skips the files and publishes what the
+    failure left staged (``history.repair``)."""
+
+
+def _refuse_retry_if_committed(
+    warehouse: Warehouse, files: dict[int, _ReadFile], error: Exception
+) -> None:
+    """Raise :class:`FailedAfterCommit` when the ledger holds the files' loads: the failure
+    came after their commit, so loading them again, or quarantining them, would be wrong."""
+    ids = [read.result.ingest_id for read in files.values()]
+    marks = ", ".join("?" for _ in ids)
+    try:
+        ((committed,),) = warehouse.query(
+            f"select count(*) from {OPS_SCHEMA}.ingest_ledger where ingest_id in ({marks})", ids
+        )
+    except Exception:  # noqa: BLE001 - the warehouse cannot say: the retry finds out
+        return
+    if not committed:
+        return
+    first = next(iter(files.values())).result
+    cause = redact(str(error).strip().splitlines()[0] if str(error).strip() else "")
+    raise FailedAfterCommit(
+        f"{first.source}.{first.table}: {committed} of {len(ids)} file(s) were loaded and "
+        f"committed, then a later step failed ({type(error).__name__}: {cause}). Nothing is "
+        "lost; the next `shopsight ingest` skips them and moves their Parquet history into "
+        "the bucket's layout."
+    ) from error
 
 
 @dataclass

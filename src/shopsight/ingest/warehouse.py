@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -124,13 +124,18 @@ class DuckDBWarehouse(Warehouse):
         # DuckDB's executemany costs about a millisecond a row; an Arrow scan does not.
         data = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
         self.connection.register("_rows_arrow", data)
+        names = ", ".join(columns)
         try:
-            names = ", ".join(columns)
             self.connection.execute(
                 f"insert into {table} ({names}) select {names} from _rows_arrow"
             ).fetchall()
-        finally:
-            self.connection.unregister("_rows_arrow")
+        except BaseException:
+            # The failed insert aborted the transaction, which refuses the unregister too;
+            # its error would hide the insert's (the next register replaces the view).
+            with suppress(duckdb.Error):
+                self.connection.unregister("_rows_arrow")
+            raise
+        self.connection.unregister("_rows_arrow")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
