@@ -276,7 +276,7 @@ def test_any_mix_of_awkward_lines_checks_the_same_both_ways(
         }
         may_type = fast_path._reads_typed if typed else lambda *args: False
         with mock.patch.object(fast_path, "_reads_typed", may_type):
-            repeats = loader._check_files(con, RETAIL, table, read, [], fast)
+            repeats = loader._check(con, RETAIL, table, read, [], fast).repeats
         # A valid row's text is not kept (only a rejected row's line is shown).
         checked = con.execute(
             "select * replace (case when problem is not null then line end as line) "

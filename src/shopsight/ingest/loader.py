@@ -517,20 +517,6 @@ def _plan_columns(
     return plan_landing_columns(warehouse, contract, table, undeclared)
 
 
-def _check(
-    con: Any,
-    contract: Contract,
-    table: Table,
-    files: dict[int, _ReadFile],
-    extras: list[str],
-    fast: bool,
-) -> _Checked:
-    """Check a batch on ``con`` (:func:`_check_files`) and count it per file."""
-    repeats = _check_files(con, contract, table, files, extras, fast)
-    counts = count_checked(con, table, repeats.in_file)
-    return _Checked(con, extras, repeats, counts, rejected_lines(con))
-
-
 def _check_aside(
     con: Any, contract: Contract, read: _ReadBatch, extras: list[str], fast: bool
 ) -> _Checked:
@@ -556,16 +542,16 @@ def _finished_check(checking: Future[_Checked] | None) -> _Checked | None:
         return None
 
 
-def _check_files(
+def _check(
     con: Any,
     contract: Contract,
     table: Table,
     files: dict[int, _ReadFile],
     extras: list[str],
     fast: bool,
-) -> KeyRepeats:
-    """Check a batch into ``_checked``: DuckDB's reader first where it may (fast_path.py),
-    the line validator for the rest. Says where keys repeat."""
+) -> _Checked:
+    """Check a batch on ``con`` into ``_checked``: DuckDB's reader first where it may
+    (fast_path.py), the line validator for the rest; then count it per file."""
     fmt = contract.format
     con.execute("drop table if exists _checked").fetchall()
     texts = [
@@ -582,7 +568,8 @@ def _check_files(
         validate_lines(con, contract, table, pa.concat_tables(lines or [empty]), layouts, extras)
     repeats = finish_checks(con, table)
     _fill_rejected_lines(con, files)
-    return repeats
+    counts = count_checked(con, table, repeats.in_file)
+    return _Checked(con, extras, repeats, counts, rejected_lines(con))
 
 
 def _fill_rejected_lines(con: Any, files: dict[int, _ReadFile]) -> None:
