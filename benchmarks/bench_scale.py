@@ -411,6 +411,7 @@ def chain_until_incremental(args, work: Path, steps: list[Step], run, postgres_u
     landed = sum(p.stat().st_size for p in (bucket_path / "landing").rglob("*") if p.is_file())
     rows = sum(summary["rows"].values())
     step.note = f"{summary['rows']['orders']:,} order rows, {rows:,} rows, {landed / 1e6:,.0f} MB"
+    GENERATED["per_day"] = step.seconds / args.days
 
     if "duckdb" in args.parts:
         duckdb_full(bucket_path, work, steps, run)
@@ -418,13 +419,26 @@ def chain_until_incremental(args, work: Path, steps: list[Step], run, postgres_u
         postgres_full(run, bucket, bucket_path, postgres_url)
 
     next_day = (START + timedelta(days=args.days)).isoformat()
-    run(
+    step, _ = run(
         "generate one more day",
         shopsight("generate", "retail-db", "--bucket", bucket, "--start", next_day, "--days", "1")
         + ["--orders", str(args.orders), "--faults", "none", "--json"],
     )
+    per_day_of_bulk(step)
     if "duckdb" in args.parts:
         next_day_ingest_and_build(run, "DuckDB", bucket, warehouse, "<= 15 s")
+
+
+GENERATED: dict[str, float] = {}
+
+
+def per_day_of_bulk(step: Step) -> None:
+    """A day generated on its own against a day of the bulk generation (issue 31: the next
+    day's generator at the same speed per day)."""
+    if "per_day" in GENERATED:
+        step.anchor = f"bulk {GENERATED['per_day']:.2f} s a day"
+        step.ratio = f"{step.seconds / GENERATED['per_day']:.1f}x"
+        step.target = "about 1x the bulk's day"
 
 
 def duckdb_full(bucket_path: Path, work: Path, steps: list[Step], run) -> None:
@@ -489,11 +503,12 @@ def the_day_after(args, run, bucket: str, duckdb_url: str, postgres_url: str) ->
     the first build after the bulk load, and re-reads the last bulk batch with the day
     (decision 0038)."""
     day_after = (START + timedelta(days=args.days + 1)).isoformat()
-    run(
+    step, _ = run(
         "generate the day after",
         shopsight("generate", "retail-db", "--bucket", bucket, "--start", day_after, "--days", "1")
         + ["--orders", str(args.orders), "--faults", "none", "--json"],
     )
+    per_day_of_bulk(step)
     for engine, url, target in (
         ("DuckDB", duckdb_url, "<= 15 s"),
         ("PostgreSQL", postgres_url, "<= 60 s"),

@@ -5,12 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
+from unittest import mock
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from shopsight.generate.export import generate_retail_db
+from shopsight.generate.export import CARRIED_KEY, generate_retail_db
 from shopsight.generate.next_day import generate_next_day
+from shopsight.generate.retail_db import Orders, RetailDbSimulation, StoreShape
 from shopsight.generate.summary import GenerationError
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
@@ -90,3 +95,69 @@ def test_the_next_day_is_the_same_for_the_same_store() -> None:
 def test_the_next_day_of_an_empty_bucket_is_refused() -> None:
     with pytest.raises(GenerationError, match="holds no landed files"):
         generate_next_day(fresh_bucket())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    runs=st.lists(st.integers(1, 4), min_size=2, max_size=5),
+    forget=st.sets(st.integers(0, 4)),
+)
+def test_a_store_written_in_runs_is_the_store_written_at_once(runs, forget) -> None:
+    """Each run resumes from the state the one before saved (or, where that state is
+    lost, replays from the first day): every file is the one a single run writes."""
+    days = sum(runs)
+    whole, pieces = fresh_bucket(), fresh_bucket()
+    generate_retail_db(whole, START, days, 700 * days, 9, "none")
+    first = START
+    for number, length in enumerate(runs):
+        if number in forget and pieces.exists(CARRIED_KEY):
+            pieces.delete(CARRIED_KEY)
+        generate_retail_db(pieces, first, length, 700 * length, 9, "none")
+        first += timedelta(days=length)
+    keys = [info.key for info in whole.list("landing/")]
+    assert keys == [info.key for info in pieces.list("landing/")]
+    for key in keys:
+        assert whole.read_bytes(key) == pieces.read_bytes(key), key
+
+
+def test_the_next_day_resumes_without_replaying_the_history() -> None:
+    bucket = _store()
+    saved = RetailDbSimulation.resumed(StoreShape(7, START, 150.0), bucket.read_bytes(CARRIED_KEY))
+    assert saved is not None and saved.next_day == date(2024, 3, 5)
+    simulate = RetailDbSimulation._orders
+    with mock.patch.object(RetailDbSimulation, "_orders", autospec=True) as days_simulated:
+        days_simulated.side_effect = simulate
+        generate_next_day(bucket)
+    assert days_simulated.call_count == 1  # not the four days before it again
+    assert bucket.exists("landing/retail_db/orders/dt=2024-03-05/part-00000.csv")
+
+
+def test_the_saved_state_holds_everything_a_day_carries_on() -> None:
+    """A store whose customers move often enough to move twice: the state read back
+    equals the one saved, field by field, and both go on with the same days."""
+    shape = StoreShape(3, START, 4000.0)
+    going = RetailDbSimulation(shape)
+    for _ in going.days(START + timedelta(days=29)):
+        pass
+    back = RetailDbSimulation.resumed(shape, going.state())
+    assert back is not None and back.next_day == going.next_day
+    assert (back._next_order_id, back._next_item_id, back._carry) == (
+        going._next_order_id,
+        going._next_item_id,
+        going._carry,
+    )
+    assert back._prices is not None and going._prices is not None
+    assert np.array_equal(back._prices, going._prices)
+    moved = np.flatnonzero(going._moves)
+    assert going._moves.max() > 1  # some customer moved twice
+    assert np.array_equal(back._moves[moved], going._moves[moved])
+    assert not back._moves[np.setdiff1d(np.arange(len(back._moves)), moved)].any()
+    assert sorted(back._pending) == sorted(going._pending)
+    for target, parts in going._pending.items():
+        for saved, kept in zip(back._pending[target], parts, strict=True):
+            for name in Orders.FIELDS:
+                assert np.array_equal(getattr(saved, name), getattr(kept, name))
+    until = START + timedelta(days=33)
+    for resumed, continued in zip(back.days(until), going.days(until), strict=True):
+        for table in ("customers", "orders", "order_items", "products"):
+            assert resumed.csv(table) == continued.csv(table), (resumed.day, table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import random
+import zipfile
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -23,6 +24,8 @@ from shopsight.storage import Bucket
 
 SOURCE = "retail_db"
 STATE_KEY = f"manifests/{SOURCE}/simulation.json"
+# What the simulation carries on after the last day written (RetailDbSimulation.state).
+CARRIED_KEY = f"manifests/{SOURCE}/simulation-state.npz"
 
 
 def landing_key(table: str, day: date, name: str = "part-00000.csv") -> str:
@@ -45,7 +48,10 @@ def generate_retail_db(
     as the real export does (the seed DDL allows it): they load, each with a warning.
 
     A bucket that already holds an earlier simulation with the same seed is continued:
-    the store is replayed from its first day so ids, prices and statuses carry on.
+    ids, prices and statuses carry on. The simulation resumes from the state saved after
+    the last day written when that day is before ``start``, so a day costs the same
+    whatever the history (decision 0054); otherwise (an earlier day again, or faults that
+    edit the day before ``start``) it is replayed from its first day.
 
     Raises:
         GenerationError: days or orders are not positive, or the seed differs from the
@@ -59,7 +65,8 @@ def generate_retail_db(
     if faults == "default" and start > shape.origin:
         summary.faults.append(_redeliver_changed_file(bucket, start - timedelta(days=1)))
     previous: dict[str, list[bytes]] = {}
-    for export in RetailDbSimulation(shape).days(last):
+    simulation = _simulation(bucket, shape, start, resume=not plan)
+    for export in simulation.days(last):
         offset = (export.day - start).days
         rng = random.Random(f"{seed}:faults:{export.day_index}")
         for table in TABLES:
@@ -90,8 +97,22 @@ def generate_retail_db(
             summary.rows[table] += len(lines)
         if on_day:
             on_day(export.day)
+    bucket.write_bytes(CARRIED_KEY, simulation.state())
     summary.manifest = write_fault_manifest(bucket, SOURCE, start, days, summary.faults)
     return summary
+
+
+def _simulation(bucket: Bucket, shape: StoreShape, start: date, resume: bool) -> RetailDbSimulation:
+    """The store's simulation: resumed from its saved state when that ends before
+    ``start``, else from its first day (a state that cannot be read is replayed over)."""
+    if resume and bucket.exists(CARRIED_KEY):
+        try:
+            saved = RetailDbSimulation.resumed(shape, bucket.read_bytes(CARRIED_KEY))
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile):
+            saved = None
+        if saved is not None and saved.next_day <= start:
+            return saved
+    return RetailDbSimulation(shape)
 
 
 def _zero_priced_products(lines: list[bytes], key: str) -> list[FaultRecord]:

@@ -1,8 +1,9 @@
 """`shopsight generate next-day`: the day after the latest landed day, for every source,
 continuing the same store.
 
-The store's export continues from its own state (``manifests/retail_db/simulation.json``:
-the simulation is replayed from its first day, so ids, prices and statuses carry on). The
+The store's export continues from its own state (``manifests/retail_db/simulation.json``,
+and what its last day carried on, ``simulation-state.npz``: ids, prices, customers' moves
+and pending statuses), so a day costs a day whatever the history (decision 0054). The
 web shop and its transactions feed continue from ``manifests/thelook/simulation.json``:
 the planned period is replayed day by day (users, orders, sessions and inventory ids carry
 on), then extended one day at a time (:meth:`TheLookSimulation.extend`). The new day has no

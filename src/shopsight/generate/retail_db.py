@@ -14,6 +14,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -137,23 +138,43 @@ class DayExport:
 
 @dataclass
 class RetailDbSimulation:
-    """Simulates the store from its origin day; iterate :meth:`days` to get each export."""
+    """Simulates the store from its origin day; iterate :meth:`days` to get each export.
+
+    Everything a day carries to the next (ids, prices, customers' moves, pending status
+    changes) is held here, so :meth:`state` can be saved after any day and
+    :meth:`resumed` goes on from it with exactly the exports a replay from the origin
+    would give (each day's draws come from a generator seeded by the store and the day)."""
 
     shape: StoreShape
     _pending: dict[int, list[Orders]] = field(default_factory=dict)
     _next_order_id: int = 1
     _next_item_id: int = 1
     _carry: float = 0.0
+    _next_day: int = 0  # the index of the first day not simulated yet
+    _prices: np.ndarray | None = None  # by product id, as changed so far
+    _moves: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
+
+    @property
+    def next_day(self) -> date:
+        """The first day this simulation has not simulated yet."""
+        return self.shape.origin + timedelta(days=self._next_day)
 
     def days(self, until: date) -> Iterator[DayExport]:
-        """Every day's export from the origin through ``until`` inclusive."""
+        """Every day's export from the first one not simulated yet through ``until``."""
         shape = self.shape
         products = [product(shape.seed, pid) for pid in range(1, shape.n_products + 1)]
-        prices = np.array([0.0] + [p.base_price for p in products])
+        if self._prices is None:
+            self._prices = np.array([0.0] + [p.base_price for p in products])
+        prices = self._prices
         n_days = (until - shape.origin).days + 1
-        moves = np.zeros(shape.customers_signed_up(n_days - 1) + 1, dtype=np.int32)
+        customers = shape.customers_signed_up(n_days - 1) + 1
+        if len(self._moves) < customers:
+            self._moves = np.concatenate(
+                [self._moves, np.zeros(customers - len(self._moves), dtype=np.int32)]
+            )
+        moves = self._moves
         pauses = self._pauses()
-        for day_index in range(n_days):
+        for day_index in range(self._next_day, n_days):
             day = shape.origin + timedelta(days=day_index)
             rng = np.random.default_rng([shape.seed % 2**63, day_index])
             small: dict[str, list[list[str]]] = {"departments": [], "categories": []}
@@ -175,7 +196,70 @@ class RetailDbSimulation:
                 dtype=np.int64,
             )
             orders, items = self._orders(rng, day, day_index, on_sale, prices)
+            self._next_day = day_index + 1
             yield DayExport(day, day_index, small, orders, items)
+
+    def state(self) -> bytes:
+        """What the days simulated so far carry on, as the bytes :meth:`resumed` reads."""
+        moved = np.flatnonzero(self._moves)
+        pending = [
+            (target, part, orders)
+            for target, parts in sorted(self._pending.items())
+            for part, orders in enumerate(parts)
+        ]
+        arrays: dict[str, Any] = {
+            "shape": np.array([self.shape.seed, self.shape.origin.toordinal()], dtype=np.int64),
+            "orders_per_day": np.array([self.shape.orders_per_day]),
+            "counters": np.array(
+                [self._next_day, self._next_order_id, self._next_item_id], dtype=np.int64
+            ),
+            "carry": np.array([self._carry]),
+            "prices": self._prices if self._prices is not None else np.zeros(0),
+            "moved": moved,
+            "moves": self._moves[moved],
+            "pending_at": np.array([[t, part, len(o.order_id)] for t, part, o in pending])
+            .reshape(-1, 3)
+            .astype(np.int64),
+        }
+        for name in Orders.FIELDS:
+            column = [getattr(o, name) for _, _, o in pending]
+            arrays[f"pending_{name}"] = np.concatenate(column) if column else np.zeros(0)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        return buffer.getvalue()
+
+    @classmethod
+    def resumed(cls, shape: StoreShape, state: bytes) -> RetailDbSimulation | None:
+        """The simulation as :meth:`state` saved it, or None when it is another store's."""
+        saved = np.load(io.BytesIO(state))
+        seed, origin = saved["shape"].tolist()
+        if (seed, origin, float(saved["orders_per_day"][0])) != (
+            shape.seed,
+            shape.origin.toordinal(),
+            shape.orders_per_day,
+        ):
+            return None
+        next_day, next_order_id, next_item_id = saved["counters"].tolist()
+        moves = np.zeros(int(saved["moved"].max(initial=0)) + 1, dtype=np.int32)
+        moves[saved["moved"]] = saved["moves"]
+        pending: dict[int, list[Orders]] = {}
+        start = 0
+        for target, _, count in saved["pending_at"].tolist():
+            part = slice(start, start + count)
+            pending.setdefault(target, []).append(
+                Orders(*(saved[f"pending_{name}"][part] for name in Orders.FIELDS))
+            )
+            start += count
+        return cls(
+            shape,
+            pending,
+            next_order_id,
+            next_item_id,
+            float(saved["carry"][0]),
+            next_day,
+            saved["prices"] if next_day else None,
+            moves,
+        )
 
     def _pauses(self) -> dict[int, list[tuple[int, int]]]:
         """Some well-selling products stop selling for a while (stock-out) or for good
