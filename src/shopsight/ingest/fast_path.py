@@ -480,10 +480,14 @@ def _number_rows(
     rejected: dict[int, list[int]],
 ) -> list[tuple[int, int]]:
     """Put the loaded rows that need no second look into ``_checked``, each with its line
-    number; returns (file, line) of those that do (``_needs_validator``).
+    number; returns (file, line) of those that do (``_needs_validator``, or a line in
+    ``_fast_unfit``).
 
     A file's rows are consecutive in ``_fast`` (insertion order is kept), so its o-th
-    loaded row is its o-th line that the reader did not reject.
+    loaded row is its o-th line that the reader did not reject. Where no line was
+    rejected or found unfit that is arithmetic on the row id; otherwise each row's line
+    number and unfitness come from a column made with NumPy beside ``_fast``, row beside
+    row (a join of every row with the unfit lines cost as much as the rest of this).
     """
     header = int(fmt.header)
     if not _exists(con, "_fast"):
@@ -491,19 +495,29 @@ def _number_rows(
     firsts = dict(con.execute("select _slot, min(rowid) from _fast group by _slot").fetchall())
     if not firsts:
         return []
-    if not any(rejected.get(slot) for slot in firsts):
+    unfit = _unfit_by_file(con)
+    if not unfit and not any(rejected.get(slot) for slot in firsts):
         starts = ", ".join(str(firsts.get(slot, 0)) for slot in range(max(firsts) + 1))
         source = "_fast as f"
         line_number = f"f.rowid - [{starts}][(f._slot + 1)::bigint] + 1 + {header}"
+        needs_validator = "f._needs_validator"
     else:  # the lines left after the rejected ones, in the table's order, row beside row
         by_index = {file.index: file for file in files}
+        order = sorted(firsts, key=lambda slot: firsts[slot])
         numbers = [
-            _kept_lines(by_index[slot].data_lines, header, rejected.get(slot, []))
-            for slot in sorted(firsts, key=lambda slot: firsts[slot])
+            _kept_lines(by_index[slot].data_lines, header, rejected.get(slot, [])) for slot in order
         ]
-        con.register("_fast_lines", pa.table({"line_number": np.concatenate(numbers)}))
+        unfits = [
+            np.isin(kept, unfit[slot]) if slot in unfit else np.zeros(len(kept), dtype=bool)
+            for slot, kept in zip(order, numbers, strict=True)
+        ]
+        con.register(
+            "_fast_lines",
+            pa.table({"line_number": np.concatenate(numbers), "unfit": np.concatenate(unfits)}),
+        )
         source = "_fast as f positional join _fast_lines as l"
         line_number = "l.line_number"
+        needs_validator = "f._needs_validator or l.unfit"
     columns = table.column_names + [quoted(name) for name in extras]
     numbered = f"""
         select
@@ -512,14 +526,8 @@ def _number_rows(
             f.line,
             {", ".join(f"f.{column}" for column in columns)},
             f.problem,
-            f._needs_validator
+            {needs_validator} as _needs_validator
         from {source}"""
-    if _exists(con, "_fast_unfit"):  # lines of a typed read that the validator must see
-        numbered = f"""
-            select n.* replace (n._needs_validator or u._slot is not null as _needs_validator)
-            from ({numbered}) n
-            left join (select distinct _slot, line from _fast_unfit) u
-                on n.file_index = u._slot and n.line_number = u.line"""
     try:
         con.execute(f"""
             create temp table _checked as
@@ -531,3 +539,13 @@ def _number_rows(
     finally:
         if "_fast_lines" in source:
             con.unregister("_fast_lines")
+
+
+def _unfit_by_file(con: Any) -> dict[int, np.ndarray]:
+    """The lines of each file that the validator must read whatever the reader made of
+    them (``_fast_unfit``)."""
+    if not _exists(con, "_fast_unfit"):
+        return {}
+    pairs = con.execute("select _slot, line from _fast_unfit").fetchnumpy()
+    slots, lines = pairs["_slot"], pairs["line"]
+    return {int(slot): lines[slots == slot] for slot in np.unique(slots)}
