@@ -38,7 +38,7 @@ from shopsight.ingest.fast_path import FileText, can_read_fast, check_fast, data
 from shopsight.ingest.fingerprint import fingerprint_of_bytes
 from shopsight.ingest.layout import Layout
 from shopsight.ingest.ledger import DRIFT_COLUMNS, OPS_DDL, OPS_SCHEMA, QUARANTINE_COLUMNS
-from shopsight.ingest.quarantine import write_rejected_file, write_rejected_rows
+from shopsight.ingest.quarantine import write_rejected_file, write_rejected_rows_of
 from shopsight.ingest.reader import (
     FileRejected,
     InflationLimits,
@@ -435,13 +435,13 @@ def _load_files(
         for index, result in batch.items():
             _apply_counts(result, counts.get(index), max_reject_ratio, finished)
             _note_drift(result, files[index].layout)
-            if index in rejected:
-                result.quarantine_object = write_rejected_rows(
-                    bucket,
-                    result.path,
-                    result.checksum,
-                    [{"path": result.path, **row} for row in rejected[index]],
-                )
+        rejects = {
+            index: (batch[index].path, batch[index].checksum, rows)
+            for index, rows in rejected.items()
+            if index in batch
+        }
+        for index, key in write_rejected_rows_of(bucket, rejects).items():
+            batch[index].quarantine_object = key
         drift = [
             [result.ingest_id, result.source, result.table, name, kind, result.path, result.file_dt]
             for index, result in batch.items()
