@@ -411,7 +411,10 @@ def chain_until_incremental(args, work: Path, steps: list[Step], run, postgres_u
     landed = sum(p.stat().st_size for p in (bucket_path / "landing").rglob("*") if p.is_file())
     rows = sum(summary["rows"].values())
     step.note = f"{summary['rows']['orders']:,} order rows, {rows:,} rows, {landed / 1e6:,.0f} MB"
-    GENERATED["per_day"] = step.seconds / args.days
+    # The command's own start (Python, NumPy, Arrow, the CLI), which a day run alone pays
+    # whole and the bulk once: a day's anchor is the start plus a day of the bulk.
+    start, _, _ = timed_process(shopsight("generate", "retail-db", "--help"))
+    GENERATED.update(start=start, per_day=max(step.seconds - start, 0.0) / args.days)
 
     if "duckdb" in args.parts:
         duckdb_full(bucket_path, work, steps, run)
@@ -433,12 +436,13 @@ GENERATED: dict[str, float] = {}
 
 
 def per_day_of_bulk(step: Step) -> None:
-    """A day generated on its own against a day of the bulk generation (issue 31: the next
-    day's generator at the same speed per day)."""
+    """A day generated on its own against the command's start plus a day of the bulk
+    generation (issue 31: the next day's generator at the same speed per day)."""
     if "per_day" in GENERATED:
-        step.anchor = f"bulk {GENERATED['per_day']:.2f} s a day"
-        step.ratio = f"{step.seconds / GENERATED['per_day']:.1f}x"
-        step.target = "about 1x the bulk's day"
+        start, per_day = GENERATED["start"], GENERATED["per_day"]
+        step.anchor = f"start {start:.2f} s + a bulk day {per_day:.2f} s"
+        step.ratio = f"{step.seconds / (start + per_day):.2f}x"
+        step.target = "about 1x"
 
 
 def duckdb_full(bucket_path: Path, work: Path, steps: list[Step], run) -> None:
