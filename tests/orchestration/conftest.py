@@ -7,6 +7,7 @@ collection, before any test imports it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="shopsight-airflow-"))
+atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
 DAGS_FOLDER = AIRFLOW_HOME / "dags"
 os.environ |= {
     "AIRFLOW_HOME": str(AIRFLOW_HOME),
