@@ -18,6 +18,7 @@ from dataclasses import dataclass
 POINTS = frozenset(
     {
         "ingest.after_read",  # a file's lines are read, not validated yet
+        "ingest.fast_path_copied",  # files copied to the scratch folder, not read yet
         "ingest.after_validate",  # the batch is validated, nothing staged yet
         "ingest.after_stage",  # the batch is staged, nothing of it written yet
         "ingest.history_pending",  # the batch's Parquet is staged in the bucket, not committed

@@ -41,6 +41,7 @@ def _ingest_command(bucket: Bucket, url: str) -> list[str]:
 @pytest.mark.parametrize(
     "point",
     [
+        "ingest.fast_path_copied:2",  # a batch's files in the scratch folder, not read
         "ingest.after_stage",
         "ingest.history_pending:2",  # the Parquet staged in the bucket, not committed
         "ingest.before_commit:3",  # a few batches in: earlier ones committed, this one not
@@ -73,10 +74,15 @@ def _kill_then_rerun(tmp_path, url: str, point: str) -> None:  # type: ignore[no
     bucket = Bucket(f"file://{tmp_path}/bucket")
     generate_small_store(bucket)
     command = _ingest_command(bucket, url)
+    env = {**os.environ, "SHOPSIGHT_STATE_DIR": str(tmp_path / "state")}
     killed = subprocess.run(
-        command, env={**os.environ, "SHOPSIGHT_FAILPOINT": point}, capture_output=True, timeout=600
+        command, env={**env, "SHOPSIGHT_FAILPOINT": point}, capture_output=True, timeout=600
     )
     assert killed.returncode == -signal.SIGKILL, "the process did not reach the fail point"
+    scratch = tmp_path / "state" / "scratch"
+    if point.startswith("ingest.fast_path_copied"):  # the killed process's copies are left
+        (left,) = scratch.iterdir()
+        assert list(left.glob("*.csv"))
     warehouse = connect(url)
     assert_rows_conserved(warehouse)  # every committed file is whole
     visible, committed = _parquet_history(bucket), _committed_rows(warehouse)
@@ -84,8 +90,9 @@ def _kill_then_rerun(tmp_path, url: str, point: str) -> None:  # type: ignore[no
     # A reader of the layout sees committed loads only, each whole (one may be waiting to
     # be moved in: committed, not yet visible, until the next run).
     assert all(committed.get(load) == rows for load, rows in visible.items())
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert finished.returncode in (0, 1), finished.stderr
+    assert not list(scratch.iterdir())  # the rerun removed what the killed process left
     reference = f"duckdb:///{tmp_path}/clean.duckdb"
     clean = connect(reference)
     ingest(bucket, clean)

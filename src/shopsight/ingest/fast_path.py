@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -33,7 +32,9 @@ import numpy as np
 import pyarrow as pa
 
 from shopsight.contracts.model import FileFormat, Table
+from shopsight.failpoints import failpoint
 from shopsight.ingest.layout import Layout
+from shopsight.ingest.scratch import scratch_folder
 from shopsight.ingest.validation import (
     fields_of,
     problem_struct,
@@ -83,11 +84,12 @@ def check_fast(
         groups.setdefault(file.layout, []).append(file)
     con.execute("drop table if exists _fast").fetchall()
     con.execute("drop table if exists _fast_unfit").fetchall()
-    with tempfile.TemporaryDirectory(prefix="shopsight-fast-") as folder:
+    with scratch_folder() as folder:
         for layout, group in groups.items():
             for file in group:
                 with open(os.path.join(folder, f"{file.index}.csv"), "wb") as out:
                     out.write(file.text)
+            failpoint("ingest.fast_path_copied")
             paths = [os.path.join(folder, f"{file.index}.csv") for file in group]
             seen = _Seen(table, group)
             slots = [file.index for file in group]
