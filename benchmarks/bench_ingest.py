@@ -9,14 +9,18 @@ anchor; ShopSight's ingest into DuckDB (its fast path) and the ratio to the anch
 with `--line-by-line` (every line through the validator); the warehouse plus the Parquet
 history in the bucket against the plain tables' size; a copy of the store with 1 % of every
 file's lines broken (benchmarks/faulty_store.py), plain and ShopSight; with --dlt-python,
-dlt's filesystem source into DuckDB on the same files as a peer row; and a plain PostgreSQL
-`COPY` (primary key on the order lines) against ShopSight's ingest into PostgreSQL.
+dlt's filesystem source into DuckDB on the same files as a peer row; a plain PostgreSQL
+`COPY` (primary key on the order lines) against ShopSight's ingest into PostgreSQL; and with
+--s3, the same files in an S3 bucket (moto's server, in a process of its own): every object
+fetched side by side then read by the plain `read_csv`, against ShopSight's ingest from the
+bucket.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -64,6 +68,9 @@ def main() -> None:
         "adds dlt's filesystem source into DuckDB as a peer row",
     )
     parser.add_argument("--dlt-timeout", type=float, default=1800, metavar="SECONDS")
+    parser.add_argument(
+        "--s3", action="store_true", help="also ingest from an S3 bucket (moto's server)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="shopsight-bench-"))
     bucket = work / "bucket"
@@ -135,6 +142,9 @@ def main() -> None:
             flush=True,
         )
 
+    if args.s3:
+        _s3(work, bucket, ours)
+
     if args.dlt_python:
         _dlt_peer(args.dlt_python, bucket, work, ours, args.dlt_timeout)
 
@@ -173,6 +183,77 @@ def _postgres(work: Path, bucket: Path) -> None:
             f"shopsight ingest (postgresql): {pg:,.1f} s, peak {pg_peak:,.0f} MB, "
             f"{loaded / pg:,.0f} rows/s; {copy_s / pg:.2f}x plain COPY's speed (target >= 0.5x)"
         )
+
+
+# The anchor's download: every landed object fetched side by side into a local folder.
+FETCH_ALL = """
+import sys, s3fs
+from pathlib import Path
+bucket, target = sys.argv[1], Path(sys.argv[2])
+fs = s3fs.S3FileSystem()
+keys = fs.find(f"{bucket}/landing")
+for key, data in fs.cat(keys).items():
+    path = target / key.removeprefix(bucket + "/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+print(len(keys))
+"""
+
+
+def _s3(work: Path, bucket: Path, local: float) -> None:
+    """The same files in an S3 bucket: fetched then read by plain DuckDB, against
+    ShopSight's ingest from the bucket. moto's server runs in a process of its own, so it
+    does not share this benchmark's interpreter with the client."""
+    import boto3
+
+    from servers import free_port
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_ENDPOINT_URL_S3=endpoint,
+        SHOPSIGHT_S3_ENDPOINT_URL=endpoint,
+    )
+    try:
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        for _ in range(600):  # the server starts in a second or two
+            try:
+                client.create_bucket(Bucket="bench")
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                time.sleep(0.05)
+        files = sorted(p for p in (bucket / "landing").rglob("*") if p.is_file())
+        for path in files:
+            client.put_object(
+                Bucket="bench", Key=f"store/{path.relative_to(bucket)}", Body=path.read_bytes()
+            )
+        fetched = work / "fetched"
+        fetch = [sys.executable, "-c", FETCH_ALL, "bench/store", str(fetched)]
+        fetch_s, _, _ = timed_process(fetch)
+        plain, _, _ = plain_read_csv(fetched, work / "plain_s3.duckdb")
+        seconds, peak, out = timed_process(
+            [*SHOPSIGHT, "ingest", "--bucket", "s3://bench/store", "--warehouse",
+             f"duckdb:///{work}/s3.duckdb", "--json"]
+        )  # fmt: skip
+        report = json.loads(out)
+        anchor = fetch_s + plain
+        print(
+            f"s3 ({len(files)} objects, moto's server): fetch every object {fetch_s:,.1f} s + "
+            f"plain read_csv {plain:,.1f} s; shopsight ingest {seconds:,.1f} s, peak "
+            f"{peak:,.0f} MB, {report['rows_loaded']:,} rows; {seconds / anchor:.2f}x the "
+            f"anchor, {seconds / local:.2f}x shopsight from the local disk",
+            flush=True,
+        )
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def _dlt_peer(python: str, bucket: Path, work: Path, ours: float, timeout: float) -> None:

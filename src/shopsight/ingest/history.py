@@ -129,9 +129,8 @@ def _split_by_load(rows: pa.Table) -> dict[str, pa.Table]:
 
 def publish(bucket: Bucket, files: Iterable[FileResult]) -> None:
     """Move committed loads' objects into the layout (after the warehouse commit)."""
-    for result in files:
-        key = history_key(result.source, result.table, result.file_dt, result.ingest_id)
-        bucket.move(_moved(key, PENDING), key)
+    keys = [history_key(f.source, f.table, f.file_dt, f.ingest_id) for f in files]
+    bucket.move_many([(_moved(key, PENDING), key) for key in keys])
 
 
 def repair(bucket: Bucket, warehouse: Warehouse, source: str) -> dict[str, int]:
@@ -153,14 +152,16 @@ def repair(bucket: Bucket, warehouse: Warehouse, source: str) -> dict[str, int]:
             )
         }
     done = {"published": 0, "deleted": 0, "moved": 0}
+    moves = []
     for info in staged:
         ingest_id = info.key.rsplit("/", 1)[-1].removesuffix(".parquet")
         if ingest_id in committed:
-            bucket.move(info.key, HISTORY + info.key.removeprefix(PENDING))
-            done["published"] += 1
+            moves.append((info.key, HISTORY + info.key.removeprefix(PENDING)))
         else:
             bucket.delete(info.key)
             done["deleted"] += 1
+    bucket.move_many(moves)
+    done["published"] = len(moves)
     for ingest_id, table, file_dt, status in warehouse.query(
         f"select l.ingest_id, l.table_name, l.file_dt, l.status "
         f"from {OPS_SCHEMA}.ingest_ledger l where l.source = ? and l.ingest_id in "

@@ -266,10 +266,13 @@ def _read_batch(
     recorded = _ledger_of(warehouse, contract.source, [f.key for f in files])
     results: list[FileResult] = []
     readable: dict[int, _ReadFile] = {}
+    # Stamped before the reads: an object written after this instant is read again.
+    started = datetime.now(UTC).replace(tzinfo=None)
+    contents = bucket.read_many([landed.key for landed in files])
     for landed in files:
-        # Stamped before the read: an object written after this instant is read again.
-        started = datetime.now(UTC).replace(tzinfo=None)
-        data = bucket.read_bytes(landed.key)
+        data = contents[landed.key]
+        if isinstance(data, Exception):
+            raise data
         result = _new_result(contract, landed, data, started)
         results.append(result)
         if (landed.key, result.checksum) in recorded:
