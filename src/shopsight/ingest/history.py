@@ -82,7 +82,9 @@ def _write_pending(bucket: Bucket, rows: pa.Table, files: list[FileResult]) -> N
         key = history_key(result.source, result.table, result.file_dt, result.ingest_id)
         bucket.write_bytes(_moved(key, PENDING), sink.getvalue().to_pybytes())
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    # On S3 a write is mostly waiting for its request: more writers than cores.
+    writers = (os.cpu_count() or 1) if bucket.protocol == "file" else 8
+    with ThreadPoolExecutor(max_workers=writers) as pool:
         for _ in pool.map(write, files):  # re-raises the first failure
             pass
     failpoint("ingest.history_pending")
