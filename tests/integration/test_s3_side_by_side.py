@@ -1,12 +1,22 @@
 """A batch's objects read and moved side by side on S3 (moto's server) give what reading
 and moving them one at a time gives on a local disk: the same bytes, the same errors, the
-same objects left, whatever the keys hold."""
+same objects left, whatever the keys hold; and a crash between a commit and its moves is
+finished by the next ingest."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
 
+from shopsight.ingest.history import history_key
+from shopsight.ingest.warehouse import connect
 from shopsight.storage import Bucket, StorageError
+
+from support import generate_small_store
 
 pytestmark = pytest.mark.integration
 
@@ -56,3 +66,39 @@ def test_moving_many_leaves_every_target_whole_and_no_source(bucket: Bucket) -> 
     assert all(bucket.read_bytes(target) == content(source) for source, target in moves)
     assert bucket.read_bytes("other/kept.csv") == b"kept\n"
     bucket.move_many([])  # nothing to move: nothing happens
+
+
+def test_a_kill_after_the_commit_on_s3_is_published_by_the_next_ingest(
+    s3_bucket_url, tmp_path
+) -> None:
+    """The second batch committed, its history still staged when the process dies: the next
+    ingest moves it into the layout (side by side) and loads the rest; the layout then
+    holds exactly one object per loaded file, and nothing is left staged."""
+    bucket = Bucket(s3_bucket_url)
+    generate_small_store(bucket)
+    command = [
+        sys.executable,
+        *("-m", "shopsight", "ingest", "--source", "retail_db", "--json"),
+        *("--bucket", s3_bucket_url, "--warehouse", f"duckdb:///{tmp_path}/w.duckdb"),
+    ]
+    killed = subprocess.run(
+        command,
+        env={**os.environ, "SHOPSIGHT_FAILPOINT": "ingest.after_commit:2"},
+        capture_output=True,
+        timeout=600,
+    )
+    assert killed.returncode == -signal.SIGKILL, "the process did not reach the fail point"
+    assert bucket.list("staging/history/")  # committed, not yet in the layout
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert finished.returncode in (0, 1), finished.stderr[-2000:]
+    assert bucket.list("staging/history/") == []
+    warehouse = connect(f"duckdb:///{tmp_path}/w.duckdb")
+    loaded = warehouse.query(
+        "select source, table_name, file_dt, ingest_id from shopsight_ops.ingest_ledger "
+        "where status = 'loaded'"
+    )
+    warehouse.close()
+    expected = sorted(
+        history_key(str(s), str(t), str(d) if d else None, str(i)) for s, t, d, i in loaded
+    )
+    assert [info.key for info in bucket.list("history/")] == expected
