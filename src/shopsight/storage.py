@@ -6,6 +6,7 @@ Writes are atomic: a reader sees the old object or the new one, never a part.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -210,18 +211,11 @@ class Bucket:
         self.fs.invalidate_cache()
 
     def _side_by_side(self, requests: Sequence[Any]) -> Sequence[Any]:
-        """Run an S3 filesystem's coroutines concurrently; each one's result or error, in
-        order. (Keys go to the requests as they are: fsspec's list calls would expand a
-        key holding ``*`` or ``[`` as a pattern.)"""
-        return tuple(
-            fsspec.asyn.sync(
-                self.fs.loop,
-                fsspec.asyn._run_coros_in_chunks,
-                requests,
-                return_exceptions=True,
-                nofiles=True,
-            )
-        )
+        """Run an S3 filesystem's coroutines concurrently on its event loop (its connection
+        pool bounds how many are in flight); each one's result or error, in order. Keys go
+        to the requests as they are: fsspec's list calls would expand a key holding ``*``
+        or ``[`` as a pattern."""
+        return tuple(fsspec.asyn.sync(self.fs.loop, _gathered, requests))
 
     def delete(self, key: str) -> None:
         """Delete an object if it exists."""
@@ -231,6 +225,10 @@ class Bucket:
 
     def is_empty(self, prefix: str = "") -> bool:
         return not self.list(prefix)
+
+
+async def _gathered(requests: Sequence[Any]) -> list[Any]:
+    return await asyncio.gather(*requests, return_exceptions=True)
 
 
 def _outcome(read: Callable[[str], bytes], key: str) -> bytes | Exception:
