@@ -81,7 +81,7 @@ def _kill_then_rerun(tmp_path, url: str, point: str) -> None:  # type: ignore[no
     assert killed.returncode == -signal.SIGKILL, "the process did not reach the fail point"
     scratch = tmp_path / "state" / "scratch"
     if point.startswith("ingest.fast_path_copied"):  # the killed process's copies are left
-        (left,) = scratch.iterdir()
+        (left,) = [path for path in scratch.iterdir() if path.is_dir()]
         assert list(left.glob("*.csv"))
     warehouse = connect(url)
     assert_rows_conserved(warehouse)  # every committed file is whole
