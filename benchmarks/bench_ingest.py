@@ -1,7 +1,7 @@
 """Benchmark: generate the retail_db export at N orders, ingest it, compare with plain DuckDB.
 
     .venv/bin/python benchmarks/bench_ingest.py --orders 1000000 [--days 90] [--no-postgres]
-        [--dlt-python /tmp/dltvenv/bin/python]
+        [--dlt-python /tmp/dltvenv/bin/python] [--s3]
 
 Prints, each load in its own process (wall time, its own peak RSS): a plain DuckDB
 `read_csv` of the files (explicit columns and types, no sniffer, `store_rejects`) as the
