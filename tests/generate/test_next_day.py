@@ -17,6 +17,8 @@ from shopsight.generate.export import CARRIED_KEY, generate_retail_db
 from shopsight.generate.next_day import generate_next_day
 from shopsight.generate.retail_db import Orders, RetailDbSimulation, StoreShape
 from shopsight.generate.summary import GenerationError
+from shopsight.generate.thelook import TheLookSimulation
+from shopsight.generate.thelook_export import STATE_KEY as THELOOK_STATE_KEY
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
 from shopsight.storage import Bucket
@@ -161,3 +163,40 @@ def test_the_saved_state_holds_everything_a_day_carries_on() -> None:
     for resumed, continued in zip(back.days(until), going.days(until), strict=True):
         for table in ("customers", "orders", "order_items", "products"):
             assert resumed.csv(table) == continued.csv(table), (resumed.day, table)
+
+
+def test_the_web_shops_next_day_goes_on_from_the_saved_ids() -> None:
+    """The web shop's next day takes up the event and inventory ids its last run saved
+    instead of skipping every day before it, and makes the same files as a store whose
+    saved ids were lost (its days skipped one by one); so does the day after."""
+    carried, replayed = _store(), _store()
+    state = json.loads(replayed.read_bytes(THELOOK_STATE_KEY))
+    assert state["next_day"] == "2024-03-05"
+    for name in ("next_day", "event_id", "inventory_id"):
+        state.pop(name)
+    replayed.write_bytes(THELOOK_STATE_KEY, json.dumps(state).encode())
+    skip = TheLookSimulation.skip_day
+    for bucket, days_skipped in ((carried, 0), (replayed, 4)):
+        with mock.patch.object(TheLookSimulation, "skip_day", autospec=True) as skipped:
+            skipped.side_effect = skip
+            generate_next_day(bucket)
+        assert skipped.call_count == days_skipped
+        generate_next_day(bucket)  # the day after: both go on from the ids just saved
+    keys = [info.key for info in carried.list("landing/thelook/")]
+    assert keys == [info.key for info in replayed.list("landing/thelook/")]
+    assert "landing/thelook/events/dt=2024-03-06/part-00000.csv" in keys
+    for key in keys:
+        assert carried.read_bytes(key) == replayed.read_bytes(key), key
+
+
+def test_saved_web_ids_for_another_day_are_not_taken_up() -> None:
+    """The store's export ran a day ahead of the web shop: the web shop's next day is a day
+    after the one its ids were saved for, so the days before it are skipped, not assumed."""
+    bucket = _store()
+    generate_retail_db(bucket, START + timedelta(days=4), 1, 600, 7, "none")  # 2024-03-05
+    skip = TheLookSimulation.skip_day
+    with mock.patch.object(TheLookSimulation, "skip_day", autospec=True) as skipped:
+        skipped.side_effect = skip
+        written = generate_next_day(bucket)
+    assert written.day == date(2024, 3, 6)
+    assert skipped.call_count == 5  # 2024-03-01 to 2024-03-05, the last never written

@@ -5,8 +5,10 @@ The store's export continues from its own state (``manifests/retail_db/simulatio
 and what its last day carried on, ``simulation-state.npz``: ids, prices, customers' moves
 and pending statuses), so a day costs a day whatever the history (decision 0054). The
 web shop and its transactions feed continue from ``manifests/thelook/simulation.json``:
-the planned period is replayed day by day (users, orders, sessions and inventory ids carry
-on), then extended one day at a time (:meth:`TheLookSimulation.extend`). The new day has no
+the planned period's users and orders are planned again, extended one day at a time past
+it (:meth:`TheLookSimulation.extend`), and the event and inventory ids go on from those
+the last run saved for this day (decision 0056), or, without them, from skipping every
+day before it. The new day has no
 injected faults, and is the same for the same seed: run it twice and the files are the same.
 """
 
@@ -89,12 +91,18 @@ def _continue_web_shop(bucket: Bucket, day: date) -> dict[str, GenerationSummary
     origin = date.fromisoformat(state["origin"])
     simulation = TheLookSimulation(state["seed"], origin, state["days"], state["users"])
     planned_end = origin + timedelta(days=state["days"])
+    # The ids the last run left for this day, if it wrote the day before; else each day
+    # before is skipped (its ids counted, its rows not made).
+    carried = state.get("next_day") == day.isoformat()
     current = origin
-    while current < day:  # the ids carry on; the days before are not made again
+    while current < day:
         if current >= planned_end:
             simulation.extend(current)
-        simulation.skip_day(current)
+        if not carried:
+            simulation.skip_day(current)
         current += timedelta(days=1)
+    if carried:
+        simulation.carry_on(state)
     if day >= planned_end:
         simulation.extend(day)
     web = GenerationSummary(day, 1, rows={table: 0 for table in HEADERS})
@@ -103,6 +111,8 @@ def _continue_web_shop(bucket: Bucket, day: date) -> dict[str, GenerationSummary
         bucket.write_bytes(key, day_file(table, frame, bool(state.get("drift"))))
         web.files += 1
         web.rows[table] = frame.num_rows
+    after = {"next_day": (day + timedelta(days=1)).isoformat(), **simulation.carried_ids}
+    bucket.write_bytes(THELOOK_STATE_KEY, json.dumps({**state, **after}).encode())
     return {"thelook": web, "transactions": _transactions(bucket, simulation, day)}
 
 

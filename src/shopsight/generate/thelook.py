@@ -174,6 +174,16 @@ class TheLookSimulation:
         self._changes = None
 
     @property
+    def carried_ids(self) -> dict[str, int]:
+        """The last event and inventory ids made: what the next day goes on from."""
+        return {"event_id": self._event_id, "inventory_id": self._inventory_id}
+
+    def carry_on(self, ids: dict[str, int]) -> None:
+        """Take up the ids a later day goes on from (:attr:`carried_ids` of the run that
+        wrote the days before it), instead of skipping each of those days."""
+        self._event_id, self._inventory_id = int(ids["event_id"]), int(ids["inventory_id"])
+
+    @property
     def end_date(self) -> date:
         return date(1970, 1, 1) + timedelta(days=self.end // DAY)
 

@@ -92,6 +92,9 @@ def generate_thelook(
             summary.rows[table] += frame.num_rows
         if on_day:
             on_day(day)
+    # What the day after the last one carries on (generate next-day: decision 0056).
+    carried = {"next_day": (start + timedelta(days=days)).isoformat(), **simulation.carried_ids}
+    bucket.write_bytes(STATE_KEY, json.dumps({**state, "drift": drift, **carried}).encode())
     summary.manifest = write_fault_manifest(bucket, SOURCE, start, days, summary.faults)
     return summary
 
