@@ -80,6 +80,40 @@ def test_an_old_history_table_becomes_the_view_keeping_every_version(tmp_path) -
     warehouse.close()
 
 
+def test_a_drift_column_only_the_current_state_got_reaches_the_versions_and_the_view(
+    tmp_path,
+) -> None:
+    # A drift column is added to the current state, then to the superseded versions: a
+    # crash between the two ALTERs leaves it on one table only, and the next ingest (or
+    # build) finishes the work before it writes anything (decision 0037).
+    bucket = fresh_bucket()
+    generate_small_store(bucket, days=3, orders=200)
+    warehouse = connect(f"duckdb:///{tmp_path}/w.duckdb")
+    ingest(bucket, warehouse)
+    warehouse.execute("alter table retail_db.orders add column order_channel text")
+    warehouse.execute("alter table retail_db.customers add column customer_tier text")
+
+    ensure_schema(warehouse, load_contract("retail_db"))
+
+    def columns(name: str) -> list[str]:
+        return [
+            row[0]
+            for row in warehouse.query(
+                "select column_name from information_schema.columns where "
+                "table_schema = 'retail_db' and table_name = ? order by ordinal_position",
+                [name],
+            )
+        ]
+
+    for table, drift in (("orders", "order_channel"), ("customers", "customer_tier")):
+        assert columns(table)[-1] == drift
+        assert columns(f"{table}_superseded") == columns(table), table
+        assert columns(f"{table}_history") == columns(table), table
+    assert "order_channel" not in columns("order_items_history")
+    assert_rows_conserved(warehouse)
+    warehouse.close()
+
+
 def _land_customers(tmp_path, day: str, count: int, city: str) -> None:
     folder = tmp_path / f"bucket/landing/retail_db/customers/dt={day}"
     folder.mkdir(parents=True)

@@ -29,14 +29,16 @@ def prepare_history(warehouse: Warehouse, contract: Contract) -> list[str]:
     ALTERs, drift.py); returns the tables upgraded. Run after the ops tables and before the
     landing DDL, which makes the views."""
     upgraded = []
+    kinds = _relation_types(warehouse, contract.source)
+    columns = _relation_columns(warehouse, contract.source)
     for table in contract.tables.values():
-        kind = _table_type(warehouse, contract.source, history_table(table))
+        kind = kinds.get(history_table(table))
         if kind == "BASE TABLE":
             with warehouse.transaction():
                 _upgrade(warehouse, contract.source, table)
             upgraded.append(table.name)
         elif kind is not None:
-            _align_superseded(warehouse, contract.source, table)
+            _align_superseded(warehouse, contract.source, table, columns)
     return upgraded
 
 
@@ -45,15 +47,17 @@ def make_history_views(warehouse: Warehouse, contract: Contract) -> None:
     state. Only then: replacing a view waits for every query reading it (on PostgreSQL, an
     exclusive lock), so an analyst's long query over ``_history`` would hold up the
     morning's ingest."""
+    columns = _relation_columns(warehouse, contract.source)
     for table in contract.tables.values():
-        view = columns_of(warehouse, contract.source, history_table(table))
-        if view != columns_of(warehouse, contract.source, table.name):
+        if columns.get(history_table(table), []) != columns.get(table.name, []):
             warehouse.execute(history_view_sql(contract.source, table))
 
 
-def _align_superseded(warehouse: Warehouse, schema: str, table: Table) -> None:
-    have = set(columns_of(warehouse, schema, superseded_table(table)))
-    for name in columns_of(warehouse, schema, table.name):
+def _align_superseded(
+    warehouse: Warehouse, schema: str, table: Table, columns: dict[str, list[str]]
+) -> None:
+    have = set(columns.get(superseded_table(table), []))
+    for name in columns.get(table.name, []):
         if name not in have:
             warehouse.execute(
                 f"alter table {schema}.{superseded_table(table)} add column {quoted(name)} text"
@@ -99,10 +103,23 @@ def columns_of(warehouse: Warehouse, schema: str, name: str) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def _table_type(warehouse: Warehouse, schema: str, name: str) -> str | None:
+def _relation_columns(warehouse: Warehouse, schema: str) -> dict[str, list[str]]:
+    """Every table's and view's columns in ``schema``, in order, by one query: a question
+    per table cost about 8 ms each on DuckDB, 0.55 s of every build and ingest."""
+    columns: dict[str, list[str]] = {}
+    for name, column in warehouse.query(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = ? order by table_name, ordinal_position",
+        [schema],
+    ):
+        columns.setdefault(str(name), []).append(str(column))
+    return columns
+
+
+def _relation_types(warehouse: Warehouse, schema: str) -> dict[str, str]:
+    """``BASE TABLE`` or ``VIEW`` for each relation in ``schema``."""
     rows = warehouse.query(
-        "select table_type from information_schema.tables "
-        "where table_schema = ? and table_name = ?",
-        [schema, name],
+        "select table_name, table_type from information_schema.tables where table_schema = ?",
+        [schema],
     )
-    return str(rows[0][0]) if rows else None
+    return {str(name): str(kind) for name, kind in rows}
