@@ -14,19 +14,36 @@
         {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
     {%- endif -%}
     {%- set since = tests_loaded_after() -%}
-    {%- if since -%}
-        {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-        {%- for column in ['source_loaded_at', '_loaded_at', 'loaded_at'] if column in names -%}
-            {%- if loop.first -%}
-                {%- do conditions.append(column ~ " >= cast('" ~ since ~ "' as timestamp)") -%}
-            {%- endif -%}
-        {%- endfor -%}
+    {%- set column = test_scope_column(relation) if since else '' -%}
+    {%- if column -%}
+        {%- do conditions.append(column ~ " >= cast('" ~ since ~ "' as timestamp)") -%}
     {%- endif -%}
     {%- if conditions -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
     {%- else -%}
         {%- do return(relation) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The column that says when the relation's rows were loaded, or '' for none. `shopsight
+    build` names each relation's in SHOPSIGHT_TESTS_SCOPE_COLUMNS, read from the catalog in
+    one query before dbt starts; a relation it does not name (Spark's, one made by this
+    build) is described here. A scoped build runs the project its last build ran (a changed
+    project makes a full pass), so the columns are the ones the tests will find
+    (decision 0059). -#}
+{% macro test_scope_column(relation) -%}
+    {%- set known = fromjson(env_var('SHOPSIGHT_TESTS_SCOPE_COLUMNS', '') or '{}') -%}
+    {%- set key = (relation.schema ~ '.' ~ relation.identifier) | lower -%}
+    {%- if key in known -%}
+        {{ return(known[key]) }}
+    {%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- for column in ['source_loaded_at', '_loaded_at', 'loaded_at'] if column in names -%}
+        {%- if loop.first -%}
+            {{ return(column) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return('') }}
 {%- endmacro %}
 
 {#- The instant the running build's data tests start from, as a timestamp literal, or none.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from shopsight.build_state import BuildPlan, plan_build, record_build
+from shopsight.build_state import BuildPlan, loaded_at_columns, plan_build, record_build
 from shopsight.config import Settings, duckdb_config
 from shopsight.redact import redact
 from shopsight.spark import warehouse as spark
@@ -32,6 +32,8 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 PASSWORD_VARIABLE = "DBT_ENV_SECRET_SHOPSIGHT_PG_PASSWORD"
 # The instant a daily build's data tests start from (dbt/macros/get_where_subquery.sql).
 TESTS_LOADED_AFTER = "SHOPSIGHT_TESTS_LOADED_AFTER"
+# Each relation's column those tests filter on, as JSON (BuildPlan.scope_columns).
+TESTS_SCOPE_COLUMNS = "SHOPSIGHT_TESTS_SCOPE_COLUMNS"
 
 
 def dbt_state_dir(warehouse_url: str) -> Path:
@@ -156,13 +158,15 @@ def run_dbt(
     args: list[str],
     on_event: Callable[[Any], None] | None = None,
     tests_loaded_after: datetime | None = None,
+    scope_columns: dict[str, str] | None = None,
 ) -> Any:
     """Invoke dbt in-process with this warehouse's profile; return dbt's result object.
 
     The connection reaches dbt through the environment only, and dbt's own files go to the
     warehouse's state folder (:func:`dbt_state_dir`), never to the project. Data tests look
     at the rows loaded after ``tests_loaded_after`` (None: every row;
-    dbt/macros/get_where_subquery.sql)."""
+    dbt/macros/get_where_subquery.sql), by the columns ``scope_columns`` names (a relation
+    it does not name is described)."""
     from dbt.cli.main import dbtRunner
 
     state = dbt_state_dir(warehouse_url)
@@ -181,6 +185,7 @@ def run_dbt(
     environment[TESTS_LOADED_AFTER] = (
         tests_loaded_after.isoformat(sep=" ") if tests_loaded_after else ""
     )
+    environment[TESTS_SCOPE_COLUMNS] = json.dumps(scope_columns or {}, sort_keys=True)
     with _environment(environment), _invoked_as(command):
         runner = dbtRunner(callbacks=[on_event] if on_event else [])
         return runner.invoke(command)
@@ -265,7 +270,11 @@ def build(
     started = time.perf_counter()
     sources = spark.spark_sources(warehouse_url) if is_spark(warehouse_url) else nullcontext()
     with sources as session:
-        result = run_dbt(warehouse_url, args, on_event, plan.tests_loaded_after if plan else None)
+        result = (
+            run_dbt(warehouse_url, args, on_event, plan.tests_loaded_after, plan.scope_columns)
+            if plan
+            else run_dbt(warehouse_url, args, on_event)
+        )
         if session is not None:  # Spark's marts, readable through the control database
             spark.publish_built_marts(session)
     if result.result is None:
@@ -299,21 +308,25 @@ def _plan(
     full_refresh: bool,
     all_tests: bool,
 ) -> BuildPlan:
-    plan: BuildPlan = _on_warehouse(
-        warehouse_url,
-        lambda warehouse: plan_build(
+    def make_plan(warehouse: Any) -> BuildPlan:
+        plan = plan_build(
             warehouse,
             # a Spark warehouse shares its control database's build state with nothing else
             ("spark " if is_spark(warehouse_url) else "") + " ".join(select or ["all"]),
             DBT_PROJECT_DIR,
             dbt_vars or {},
             Settings().full_test_days,
-        ),
-    )
-    if full_refresh:
-        plan.everything, plan.reason = True, "a full refresh"
-    elif all_tests:
-        plan.everything, plan.reason = True, "every model and test, as asked (--all-tests)"
+        )
+        if full_refresh:
+            plan.everything, plan.reason = True, "a full refresh"
+        elif all_tests:
+            plan.everything, plan.reason = True, "every model and test, as asked (--all-tests)"
+        # Spark's tables are not in its control database: its tests describe them.
+        if plan.tests_loaded_after and not plan.nothing_new and not is_spark(warehouse_url):
+            plan.scope_columns = loaded_at_columns(warehouse)
+        return plan
+
+    plan: BuildPlan = _on_warehouse(warehouse_url, make_plan)
     return plan
 
 

@@ -76,6 +76,9 @@ class BuildPlan:
     started_at: datetime = field(default_factory=lambda: _now())
     previous_start: datetime | None = None  # the last build's: what is loaded after is new
     full_tests_at: datetime | None = None  # the last build that tested everything, unscoped
+    # Each relation's column that says when its rows were loaded ("" for none), for the
+    # scoped tests; filled by build.py on DuckDB and PostgreSQL (loaded_at_columns).
+    scope_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def tests_loaded_after(self) -> datetime | None:
@@ -150,6 +153,28 @@ def plan_build(
         else "only what is downstream of what changed"
     )
     return plan
+
+
+# The columns a scoped data test filters on, in the order get_where_subquery.sql prefers.
+LOADED_AT_COLUMNS = ("source_loaded_at", "_loaded_at", "loaded_at")
+
+
+def loaded_at_columns(warehouse: Warehouse) -> dict[str, str]:
+    """Every table and view of the warehouse (``schema.name``, lower case) with the column
+    its scoped data tests filter on, or "" when it has none: one query before dbt starts,
+    instead of one ``describe`` per test inside dbt (decision 0059)."""
+    chosen = ", ".join(
+        f"max(case when lower(column_name) = '{name}' then '{name}' end)"
+        for name in LOADED_AT_COLUMNS
+    )
+    rows = warehouse.query(
+        f"select lower(table_schema), lower(table_name), coalesce({chosen}, '') "
+        "from information_schema.columns "
+        "where table_catalog = current_database() "
+        "and table_schema not in ('information_schema', 'pg_catalog') "
+        "group by 1, 2"
+    )
+    return {f"{schema}.{name}": column for schema, name, column in rows}
 
 
 def record_build(warehouse: Warehouse, plan: BuildPlan) -> None:

@@ -16,7 +16,13 @@ import pytest
 from typer.testing import CliRunner
 
 from shopsight.build import DBT_PROJECT_DIR, build, dbt_target_dir, prepare_sources, run_dbt
-from shopsight.build_state import models_reading_vars, plan_build, project_hash, record_build
+from shopsight.build_state import (
+    loaded_at_columns,
+    models_reading_vars,
+    plan_build,
+    project_hash,
+    record_build,
+)
 from shopsight.cli import app
 from shopsight.generate.next_day import generate_next_day
 from shopsight.ingest.loader import ingest
@@ -139,6 +145,39 @@ def test_a_new_test_scope_does_not_make_dbt_parse_the_project_again(built, tmp_p
         assert scoped, compiled  # the day's instant reached the tests
     assert "PartialParsingSkipParsing" in events[11], [e for e in events[11] if "Pars" in e]
     assert "PartialParsingFile" not in events[11]
+
+
+def test_the_daily_tests_filter_on_the_columns_read_before_dbt_starts(built, tmp_path) -> None:
+    """Which column says when a relation's rows were loaded is read from the catalog once,
+    before dbt starts, and handed to every scoped test; a relation the list does not name is
+    described by the test itself (decision 0059)."""
+    store = _copy(built, tmp_path)
+    warehouse = connect(store.warehouse_url)
+    try:
+        columns = loaded_at_columns(warehouse)
+    finally:
+        warehouse.close()
+    assert columns["retail_db.order_items"] == "_loaded_at"  # a landing table
+    assert columns["staging.stg_retail_db__orders"] == "loaded_at"  # a view over one
+    assert columns["marts.fct_order_items"] == "source_loaded_at"  # an incremental fact
+    assert columns["marts.dim_date"] == ""  # every row is tested
+    since = datetime(2024, 1, 3, 10)
+
+    def scoped_on(scope_columns: dict[str, str]) -> list[str]:
+        result = run_dbt(
+            store.warehouse_url, ["build", "--select", "stg_retail_db__orders"], None, since,
+            scope_columns,
+        )  # fmt: skip
+        assert result.success
+        tests = [r.node for r in result.result.results if r.node.resource_type == "test"]
+        return [n.compiled_code for n in tests if "cast('2024-01-03 10:00:00'" in n.compiled_code]
+
+    # The list is what the tests filter on: a column it names for the view is the one used.
+    renamed = scoped_on({**columns, "staging.stg_retail_db__orders": "ordered_at"})
+    assert renamed and all("ordered_at >= cast(" in sql for sql in renamed), renamed
+    # Without the list, each test describes its relation and finds the view's column.
+    described = scoped_on({})
+    assert described and all("loaded_at >= cast(" in sql for sql in described), described
 
 
 def _price_warnings(summary: dict) -> int:
