@@ -32,13 +32,22 @@
     project makes a full pass), so the columns are the ones the tests will find
     (decision 0059). -#}
 {% macro test_scope_column(relation) -%}
-    {%- set known = fromjson(env_var('SHOPSIGHT_TESTS_SCOPE_COLUMNS', '') or '{}') -%}
+    {%- set loaded_at_columns = ['source_loaded_at', '_loaded_at', 'loaded_at'] -%}
+    {%- set text = env_var('SHOPSIGHT_TESTS_SCOPE_COLUMNS', '') or '{}' -%}
+    {%- set known = fromjson(text) -%}
+    {%- if known is not mapping -%}
+        {{ exceptions.raise_compiler_error("SHOPSIGHT_TESTS_SCOPE_COLUMNS is not a JSON object of relation: column") }}
+    {%- endif -%}
     {%- set key = (relation.schema ~ '.' ~ relation.identifier) | lower -%}
     {%- if key in known -%}
+        {#- The value becomes SQL: only a loaded-at column's name, or none. -#}
+        {%- if known[key] not in loaded_at_columns + [''] -%}
+            {{ exceptions.raise_compiler_error("SHOPSIGHT_TESTS_SCOPE_COLUMNS names " ~ known[key] ~ " for " ~ key ~ ", not one of " ~ loaded_at_columns | join(', ') ~ " or nothing") }}
+        {%- endif -%}
         {{ return(known[key]) }}
     {%- endif -%}
     {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- for column in ['source_loaded_at', '_loaded_at', 'loaded_at'] if column in names -%}
+    {%- for column in loaded_at_columns if column in names -%}
         {%- if loop.first -%}
             {{ return(column) }}
         {%- endif -%}

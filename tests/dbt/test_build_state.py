@@ -163,21 +163,31 @@ def test_the_daily_tests_filter_on_the_columns_read_before_dbt_starts(built, tmp
     assert columns["marts.dim_date"] == ""  # every row is tested
     since = datetime(2024, 1, 3, 10)
 
-    def scoped_on(scope_columns: dict[str, str]) -> list[str]:
-        result = run_dbt(
+    def run(scope_columns: dict[str, str]):
+        return run_dbt(
             store.warehouse_url, ["build", "--select", "stg_retail_db__orders"], None, since,
             scope_columns,
         )  # fmt: skip
+
+    def scoped_on(scope_columns: dict[str, str]) -> list[str]:
+        result = run(scope_columns)
         assert result.success
         tests = [r.node for r in result.result.results if r.node.resource_type == "test"]
+        assert tests
         return [n.compiled_code for n in tests if "cast('2024-01-03 10:00:00'" in n.compiled_code]
 
-    # The list is what the tests filter on: a column it names for the view is the one used.
-    renamed = scoped_on({**columns, "staging.stg_retail_db__orders": "ordered_at"})
-    assert renamed and all("ordered_at >= cast(" in sql for sql in renamed), renamed
+    # The list is what the tests filter on: naming no column for the view, it leaves every
+    # test of the view unscoped.
+    assert scoped_on({**columns, "staging.stg_retail_db__orders": ""}) == []
     # Without the list, each test describes its relation and finds the view's column.
     described = scoped_on({})
     assert described and all("loaded_at >= cast(" in sql for sql in described), described
+    # The list's value becomes SQL: anything but a loaded-at column's name is refused.
+    hostile = run({**columns, "staging.stg_retail_db__orders": "1=1 or loaded_at"})
+    assert not hostile.success
+    assert "names 1=1 or loaded_at for staging.stg_retail_db__orders, not one of" in str(
+        [r.message for r in hostile.result.results]
+    )
 
 
 def _price_warnings(summary: dict) -> int:
