@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 
 from shopsight.build_state import BuildPlan, loaded_at_columns, plan_build, record_build
 from shopsight.config import Settings, duckdb_config
+from shopsight.dbt_parse import seed_parse, use_parses_across_paths
 from shopsight.redact import redact
 from shopsight.spark import warehouse as spark
 from shopsight.spark.warehouse import is_spark, spark_dir, spark_master
@@ -170,6 +171,8 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     state = dbt_state_dir(warehouse_url)
+    use_parses_across_paths()
+    seed_parse(state)
     # Only `dbt parse` writes dbt's JSON (the manifest `shopsight docs erd` and the metrics
     # read): every other command would write its 8 MB manifest twice, about 0.5 s each
     # (`build` writes its run_results.json itself).
