@@ -46,7 +46,6 @@ def demo_run(root: Path, anomalies: bool) -> tuple[dict[str, str], dict[str, Any
         **os.environ,
         "SHOPSIGHT_BUCKET": bucket.url,
         "SHOPSIGHT_WAREHOUSE": f"duckdb:///{root}/warehouse.duckdb",
-        "SHOPSIGHT_STATE_DIR": str(root / "state"),
     }
     run = shopsight("run", "--json", env=env)
     assert run.returncode == 1, run.stderr[-2000:]  # red: the demo's untrusted files
@@ -123,7 +122,6 @@ def test_an_empty_but_valid_web_shop_day_is_never_green(tmp_path: Path) -> None:
         **os.environ,
         "SHOPSIGHT_BUCKET": bucket.url,
         "SHOPSIGHT_WAREHOUSE": f"duckdb:///{tmp_path}/warehouse.duckdb",
-        "SHOPSIGHT_STATE_DIR": str(tmp_path / "state"),
     }
     run = shopsight("run", env=env)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
