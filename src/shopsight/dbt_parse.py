@@ -35,9 +35,9 @@ def use_parses_across_paths() -> None:
     from dbt.artifacts.resources import FileHash
     from dbt.parser.manifest import ManifestLoader
 
-    original = ManifestLoader.build_manifest_state_check
-    if getattr(original, _PATCHED, False):
-        return
+    original = getattr(ManifestLoader, "build_manifest_state_check", None)
+    if original is None or getattr(original, _PATCHED, False):
+        return  # another dbt: its own check stands, and a copied parse is parsed again
 
     def state_check(loader: Any) -> Any:
         check = original(loader)
