@@ -78,8 +78,11 @@ def deliver_and_compare(
     source: Bucket, warehouse_path: Path, schedule: Schedule, tally: Tally
 ) -> None:
     """Deliver the files step by step; after each, incremental must equal a full refresh."""
-    # A new file per schedule: this process's dbt keeps the last one open.
-    url = f"duckdb:///{warehouse_path / f'schedule-{uuid.uuid4().hex[:8]}.duckdb'}"
+    # A new file per schedule (this process's dbt keeps the last one open), in a folder of
+    # its own under one name, so its first build starts from the last one's parse (0060).
+    folder = warehouse_path / f"schedule-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    url = f"duckdb:///{folder / 'schedule.duckdb'}"
     bucket = Bucket(f"memory://delivered-{uuid.uuid4().hex[:8]}")
     prepare_sources(url)
     if schedule.empty_first_build:
