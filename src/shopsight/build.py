@@ -210,7 +210,8 @@ def _invoked_as(command: list[str]) -> Iterator[None]:
 def prepare_sources(warehouse_url: str) -> None:
     """Create every source's landing tables (empty if nothing landed yet), so the project
     builds whichever sources a warehouse has loaded."""
-    from shopsight.contracts.model import known_sources, load_contract
+    from shopsight.contracts.model import load_contract
+    from shopsight.contracts.sources import known_sources
     from shopsight.ingest.loader import ensure_schema
     from shopsight.ingest.warehouse import connect
     from shopsight.transforms.loyalty_scores import ensure_scores_table

@@ -20,7 +20,6 @@ import pytest
 
 from shopsight.anomalies.check import check_anomalies
 from shopsight.anomalies.monitors import load_monitors
-from shopsight.cli.generate import DEMO_DAYS, DEMO_SOURCES, DEMO_START
 from shopsight.generate.anomalies import (
     FIRST_OFFSET,
     KINDS,
@@ -28,6 +27,7 @@ from shopsight.generate.anomalies import (
     inject_anomalies,
     read_anomaly_manifests,
 )
+from shopsight.generate.demo_store import DEMO_DAYS, DEMO_SOURCES, DEMO_START
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
 from shopsight.ingest.warehouse import connect

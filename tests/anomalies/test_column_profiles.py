@@ -11,7 +11,7 @@ import pytest
 from shopsight.anomalies.check import check_anomalies
 from shopsight.anomalies.monitors import load_monitors
 from shopsight.anomalies.profile import PROFILES, measures, profiles
-from shopsight.contracts import load_contract
+from shopsight.contracts.model import load_contract
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import Warehouse, connect

@@ -8,12 +8,8 @@ from typing import Annotated
 import typer
 
 from shopsight import console
-from shopsight.anomalies.check import check_anomalies
-from shopsight.anomalies.monitors import load_monitors
-from shopsight.anomalies.record import acknowledge, recorded_anomalies
 from shopsight.cli.app import anomalies_app
-from shopsight.cli.options import EXPECTED, JsonOption, WarehouseOption, open_store, parse_day
-from shopsight.report.data import latest_data_day
+from shopsight.cli.options import JsonOption, WarehouseOption, expected, open_store, parse_day
 from shopsight.words import plural
 
 
@@ -31,6 +27,10 @@ def check_command(
     """Compare a day with its usual weekday: every monitor of monitors.yaml (or
     SHOPSIGHT_MONITORS) on the marts and on the landed tables' files of that day. The
     daily run does this in its `anomalies` step. Exits 1 when it finds an anomaly."""
+    from shopsight.anomalies.check import check_anomalies
+    from shopsight.anomalies.monitors import load_monitors
+    from shopsight.report.data import latest_data_day
+
     checked_day = parse_day(day, "--date") if day else None
     try:
         with open_store(None, warehouse, must_exist=True) as (settings, _, wh):
@@ -39,7 +39,7 @@ def check_command(
             if checked_day is None:
                 console.fail("the marts hold no day yet: nothing to check (run `shopsight run`)")
             check = check_anomalies(wh, monitors, checked_day)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json(check.to_json())
@@ -71,10 +71,12 @@ def list_command(
 ) -> None:
     """The anomalies found, newest day first: open ones (and with --all the acknowledged,
     with who, when and why)."""
+    from shopsight.anomalies.record import recorded_anomalies
+
     try:
         with open_store(None, warehouse, must_exist=True) as (_, _, wh):
             found = recorded_anomalies(wh, acked=None if include_acked else False)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json([a.to_json() for a in found])
@@ -104,10 +106,12 @@ def ack_command(
 ) -> None:
     """Mark an anomaly as expected (a sale, a holiday, a known outage): recorded with who,
     when and why. Its day no longer counts in the monitor's usual values."""
+    from shopsight.anomalies.record import acknowledge
+
     try:
         with open_store(None, warehouse, must_exist=True) as (_, _, wh):
             done = acknowledge(wh, anomaly_id, reason)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json(done.to_json())

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shopsight import console
-from shopsight.build import BuildSummary, build
 from shopsight.cli.app import app
-from shopsight.cli.options import EXPECTED, JsonOption, WarehouseOption
-from shopsight.config import Settings
-from shopsight.ingest.warehouse import connect
-from shopsight.ingest.withdraw import complete_full_refresh, full_refresh_requested
+from shopsight.cli.options import JsonOption, WarehouseOption, expected
+
+if TYPE_CHECKING:
+    from shopsight.build import BuildSummary
 
 
 def run_build(
@@ -25,6 +24,8 @@ def run_build(
 ) -> BuildSummary:
     """dbt build with a progress bar; shared by `build` and `run`. Without a selector, only
     what changed since the last build is built (build_state.py)."""
+    from shopsight.build import build
+
     with console.progress_bar("building the warehouse (dbt)", json_output) as bar:
         task = bar.add_task("nodes", total=None)
         return build(
@@ -70,6 +71,8 @@ def print_build(summary: BuildSummary) -> None:
 
 def loaded_files(warehouse_url: str) -> int:
     """How many files the warehouse's ledger records as loaded (0: none, or no ledger)."""
+    from shopsight.ingest.warehouse import connect
+
     warehouse = connect(warehouse_url, create=False)
     try:
         rows = warehouse.query(
@@ -114,6 +117,10 @@ def build_command(
     severity error fails, and when the warehouse holds no loaded data (a build of empty
     tables proves nothing). After `shopsight withdraw`, the next build is a full refresh.
     """
+    from shopsight.config import Settings
+    from shopsight.ingest.warehouse import connect
+    from shopsight.ingest.withdraw import complete_full_refresh, full_refresh_requested
+
     settings = Settings().with_overrides(warehouse=warehouse)
     try:
         if not loaded_files(settings.warehouse):
@@ -133,7 +140,7 @@ def build_command(
                 complete_full_refresh(opened, started)
             finally:
                 opened.close()
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     console.print_json(summary.to_json()) if json_output else print_build(summary)
     if not summary.success:

@@ -10,11 +10,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import contracts_app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.contracts.ddl import render_landing_ddl
-from shopsight.contracts.model import ContractError, load_contract
-from shopsight.ingest.drift import drift_report
-from shopsight.ingest.status import check_filters, list_row_warnings
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, open_store
 from shopsight.words import plural
 
 
@@ -32,6 +28,9 @@ def contracts_ddl(
     ] = False,
 ) -> None:
     """Print (or write, or check) the landing DDL generated from a contract."""
+    from shopsight.contracts.ddl import render_landing_ddl
+    from shopsight.contracts.model import ContractError, load_contract
+
     if dialect not in ("postgres", "duckdb"):
         console.fail(f"--dialect {dialect!r}: expected postgres or duckdb")
     try:
@@ -64,11 +63,14 @@ def contracts_drift(
     missing nullable column loads as null. Per table and column: the first and last
     day seen and the number of files.
     """
+    from shopsight.ingest.drift import drift_report
+    from shopsight.ingest.status import check_filters
+
     try:
         check_filters(source, None)
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             rows = drift_report(wh, source)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"drift": rows})
@@ -111,11 +113,13 @@ def contracts_warnings(
 
     Each with its file, line, column, rule and what was expected.
     """
+    from shopsight.ingest.status import check_filters, list_row_warnings
+
     try:
         check_filters(source, table)
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             total, rows = list_row_warnings(wh, source, table, reason, limit)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"total": total, "warnings": rows})

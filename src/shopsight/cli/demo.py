@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from shopsight import console
 from shopsight.cli.app import generate_app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.demo import DemoCheck, check_demo
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, open_store
+
+if TYPE_CHECKING:
+    from shopsight.demo import DemoCheck
 
 
 @generate_app.command("check-demo")
@@ -23,10 +27,12 @@ def check_demo_command(
     Exits 0 when every fault was caught as predicted (the daily run itself stays red while
     files are untrusted, as it should), 1 otherwise.
     """
+    from shopsight.demo import check_demo
+
     try:
         with open_store(bucket, warehouse, must_exist=True) as (_, target, wh):
             check = check_demo(target, wh)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json(check.to_json())

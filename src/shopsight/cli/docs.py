@@ -8,11 +8,8 @@ from typing import Annotated
 import typer
 
 from shopsight import console
-from shopsight.build import run_dbt
 from shopsight.cli.app import docs_app
-from shopsight.cli.options import EXPECTED
-from shopsight.config import Settings
-from shopsight.erd import STARS, load_manifest, star_diagram, with_diagram
+from shopsight.cli.options import expected
 
 
 @docs_app.command("erd")
@@ -28,10 +25,14 @@ def docs_erd(
     ] = False,
 ) -> None:
     """Regenerate the star schema diagrams in docs/warehouse.md from the dbt manifest."""
+    from shopsight.build import run_dbt
+    from shopsight.config import Settings
+    from shopsight.erd import STARS, load_manifest, star_diagram, with_diagram
+
     settings = Settings()
     try:
         parsed = run_dbt(settings.warehouse, ["parse"])
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if not parsed.success:
         console.fail(f"dbt parse failed: {parsed.exception}")

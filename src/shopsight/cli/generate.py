@@ -5,22 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shopsight import console
 from shopsight.cli.app import generate_app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, parse_day, parse_zone
-from shopsight.config import Settings
-from shopsight.generate.anomalies import inject_anomalies
-from shopsight.generate.export import generate_retail_db
-from shopsight.generate.next_day import generate_next_day
-from shopsight.generate.sales_report import generate_sales_report
-from shopsight.generate.summary import GenerationSummary
-from shopsight.generate.thelook_export import generate_thelook
-from shopsight.generate.transactions import generate_transactions
-from shopsight.storage import Bucket
+from shopsight.cli.options import BucketOption, JsonOption, expected, parse_day, parse_zone
+
+if TYPE_CHECKING:
+    from shopsight.generate.summary import GenerationSummary
+    from shopsight.storage import Bucket
 
 
 def _start_day(start: str, option: str = "--start") -> date:
@@ -35,13 +30,16 @@ def _generate(
     write: Callable[[Bucket, Callable[[date], None]], GenerationSummary],
 ) -> None:
     """Run one generator with a progress bar and report what it wrote."""
+    from shopsight.config import Settings
+    from shopsight.storage import Bucket
+
     settings = Settings().with_overrides(bucket=bucket)
     try:
         target = Bucket(settings.bucket, settings)
         with console.progress_bar(f"generating {source}", json_output) as bar:
             task = bar.add_task("days", total=days)
             summary = write(target, lambda _: bar.advance(task))
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json(summary.to_json())
@@ -86,6 +84,8 @@ def generate_retail_db_command(
     json_output: JsonOption = False,
 ) -> None:
     """Write the retail_db OLTP export: one headerless CSV per table per day."""
+    from shopsight.generate.export import generate_retail_db
+
     first = _start_day(start)
     _generate(
         "retail_db",
@@ -119,6 +119,8 @@ def generate_thelook_command(
     json_output: JsonOption = False,
 ) -> None:
     """Write the thelook web shop's export: one CSV (with a header) per table per day."""
+    from shopsight.generate.thelook_export import generate_thelook
+
     first = _start_day(start)
     _generate(
         "thelook",
@@ -148,6 +150,8 @@ def generate_transactions_command(
     Use the same --start/--days/--users/--seed as `generate thelook`: each transaction is one
     of its orders (amount = the items' sale prices; repeat = not the user's first order).
     """
+    from shopsight.generate.transactions import generate_transactions
+
     first = _start_day(start)
     _generate(
         "transactions",
@@ -158,18 +162,6 @@ def generate_transactions_command(
             target, first, days, users, seed, faults, on_day=on_day
         ),
     )
-
-
-DEMO_START, DEMO_DAYS = date(2024, 1, 1), 90
-DEMO_SOURCES: dict[str, Callable[[Bucket], GenerationSummary]] = {
-    "retail_db": lambda b: generate_retail_db(
-        b, DEMO_START, DEMO_DAYS, 20_000, 42, "default", drift=True
-    ),
-    "thelook": lambda b: generate_thelook(
-        b, DEMO_START, DEMO_DAYS, 5_000, 42, "default", drift=True
-    ),
-    "transactions": lambda b: generate_transactions(b, DEMO_START, DEMO_DAYS, 5_000, 42, "default"),
-}
 
 
 @generate_app.command("demo")
@@ -191,6 +183,11 @@ def generate_demo_command(
 ) -> None:
     """Write 90 days (from 2024-01-01) of every source with one of each fault class: the
     store's export (20,000 orders), the web shop (5,000 users) and its transactions feed."""
+    from shopsight.config import Settings
+    from shopsight.generate.anomalies import inject_anomalies
+    from shopsight.generate.demo_store import DEMO_DAYS, DEMO_SEED, DEMO_SOURCES, DEMO_START
+    from shopsight.storage import Bucket
+
     settings = Settings().with_overrides(bucket=bucket)
     try:
         target = Bucket(settings.bucket, settings)
@@ -204,8 +201,10 @@ def generate_demo_command(
             for source, write in DEMO_SOURCES.items():
                 summaries[source] = write(target).to_json()
                 bar.advance(task)
-            injected = inject_anomalies(target, DEMO_START, DEMO_DAYS, 42) if anomalies else []
-    except EXPECTED as error:
+            injected = (
+                inject_anomalies(target, DEMO_START, DEMO_DAYS, DEMO_SEED) if anomalies else []
+            )
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({**summaries, "anomalies": [a.to_json() for a in injected]})
@@ -226,6 +225,10 @@ def generate_next_day_command(bucket: BucketOption = None, json_output: JsonOpti
 
     Then `shopsight run --date <that day>` runs the new day.
     """
+    from shopsight.config import Settings
+    from shopsight.generate.next_day import generate_next_day
+    from shopsight.storage import Bucket
+
     settings = Settings().with_overrides(bucket=bucket)
     try:
         target = Bucket(settings.bucket, settings, create=False)
@@ -234,7 +237,7 @@ def generate_next_day_command(bucket: BucketOption = None, json_output: JsonOpti
             task = bar.add_task("sources", total=None)
             written = generate_next_day(target)
             bar.advance(task)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json(written.to_json())
@@ -282,6 +285,10 @@ def generate_sales_report_command(
     amounts of rounding, duplicates and undelivered orders. Reconcile against it with
     `shopsight reconcile --source FILE`.
     """
+    from shopsight.config import Settings
+    from shopsight.generate.sales_report import generate_sales_report
+    from shopsight.storage import Bucket
+
     start, end = _start_day(from_day, "--from"), _start_day(to_day, "--to")
     settings = Settings().with_overrides(bucket=bucket)
     zone = business_timezone or settings.business_timezone
@@ -293,7 +300,7 @@ def generate_sales_report_command(
             report = generate_sales_report(
                 target, start, end, zone, out, duplicates, on_day=lambda _: bar.advance(task)
             )
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     except KeyError as error:
         console.fail(f"--business-timezone: unknown time zone {error}")

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from shopsight import console
-from shopsight.anomalies.record import Recorded, recorded_anomalies
 from shopsight.cli.app import app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.config import Settings
-from shopsight.contracts.model import known_sources, load_contract
-from shopsight.ingest.discovery import list_landed_files
-from shopsight.ingest.loader import IngestReport, ingest
-from shopsight.ingest.problems import AcceptedGap, Problem, accepted_gaps, open_problems
-from shopsight.ingest.status import table_status
-from shopsight.ingest.warehouse import Warehouse
-from shopsight.storage import Bucket
-from shopsight.verdict import Verdict, recorded_verdict
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, open_store
+from shopsight.contracts.sources import known_sources
 from shopsight.words import plural
+
+if TYPE_CHECKING:
+    from shopsight.anomalies.record import Recorded
+    from shopsight.config import Settings
+    from shopsight.ingest.loader import IngestReport
+    from shopsight.ingest.problems import AcceptedGap, Problem
+    from shopsight.ingest.warehouse import Warehouse
+    from shopsight.storage import Bucket
+    from shopsight.verdict import Verdict
 
 
 def print_ingest(report: IngestReport, source: str = "") -> None:
@@ -106,6 +106,8 @@ def _ingest_with_progress(
     json_output: bool,
     line_by_line: bool = False,
 ) -> IngestReport:
+    from shopsight.ingest.loader import ingest
+
     with console.progress_bar(f"ingesting {source}", json_output) as bar:
         task = bar.add_task("files", total=None)
         return ingest(
@@ -123,6 +125,9 @@ def _ingest_with_progress(
 
 def _sources_with_files(bucket: Bucket) -> list[str]:
     """The sources that have at least one landed file in the bucket."""
+    from shopsight.contracts.model import load_contract
+    from shopsight.ingest.discovery import list_landed_files
+
     found = []
     for source in known_sources():
         contract = load_contract(source)
@@ -165,6 +170,9 @@ def ingest_command(
     contract's ratio allows), whichever run found it, until it is re-admitted or accepted;
     and when no source has landed files at all.
     """
+    from shopsight.ingest.loader import IngestReport
+    from shopsight.ingest.problems import open_problems
+
     if table and source is None:
         console.fail("--table needs --source (table names repeat across sources)")
     try:
@@ -179,7 +187,7 @@ def ingest_command(
                 for s in sources
             ]
             problems = open_problems(wh, settings.max_reject_ratio)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         combined = IngestReport(",".join(r.run_id for r in reports))
@@ -235,6 +243,11 @@ def status_command(
     table: files and rows loaded, rows quarantined by reason, latest day loaded. Exits 1
     while a problem is open.
     """
+    from shopsight.anomalies.record import recorded_anomalies
+    from shopsight.ingest.problems import accepted_gaps, open_problems
+    from shopsight.ingest.status import table_status
+    from shopsight.verdict import recorded_verdict
+
     try:
         with open_store(bucket, warehouse, must_exist=True) as (settings, _, wh):
             problems = open_problems(wh, settings.max_reject_ratio)
@@ -242,7 +255,7 @@ def status_command(
             verdict = recorded_verdict(wh)
             rows = table_status(wh)
             anomalies = recorded_anomalies(wh, acked=False)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json(

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from shopsight import console
 from shopsight.cli.app import app
 from shopsight.cli.ingest import print_ingest
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.transforms.loyalty_scores import LoyaltyReport, refresh_loyalty_scores
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, open_store
+
+if TYPE_CHECKING:
+    from shopsight.transforms.loyalty_scores import LoyaltyReport
 
 
 def run_loyalty(bucket: str | None, warehouse: str | None, json_output: bool) -> LoyaltyReport:
     """The loyalty step with a progress bar; shared by `loyalty` and `run`."""
+    from shopsight.transforms.loyalty_scores import refresh_loyalty_scores
+
     with (
         open_store(bucket, warehouse, bucket_must_exist=True) as (_, target, wh),
         console.progress_bar("ingesting transactions", json_output) as bar,
@@ -49,7 +55,7 @@ def loyalty_command(
     """
     try:
         report = run_loyalty(bucket, warehouse, json_output)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     console.print_json(report.to_json()) if json_output else print_loyalty(report)
     if not report.ingest.trusted:

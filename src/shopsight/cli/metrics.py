@@ -11,35 +11,23 @@ import typer
 from shopsight import console
 from shopsight.cli.app import metrics_app
 from shopsight.cli.options import (
-    EXPECTED,
     BucketOption,
     JsonOption,
     WarehouseOption,
+    expected,
     open_store,
     parse_day,
 )
-from shopsight.ingest.warehouse import require_built
-from shopsight.metrics.filters import FilterError, check_filter
-from shopsight.metrics.semantic import (
-    SPARK_DIALECT,
-    MetricError,
-    MetricQuery,
-    compile_metric_sql,
-    metric_catalogue,
-    query_metrics,
-    query_metrics_on_spark,
-    read_only,
-    with_companions,
-)
-from shopsight.spark.warehouse import is_spark
 
 
 @metrics_app.command("list")
 def metrics_list(json_output: JsonOption = False) -> None:
     """List every metric the semantic layer defines, with what it means."""
+    from shopsight.metrics.semantic import metric_catalogue
+
     try:
         catalogue = metric_catalogue()
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"metrics": catalogue})
@@ -94,6 +82,20 @@ def metrics_query(
     (incomplete_orders, web_orders_unknown_revenue; days_without_events for revenue per
     session): a total over an incomplete day never reads as whole.
     """
+    from shopsight.ingest.warehouse import require_built
+    from shopsight.metrics.filters import FilterError, check_filter
+    from shopsight.metrics.semantic import (
+        SPARK_DIALECT,
+        MetricError,
+        MetricQuery,
+        compile_metric_sql,
+        query_metrics,
+        query_metrics_on_spark,
+        read_only,
+        with_companions,
+    )
+    from shopsight.spark.warehouse import is_spark
+
     query = MetricQuery(
         metrics=metrics,
         group_by=tuple(by or ["metric_time__day"]),
@@ -118,7 +120,7 @@ def metrics_query(
                 columns, rows = query_metrics(wh, query)
         if on_spark:  # Spark SQL on the warehouse's master, the control database closed
             columns, rows = query_metrics_on_spark(settings.warehouse, query)
-    except (*EXPECTED, MetricError, FilterError) as error:
+    except expected(MetricError, FilterError) as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"columns": columns, "rows": [list(row) for row in rows]})

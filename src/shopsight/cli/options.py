@@ -5,32 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from shopsight import console
-from shopsight.anomalies.monitors import MonitorError
-from shopsight.anomalies.record import AnomalyError
-from shopsight.build import BuildError
-from shopsight.config import Settings
-from shopsight.contracts.model import ContractError
-from shopsight.generate.summary import GenerationError
-from shopsight.ingest.ledger import OPS_DDL
-from shopsight.ingest.loader import FailedAfterCommit
-from shopsight.ingest.problems import ProblemError
-from shopsight.ingest.readmit import ReadmitError
-from shopsight.ingest.warehouse import (
-    Warehouse,
-    WarehouseError,
-    connect,
-    raise_unless_warehouse_url,
-)
-from shopsight.ingest.withdraw import WithdrawError
-from shopsight.report.data import NoReportData
-from shopsight.spark.warehouse import SparkWarehouseError
-from shopsight.storage import Bucket, StorageError
+
+if TYPE_CHECKING:
+    from shopsight.config import Settings
+    from shopsight.ingest.warehouse import Warehouse
+    from shopsight.storage import Bucket
 
 BucketOption = Annotated[
     str | None,
@@ -49,21 +34,44 @@ WarehouseOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-EXPECTED = (
-    AnomalyError,
-    MonitorError,
-    SparkWarehouseError,
-    StorageError,
-    WarehouseError,
-    ContractError,
-    GenerationError,
-    ReadmitError,
-    WithdrawError,
-    ProblemError,
-    BuildError,
-    NoReportData,
-    FailedAfterCommit,
-)
+
+
+def expected(*more: type[Exception]) -> tuple[type[Exception], ...]:
+    """The errors a command turns into one clear line (exit 2), and ``more`` of its own.
+
+    Called in an ``except`` clause, which Python evaluates only when an exception reaches
+    it: the modules that define them are imported then, not when the command starts, so a
+    command imports only what it runs (decision 0061)."""
+    from shopsight.anomalies.monitors import MonitorError
+    from shopsight.anomalies.record import AnomalyError
+    from shopsight.build import BuildError
+    from shopsight.contracts.model import ContractError
+    from shopsight.generate.summary import GenerationError
+    from shopsight.ingest.loader import FailedAfterCommit
+    from shopsight.ingest.problems import ProblemError
+    from shopsight.ingest.readmit import ReadmitError
+    from shopsight.ingest.warehouse import WarehouseError
+    from shopsight.ingest.withdraw import WithdrawError
+    from shopsight.report.data import NoReportData
+    from shopsight.spark.warehouse import SparkWarehouseError
+    from shopsight.storage import StorageError
+
+    return (
+        AnomalyError,
+        MonitorError,
+        SparkWarehouseError,
+        StorageError,
+        WarehouseError,
+        ContractError,
+        GenerationError,
+        ReadmitError,
+        WithdrawError,
+        ProblemError,
+        BuildError,
+        NoReportData,
+        FailedAfterCommit,
+        *more,
+    )
 
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
@@ -101,6 +109,11 @@ def open_store(
     creating it (the default bucket is then not created either). ``bucket_must_exist``
     (commands that read landed files) refuses a bucket that does not exist before anything
     is created, the warehouse included."""
+    from shopsight.config import Settings
+    from shopsight.ingest.ledger import OPS_DDL
+    from shopsight.ingest.warehouse import connect, raise_unless_warehouse_url
+    from shopsight.storage import Bucket
+
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     raise_unless_warehouse_url(settings.warehouse)
     target = Bucket(settings.bucket, settings, create=not (must_exist or bucket_must_exist))

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from shopsight import console
 from shopsight.cli.app import quarantine_app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.ingest.batch import FileResult
-from shopsight.ingest.problems import accept_problem
-from shopsight.ingest.quarantine_ids import short_ids
-from shopsight.ingest.readmit import find_quarantined, readmit
-from shopsight.ingest.status import check_filters, check_reason, list_quarantine
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, open_store
 from shopsight.words import plural
+
+if TYPE_CHECKING:
+    from shopsight.ingest.batch import FileResult
 
 IdsArgument = Annotated[
     list[str],
@@ -40,6 +38,9 @@ def quarantine_list(
     json_output: JsonOption = False,
 ) -> None:
     """List quarantined rows and files, by file: short id, line, column and reason."""
+    from shopsight.ingest.quarantine_ids import short_ids
+    from shopsight.ingest.status import check_filters, check_reason, list_quarantine
+
     try:
         check_filters(source, table)
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
@@ -47,7 +48,7 @@ def quarantine_list(
                 check_reason(wh, reason)
             rows = list_quarantine(wh, all_rows, table, reason, source)
             shortened = short_ids(wh, [row["id"] for row in rows])
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"quarantine": [{**r, "short_id": shortened[r["id"]]} for r in rows]})
@@ -89,10 +90,12 @@ def quarantine_show(
     json_output: JsonOption = False,
 ) -> None:
     """Show quarantined rows in full, with the raw line as delivered."""
+    from shopsight.ingest.readmit import find_quarantined
+
     try:
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             rows = find_quarantined(wh, ids)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"quarantine": rows})
@@ -146,13 +149,15 @@ def quarantine_readmit(
 
     Exits 1 if a re-admitted row is rejected again (it is quarantined anew, with its reason).
     """
+    from shopsight.ingest.readmit import readmit
+
     if line is not None and file is not None:
         console.fail("give --line (for a row) or --file (for a file), not both")
     replacement = line.encode() if line is not None else file.read_bytes() if file else None
     try:
         with open_store(bucket, warehouse, bucket_must_exist=True) as (_, target, wh):
             results = readmit(target, wh, ids, replacement)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"files": [r.to_json() for r in results]})
@@ -196,10 +201,12 @@ def quarantine_accept(
     Recorded with who accepted it, when and why. Prefer re-admitting a fixed file; accept
     when the data is known to be lost or wrong at the source.
     """
+    from shopsight.ingest.problems import accept_problem
+
     try:
         with open_store(bucket, warehouse, must_exist=True) as (_, _, wh):
             problem = accept_problem(wh, problem_id, reason)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"accepted": problem.to_json(), "reason": reason})

@@ -13,17 +13,14 @@ import typer
 from shopsight import console
 from shopsight.cli.app import app
 from shopsight.cli.options import (
-    EXPECTED,
     BucketOption,
     JsonOption,
     WarehouseOption,
+    expected,
     open_store,
     parse_day,
     parse_zone,
 )
-from shopsight.reconcile import SalesSourceError, reconcile
-from shopsight.reconcile.email import draft_email
-from shopsight.reconcile.render import summary_rows, title, to_html, to_markdown
 
 
 class Format(StrEnum):
@@ -103,6 +100,10 @@ def reconcile_command(
     day of the period is incomplete in the warehouse (orders of unknown revenue: each is
     named), and when neither side has an order in the period.
     """
+    from shopsight.reconcile import SalesSourceError, reconcile
+    from shopsight.reconcile.email import draft_email
+    from shopsight.reconcile.render import summary_rows, title, to_html, to_markdown
+
     start, end = parse_day(from_day, "--from"), parse_day(to_day, "--to")
     if business_timezone is not None:
         parse_zone(business_timezone, "--business-timezone")
@@ -114,7 +115,7 @@ def reconcile_command(
             limit = settings.reconcile_tolerance if limit is None else limit
             zone = business_timezone or settings.business_timezone
             result = reconcile(wh, start, end, zone, source, store)
-    except (*EXPECTED, SalesSourceError) as error:
+    except expected(SalesSourceError) as error:
         console.fail(str(error))
     except KeyError as error:  # ZoneInfo's unknown zone
         console.fail(f"unknown time zone {error}")

@@ -9,9 +9,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, parse_day
-from shopsight.config import Settings
-from shopsight.report.data import NoReportData
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, parse_day
 
 
 @app.command("report")
@@ -38,6 +36,8 @@ def report_command(
     changes, pipeline health (files, quarantined rows by reason, tests), shipment tracking
     and the week's revenue reconciliation. The daily run writes it after the build.
     """
+    from shopsight.config import Settings
+    from shopsight.report.data import NoReportData
     from shopsight.report.publish import publish_report  # loads matplotlib: only when used
 
     run_date = parse_day(day, "--date") if day else None
@@ -46,7 +46,7 @@ def report_command(
         report = publish_report(settings, run_date)
     except NoReportData as error:
         console.fail(str(error), code=1)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     summary = report.to_json()
     if out is not None:

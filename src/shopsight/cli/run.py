@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shopsight import console
-from shopsight.alerts import failure_alert, send
 from shopsight.cli.app import app
 from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, parse_day
 from shopsight.cli.run_summary import print_run_summary
-from shopsight.config import Settings
-from shopsight.ingest.problems import Problem, open_problems
-from shopsight.ingest.warehouse import WarehouseError, connect
-from shopsight.pipeline import (
-    DAILY_STEPS,
-    StepContext,
-    StepOutcome,
-    alert_new_problems,
-    run_daily,
-)
-from shopsight.redact import redact
-from shopsight.storage import Bucket, StorageError
 from shopsight.words import plural
+
+if TYPE_CHECKING:
+    from shopsight.config import Settings
+    from shopsight.ingest.problems import Problem
+    from shopsight.pipeline import StepOutcome
 
 
 def untrusted_files(settings: Settings, outcomes: list[StepOutcome]) -> list[Problem]:
     """The files that keep the run red, with the commands that resolve them (none when the
     run is not red for that reason, or the warehouse cannot be read: the steps said why)."""
+    from shopsight.ingest.problems import open_problems
+    from shopsight.ingest.warehouse import WarehouseError, connect
+
     if not any(o.untrusted for o in outcomes):
         return []
     try:
@@ -104,6 +99,17 @@ def run_command(
     step ran but the data is not whole (an untrusted file is open, whichever run found it,
     or the day has orders of unknown revenue); 3 when a step failed.
     """
+    from shopsight.alerts import failure_alert, send
+    from shopsight.config import Settings
+    from shopsight.pipeline import (
+        DAILY_STEPS,
+        StepContext,
+        alert_new_problems,
+        run_daily,
+    )
+    from shopsight.redact import redact
+    from shopsight.storage import Bucket, StorageError
+
     settings = Settings().with_overrides(bucket=bucket, warehouse=warehouse)
     context = StepContext(settings, _run_date(run_date), run_id=f"cli__{run_date or 'latest'}")
     if wait and context.run_date is None:

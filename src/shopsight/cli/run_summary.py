@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shopsight import console
-from shopsight.pipeline import StepOutcome
-from shopsight.verdict import HEADLINES, Verdict
 from shopsight.words import plural
+
+if TYPE_CHECKING:
+    from shopsight.pipeline import StepOutcome
+    from shopsight.verdict import Verdict
 
 STATUS_WORDS = {"success": "ok", "failed": "FAILED", "skipped": "skipped"}
 TEST_WORDS = {"pass": "passed", "warn": "warned", "fail": "failed", "error": "errored"}
@@ -64,6 +66,8 @@ def reconcile_outcome(summary: dict[str, Any]) -> str:
 
 def step_outcome(outcome: StepOutcome) -> str:
     """What one step did, in words."""
+    from shopsight.verdict import Verdict
+
     summary = outcome.summary
     if outcome.status == "skipped":
         return f"not run: {outcome.error}"
@@ -144,6 +148,8 @@ def run_day(outcomes: list[StepOutcome]) -> str | None:
 
 
 def verdict(outcomes: list[StepOutcome]) -> str:
+    from shopsight.verdict import HEADLINES, Verdict
+
     failed = [o for o in outcomes if o.status == "failed" and not o.untrusted]
     if failed:
         skipped = sum(o.status == "skipped" for o in outcomes)
@@ -161,6 +167,8 @@ def verdict(outcomes: list[StepOutcome]) -> str:
 def print_verdict_details(outcomes: list[StepOutcome]) -> None:
     """Why the verdict is amber (red is said by the untrusted files and incomplete days),
     the accepted gaps it names, and the warnings reported on earlier days."""
+    from shopsight.verdict import Verdict
+
     judged = next((o for o in outcomes if o.name == "verdict" and o.status == "success"), None)
     if judged is None:
         return

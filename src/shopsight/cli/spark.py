@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shopsight import console
 from shopsight.cli.app import CommandGroup, app
 from shopsight.cli.options import JsonOption
-from shopsight.config import Settings
-from shopsight.spark.cluster import (
-    ClusterError,
-    ClusterSpec,
-    ClusterStatus,
-    cluster_status,
-    recorded_spec,
-    start_cluster,
-    stop_cluster,
-)
+
+if TYPE_CHECKING:
+    from shopsight.spark.cluster import ClusterStatus
+
 
 spark_app = CommandGroup("A Spark standalone cluster on this machine: start, status, stop.")
 app.add_typer(spark_app, name="spark")
@@ -27,6 +21,8 @@ app.add_typer(spark_app, name="spark")
 
 def cluster_dir() -> Path:
     """Where the cluster's record, logs and workers' scratch space live."""
+    from shopsight.config import Settings
+
     return Path(Settings().state_dir).expanduser().resolve() / "spark" / "cluster"
 
 
@@ -58,6 +54,8 @@ def start_command(
     running after this command: `shopsight spark stop` stops them. Worker i's page is on
     the UI port + 2 + i. Exits 1 when a cluster started here is still running or the
     workers do not register within 3 minutes (a port taken, no Java)."""
+    from shopsight.spark.cluster import ClusterError, ClusterSpec, start_cluster
+
     spec = ClusterSpec(
         port=port,
         ui_port=ui_port,
@@ -83,6 +81,8 @@ def start_command(
 def status_command(json_output: JsonOption = False) -> None:
     """What the master started here reports: workers, cores, memory, running applications.
     Exits 1 when none is running."""
+    from shopsight.spark.cluster import cluster_status, recorded_spec
+
     spec = recorded_spec(cluster_dir())
     status = cluster_status(spec) if spec else None
     if status is None:
@@ -96,6 +96,8 @@ def status_command(json_output: JsonOption = False) -> None:
 @spark_app.command("stop")
 def stop_command(json_output: JsonOption = False) -> None:
     """Stop the master and workers `shopsight spark start` started (workers first)."""
+    from shopsight.spark.cluster import stop_cluster
+
     stopped = stop_cluster(cluster_dir())
     if json_output:
         console.print_json({"stopped_processes": stopped})

@@ -9,10 +9,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import CommandGroup, app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.config import Settings
-from shopsight.ingest.warehouse import require_built
-from shopsight.storage import Bucket
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, open_store
 
 tracking_app = CommandGroup(
     "AfterShip shipment tracking: webhook receiver, API poller, simulator, loader."
@@ -58,6 +55,8 @@ def serve_command(
 
     import uvicorn
 
+    from shopsight.config import Settings
+    from shopsight.storage import Bucket
     from shopsight.tracking.http_protocol import (
         HEADER_TIMEOUT_ENV,
         MAX_HEADER_BYTES_ENV,
@@ -72,7 +71,7 @@ def serve_command(
         )
     try:
         Bucket(settings.bucket, settings)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     try:
         spool_dir.mkdir(parents=True, exist_ok=True)
@@ -126,6 +125,8 @@ def poll_command(
     """
     from datetime import timedelta
 
+    from shopsight.config import Settings
+    from shopsight.storage import Bucket
     from shopsight.tracking.poller import Poller, PollError
 
     settings = Settings().with_overrides(bucket=bucket)
@@ -142,7 +143,7 @@ def poll_command(
         with console.progress_bar("polling AfterShip", json_output) as bar:
             task = bar.add_task("pages", total=None)
             report = poller.poll(on_page=lambda _: bar.advance(task))
-    except (PollError, *EXPECTED) as error:
+    except expected(PollError) as error:
         console.fail(str(error))
     if json_output:
         console.print_json(report.to_json())
@@ -180,6 +181,8 @@ def simulate_command(
     first secret of SHOPSIGHT_AFTERSHIP_WEBHOOK_SECRET. Exits 1 when there is nothing to
     send or an event was not acknowledged.
     """
+    from shopsight.config import Settings
+    from shopsight.ingest.warehouse import require_built
     from shopsight.tracking.simulate import (
         delivery_order,
         send_events,
@@ -198,7 +201,7 @@ def simulate_command(
                 "select order_item_id, order_id, shipped_at, delivered_at "
                 "from web.fct_order_items where shipped_at is not null order by order_item_id"
             )
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     events = delivery_order(tracking_events(shipped_lines(rows), seed), seed)
     if not events:
@@ -233,12 +236,13 @@ def load_command(
     """
     from shopsight.build import build
     from shopsight.cli.ingest import print_ingest, run_ingest
+    from shopsight.config import Settings
 
     try:
         report = run_ingest(bucket, warehouse, "aftership", None, False, json_output)
         settings = Settings().with_overrides(warehouse=warehouse)
         summary = build(settings.warehouse, ["stg_aftership__tracking_updates+"])
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json({"ingest": report.to_json(), "build": summary.to_json()})

@@ -8,8 +8,7 @@ import typer
 
 from shopsight import console
 from shopsight.cli.app import app
-from shopsight.cli.options import EXPECTED, BucketOption, JsonOption, WarehouseOption, open_store
-from shopsight.ingest.withdraw import withdraw_file
+from shopsight.cli.options import BucketOption, JsonOption, WarehouseOption, expected, open_store
 from shopsight.words import plural
 
 
@@ -38,10 +37,12 @@ def withdraw_command(
     loaded files); the history keeps them, and the withdrawal, with who, when and why. The
     next daily run or `shopsight build` rebuilds the marts in full.
     """
+    from shopsight.ingest.withdraw import withdraw_file
+
     try:
         with open_store(bucket, warehouse, must_exist=True) as (_, target, wh):
             done = withdraw_file(wh, file_id, reason, undo=undo, bucket=target)
-    except EXPECTED as error:
+    except expected() as error:
         console.fail(str(error))
     if json_output:
         console.print_json(done.to_json())

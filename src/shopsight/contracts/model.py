@@ -10,6 +10,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from shopsight.contracts.sources import known_sources
+
 BaseType = Literal["int", "float", "timestamp", "varchar", "decimal", "bool"]
 _VARCHAR = re.compile(r"varchar\((\d+)\)")
 _DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
@@ -215,9 +217,3 @@ def load_contract(source: str) -> Contract:
         return Contract.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValueError, KeyError) as error:
         raise ContractError(f"contract {path} is invalid: {error}") from error
-
-
-def known_sources() -> list[str]:
-    """Names of the sources that have a packaged contract."""
-    folder = resources.files("shopsight.contracts")
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))

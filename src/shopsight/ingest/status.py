@@ -6,7 +6,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from shopsight.contracts.model import ContractError, known_sources, load_contract
+from shopsight.contracts.model import ContractError, load_contract
+from shopsight.contracts.sources import known_sources
 from shopsight.ingest.ledger import OPS_SCHEMA
 from shopsight.ingest.problems import acceptances
 from shopsight.ingest.warehouse import Warehouse

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from shopsight.contracts.ddl import LINEAGE_COLUMNS
-from shopsight.contracts.model import Table, known_sources, load_contract
+from shopsight.contracts.model import Table, load_contract
+from shopsight.contracts.sources import known_sources
 from shopsight.spark.views import ensure_database, ensure_view
 
 if TYPE_CHECKING:
