@@ -11,16 +11,17 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from shopsight.config import Settings, duckdb_config
-from shopsight.contracts.ddl import Dialect
-from shopsight.ingest import pg_binary
 from shopsight.redact import redact
+
+if TYPE_CHECKING:  # Arrow is imported where rows go through it: a query alone needs none
+    import pyarrow as pa
+
+    from shopsight.contracts.ddl import Dialect
 
 
 class WarehouseError(RuntimeError):
@@ -122,6 +123,8 @@ class DuckDBWarehouse(Warehouse):
 
     def insert_rows(self, table: str, columns: list[str], rows: Sequence[Sequence[Any]]) -> None:
         # DuckDB's executemany costs about a millisecond a row; an Arrow scan does not.
+        import pyarrow as pa
+
         data = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
         self.connection.register("_rows_arrow", data)
         names = ", ".join(columns)
@@ -191,6 +194,8 @@ class PostgresWarehouse(Warehouse):
         cursor = self._run(sql, params)
         names = [column.name for column in cursor.description]
         columns = list(zip(*cursor.fetchall(), strict=True)) or [()] * len(names)
+        import pyarrow as pa
+
         return pa.table({name: list(values) for name, values in zip(names, columns, strict=True)})
 
     def _run(self, sql: str, params: Sequence[Any]) -> Any:
@@ -228,6 +233,8 @@ class PostgresWarehouse(Warehouse):
         (every text quoted, so an empty text is not NULL). Nothing lands on disk."""
         from psycopg.copy import QueuedLibpqWriter
 
+        from shopsight.ingest import pg_binary
+
         reader = self.validator.sql(select_sql).to_arrow_reader(_COPY_BATCH_ROWS)
         pg_types = self._column_types(table, columns)
         binary = pg_binary.encodable(pg_types)
@@ -263,6 +270,8 @@ class PostgresWarehouse(Warehouse):
 
 
 def _copy_binary(copy: Any, reader: pa.RecordBatchReader, pg_types: list[str]) -> None:
+    from shopsight.ingest import pg_binary
+
     copy.write(pg_binary.HEADER)
     for batch in reader:
         copy.write(pg_binary.encode_batch(batch, pg_types))
@@ -270,6 +279,9 @@ def _copy_binary(copy: Any, reader: pa.RecordBatchReader, pg_types: list[str]) -
 
 
 def _copy_csv(copy: Any, reader: pa.RecordBatchReader) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
     options = pa_csv.WriteOptions(include_header=False)
     for batch in reader:
         sink = pa.BufferOutputStream()
