@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from shopsight.contracts.ddl import render_landing_ddl
-from shopsight.contracts.model import ContractError, known_sources, load_contract
+from shopsight.contracts.model import ContractError, load_contract
+from shopsight.contracts.sources import known_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 
