@@ -28,6 +28,7 @@ widened by the floor.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
@@ -109,9 +110,10 @@ def _leave_one_out_residuals(moved: dict[date, float]) -> list[float]:
     """Each day's distance from the median of the other days of its weekday. (From a
     median that includes the day itself, two of four residuals are near zero, and the
     width would come out too narrow.)"""
+    weekdays = _by_weekday(moved)
     residuals = []
     for day, value in moved.items():
-        others = [v for d, v in moved.items() if d.weekday() == day.weekday() and d != day]
+        others = [v for d, v in weekdays[day.weekday()] if d != day]
         if others:
             residuals.append(value - median(others))
     return residuals
@@ -121,11 +123,20 @@ def _same_weekday_slope(level: dict[date, float]) -> float:
     """The median slope (per day) between two days of the same weekday: 0 without pairs."""
     slopes = [
         (level[b] - level[a]) / (b - a).days
-        for a in level
-        for b in level
-        if a < b and a.weekday() == b.weekday()
+        for days in _by_weekday(level).values()
+        for a, _ in days
+        for b, _ in days
+        if a < b
     ]
     return median(slopes) if slopes else 0.0
+
+
+def _by_weekday(values: dict[date, float]) -> dict[int, list[tuple[date, float]]]:
+    """The days and their values, by weekday (each day compared only with its own)."""
+    weekdays: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for day, value in values.items():
+        weekdays[day.weekday()].append((day, value))
+    return weekdays
 
 
 def _mad(values: list[float]) -> float:
