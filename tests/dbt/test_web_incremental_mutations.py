@@ -38,8 +38,8 @@ def store() -> tuple[Bucket, list[str]]:
 MUTATIONS = {
     "sessions: the sessions loaded since are rebuilt": (
         "models/intermediate/web/int_web_sessions.sql",
-        "where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})",
-        "where loaded_at < ({{ loaded_after_watermark('loaded_at') }})",
+        "where loaded_at >= {{ watermark_literal('loaded_at') }}",
+        "where loaded_at < {{ watermark_literal('loaded_at') }}",
         "intermediate.int_web_sessions",
         "int_web_sessions",
         reversed_days,
@@ -54,8 +54,8 @@ MUTATIONS = {
     ),
     "users: the users loaded since are built": (
         "models/marts/web/dim_users.sql",
-        "    where loaded_at >= ({{ loaded_after_watermark() }})",
-        "    where loaded_at < ({{ loaded_after_watermark() }})",
+        "    where loaded_at >= {{ watermark_literal() }}",
+        "    where loaded_at < {{ watermark_literal() }}",
         "web.dim_users",
         "dim_users",
         reversed_days,
@@ -86,7 +86,7 @@ MUTATIONS = {
     ),
     "web orders: an order attributed to a session loaded since is rebuilt": (
         "models/marts/web/web_fct_orders.sql",
-        "    where loaded_at >= (select loaded_after from since)\n),\n\n-- A changed order",
+        "    where loaded_at >= {{ loaded_after }}\n),\n\n-- A changed order",
         "    where false\n),\n\n-- A changed order",
         "web.fct_orders",
         "web_fct_orders",

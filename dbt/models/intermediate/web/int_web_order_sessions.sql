@@ -29,11 +29,10 @@
 
 with
 {% if from_watermark %}
-since as ({{ loaded_after_watermark() }}),
-
+{%- set loaded_after = watermark_literal() %}
 sessions_since as (
     select session_id, user_id, started_at from {{ ref('int_web_sessions') }}
-    where loaded_at >= (select loaded_after from since)
+    where loaded_at >= {{ loaded_after }}
 ),
 
 -- Per user, the earliest order a session loaded since can touch.
@@ -46,7 +45,7 @@ touched_from as (
 
 orders_in_scope as (
     select order_id from {{ ref('stg_thelook__orders') }}
-    where loaded_at >= (select loaded_after from since)
+    where loaded_at >= {{ loaded_after }}
     union
     select orders.order_id
     from {{ ref('stg_thelook__orders') }} as orders

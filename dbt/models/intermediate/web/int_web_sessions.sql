@@ -19,7 +19,7 @@ with
 {% if from_watermark %}
 scope as (
     select session_id from {{ ref('stg_thelook__events') }}
-    where loaded_at >= ({{ loaded_after_watermark('loaded_at') }})
+    where loaded_at >= {{ watermark_literal('loaded_at') }}
 ),
 {% endif %}
 

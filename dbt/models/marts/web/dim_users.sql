@@ -31,7 +31,7 @@ rescored as (
 users as (
     select * from {{ ref('stg_thelook__users') }}
     {% if from_watermark %}
-    where loaded_at >= ({{ loaded_after_watermark() }})
+    where loaded_at >= {{ watermark_literal() }}
         or user_id in (select user_id from rescored)
     {% endif %}
 ),

@@ -24,9 +24,8 @@
     whose ids lie outside the day's, instead of hashing 24 M session ids (decision 0046). -#}
 with
 {% if from_watermark %}
-since as ({{ loaded_after_watermark() }}),
-
-in_scope as ({{ web_sessions_in_scope() }}),
+{%- set loaded_after = watermark_literal() %}
+in_scope as ({{ web_sessions_in_scope(loaded_after) }}),
 {% endif %}
 
 -- Whole sessions parsed after the scope is applied, so the per-session windows run over

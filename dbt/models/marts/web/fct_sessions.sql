@@ -22,9 +22,8 @@
     started at or after the earliest of them; numbers count all the user's sessions. -#}
 with
 {% if from_watermark %}
-since as ({{ loaded_after_watermark() }}),
-
-in_scope as ({{ web_sessions_in_scope() }}),
+{%- set loaded_after = watermark_literal() %}
+in_scope as ({{ web_sessions_in_scope(loaded_after) }}),
 
 -- Per user, the earliest start (new or built) of a session in scope: later sessions
 -- are renumbered.

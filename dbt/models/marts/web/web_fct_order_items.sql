@@ -19,34 +19,33 @@
     each column comes from exactly those rows. -#}
 with
 {% if from_watermark %}
-since as ({{ loaded_after_watermark() }}),
-
+{%- set loaded_after = watermark_literal() %}
 products_since as (
     select product_id from {{ ref('stg_thelook__products') }}
-    where loaded_at >= (select loaded_after from since)
+    where loaded_at >= {{ loaded_after }}
     union
     select products.product_id from {{ ref('stg_thelook__products') }} as products
     inner join {{ ref('stg_thelook__distribution_centers') }} as centers
         on centers.distribution_center_id = products.distribution_center_id
-    where centers.loaded_at >= (select loaded_after from since)
+    where centers.loaded_at >= {{ loaded_after }}
 ),
 {% endif %}
 
 items as (
     select * from {{ ref('stg_thelook__order_items') }}
     {% if from_watermark %}
-    where loaded_at >= (select loaded_after from since)
+    where loaded_at >= {{ loaded_after }}
         or order_id in (
             select order_id from {{ ref('stg_thelook__orders') }}
-            where loaded_at >= (select loaded_after from since)
+            where loaded_at >= {{ loaded_after }}
         )
         or inventory_item_id in (
             select inventory_item_id from {{ ref('stg_thelook__inventory_items') }}
-            where loaded_at >= (select loaded_after from since)
+            where loaded_at >= {{ loaded_after }}
         )
         or user_id in (
             select user_id from {{ ref('stg_thelook__users') }}
-            where loaded_at >= (select loaded_after from since)
+            where loaded_at >= {{ loaded_after }}
         )
         or product_id in (select product_id from products_since)
     {% endif %}

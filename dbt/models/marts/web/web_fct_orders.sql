@@ -43,11 +43,10 @@ first_event_day as (
 ),
 
 {% if from_watermark %}
-since as ({{ loaded_after_watermark() }}),
-
+{%- set loaded_after = watermark_literal() %}
 sessions_since as (
     select session_id, user_id from {{ ref('int_web_sessions') }}
-    where loaded_at >= (select loaded_after from since)
+    where loaded_at >= {{ loaded_after }}
 ),
 
 -- A changed order renumbers its user's later orders: from the earlier of its old and new
@@ -56,11 +55,11 @@ renumbered_from as (
     select changed.user_id, min(changed.ordered_at) as ordered_from
     from (
         select user_id, ordered_at from {{ ref('stg_thelook__orders') }}
-        where loaded_at >= (select loaded_after from since)
+        where loaded_at >= {{ loaded_after }}
         union all
         select built.user_id, built.ordered_at from {{ this }} as built
         inner join {{ ref('stg_thelook__orders') }} as orders on orders.order_id = built.order_id
-        where orders.loaded_at >= (select loaded_after from since)
+        where orders.loaded_at >= {{ loaded_after }}
     ) as changed
     group by changed.user_id
 ),
@@ -73,12 +72,12 @@ orders_in_scope as (
         and orders.ordered_at >= renumbered_from.ordered_from
     union
     select order_id from {{ ref('stg_thelook__order_items') }}
-    where loaded_at >= (select loaded_after from since)
+    where loaded_at >= {{ loaded_after }}
     union
     select order_id from {{ ref('stg_thelook__orders') }}
     where user_id in (
         select user_id from {{ ref('stg_thelook__users') }}
-        where loaded_at >= (select loaded_after from since)
+        where loaded_at >= {{ loaded_after }}
     )
     union
     {{ orders_pointing_at_sessions_since(this) }}
