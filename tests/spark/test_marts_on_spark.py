@@ -28,6 +28,7 @@ from shopsight.generate.export import generate_retail_db
 from shopsight.generate.thelook_export import generate_thelook
 from shopsight.generate.transactions import generate_transactions
 from shopsight.spark.cluster import ClusterSpec, cluster_status
+from shopsight.spark.history import register_history
 from shopsight.spark.marts import BUILT_SCHEMAS
 from shopsight.spark.session import open_session
 from shopsight.storage import Bucket
@@ -257,6 +258,8 @@ def test_metrics_reports_and_the_open_history_on_spark(
     spark = open_session(spark_cluster.master_url, "shopsight-test", tmp_path / "spark")
     control = duckdb.connect(env["SHOPSIGHT_CONTROL_DATABASE"].removeprefix("duckdb:///"))
     try:
+        # The views the run made are kept: with nothing landed since, none is made again.
+        assert register_history(spark, env["SHOPSIGHT_BUCKET"]) == []
         for table in ("products", "customers", "orders", "order_items"):
             landed = control.execute(f"select * from retail_db.{table}").fetchall()
             read = [tuple(r) for r in spark.table(f"retail_db.{table}").collect()]

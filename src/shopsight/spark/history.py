@@ -70,27 +70,32 @@ def landed_history(bucket_url: str, sources: list[str] | None = None) -> list[Hi
     return found
 
 
-def register_history(spark: SparkSession, bucket_url: str) -> list[HistoryTable]:
+def register_history(spark: SparkSession, bucket_url: str) -> list[str]:
     """Make the history and current-state views of every landed table, and an empty view,
     typed as the contract says, of each table nothing has landed in yet (as the landing DDL
     creates them on DuckDB and PostgreSQL). A view that is already as it should be is kept
-    (views.py); a table's first load turns its empty view into the history's."""
+    (views.py); a table's first load turns its empty view into the history's. Returns the
+    views it made (none when nothing landed in a new table since the last call)."""
     tables = landed_history(bucket_url)
     landed = {(table.source, table.table) for table in tables}
+    wanted: list[tuple[str, str]] = []
     for source in known_sources():
         ensure_database(spark, source)
         for name, declared in load_contract(source).tables.items():
             if (source, name) not in landed:
                 empty = empty_table_sql(declared)
-                ensure_view(spark, f"{source}.{name}_history", empty)
-                ensure_view(spark, f"{source}.{name}", empty)
+                wanted += [(f"{source}.{name}_history", empty), (f"{source}.{name}", empty)]
     for table in tables:
         declared = load_contract(table.source).table(table.table)
         columns = ", ".join(declared.column_names + [name for name, _ in LINEAGE_COLUMNS])
-        ensure_view(spark, table.history_view, f"select {columns} from parquet.`{table.location}`")
-        ensure_view(spark, table.current_view, current_state_sql(table, declared))
+        wanted += [
+            (table.history_view, f"select {columns} from parquet.`{table.location}`"),
+            (table.current_view, current_state_sql(table, declared)),
+        ]
+    made = [name for name, sql in wanted if ensure_view(spark, name, sql)]
+    for table in tables:
         spark.catalog.refreshByPath(table.location)  # the loads committed since
-    return tables
+    return made
 
 
 SPARK_TYPES = {"float": "double", "timestamp": "timestamp", "varchar": "string", "bool": "boolean"}
