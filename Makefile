@@ -25,8 +25,10 @@ run: $(STAMP)
 	@$(BIN)/shopsight generate check-demo
 
 ## make test: the whole suite against a real PostgreSQL server and a real S3 endpoint,
-## one worker per core (each test file runs whole on one worker). Spark's equality and
-## property test runs here on `spark://local[1]`; `make test-spark` runs the tests that need
+## one worker per core (each test file runs whole on one worker, and the files sharing the
+## stores of tests/dbt/conftest.py run together: tests/work_units.py). Spark's equality and
+## property test runs here on `spark://local[1]` (its models; their data tests on the
+## cluster); `make test-spark` runs the tests that need
 ## the standalone cluster (the same test on it, metrics, the DAG: 14-19 minutes more).
 ## Files go to the workers in collection order (--no-loadscope-reorder), Spark's long test
 ## first (tests/conftest.py): xdist's own order, files with the most tests first, left it to

@@ -14,6 +14,7 @@ from shopsight.ingest.warehouse import Warehouse, connect
 from shopsight.storage import Bucket
 
 from support import fresh_bucket, generate_small_store
+from work_units import FilesAndSharedStores, check_sharing
 
 # ShopSight's state folder (dbt's target and logs, one per warehouse): one per test process,
 # never the user's own.
@@ -54,3 +55,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The Spark tests first: they are the suite's longest, and the suite must not end on
     them (the Makefile keeps this order: --no-loadscope-reorder)."""
     items.sort(key=lambda item: "spark" not in item.path.parent.name + item.path.name)
+    check_sharing(items)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadfile`, with the files sharing tests/dbt's stores as one unit."""
+    return FilesAndSharedStores(config, log) if config.getvalue("dist") == "loadfile" else None
