@@ -28,8 +28,8 @@ run: $(STAMP)
 ## one worker per core (each test file runs whole on one worker, and the files sharing the
 ## stores of tests/dbt/conftest.py run together: tests/work_units.py). Spark's equality and
 ## property test runs here on `spark://local[1]` (its models; their data tests on the
-## cluster); `make test-spark` runs the tests that need
-## the standalone cluster (the same test on it, metrics, the DAG: 14-19 minutes more).
+## cluster); `make test-spark` runs the tests that need the standalone cluster (the same
+## test on it, metrics, the DAG: 14-19 minutes more).
 ## Files go to the workers in collection order (--no-loadscope-reorder), Spark's long test
 ## first (tests/conftest.py): xdist's own order, files with the most tests first, left it to
 ## the end, with the other worker idle for its 5 minutes.

@@ -197,7 +197,7 @@ def test_the_daily_run_on_spark_equals_a_full_duckdb_build_over_a_random_schedul
     planner, SQL and Parquet writer; 126 s a build where the cluster takes 176 s, and one
     core left to the suite's other worker), loading and building as the run does, the
     models only, and compared after the incremental step (the suite must stay near 20
-    minutes; the data tests were a third of each Spark build, decision 0064); in `make
+    minutes; the data tests were about 30 % of each Spark build, decision 0064); in `make
     test-spark`, the whole daily run on the standalone cluster, data tests included,
     compared after both."""
     cluster = request.getfixturevalue("spark_cluster") if on_cluster else None
