@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         description="the Spark driver's memory: the build's own process, where Spark "
         "gathers the small side of a broadcast join",
     )
+    spark_driver_java_options: str = Field(
+        "",
+        pattern=r"^[-+:=.,/@%\w ]*$",
+        description="extra JVM options of the Spark driver, e.g. -XX:TieredStopAtLevel=1 "
+        "(about a fifth less CPU for a short local[N] build of a small store)",
+    )
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint, e.g. moto")
     aws_access_key_id: SecretStr | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
     aws_secret_access_key: SecretStr | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")

@@ -28,8 +28,12 @@ def session_config(catalog_dir: Path) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={metastore};create=true"
         ),
-        "spark.driver.extraJavaOptions": (
-            f"-Dderby.system.home={catalog_dir} -Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"
+        "spark.driver.extraJavaOptions": " ".join(
+            [
+                f"-Dderby.system.home={catalog_dir}",
+                f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
+                *settings.spark_driver_java_options.split(),
+            ]
         ),
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
