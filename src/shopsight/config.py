@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         "",
         pattern=r"^[-+:=.,/@%\w ]*$",
         description="extra JVM options of the Spark driver, e.g. -XX:TieredStopAtLevel=1 "
-        "(about a fifth less CPU for a short local[N] build of a small store)",
+        "(about a quarter less CPU for a short local[N] build of a small store)",
     )
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint, e.g. moto")
     aws_access_key_id: SecretStr | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
