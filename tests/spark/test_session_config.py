@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from shopsight.spark.session import session_config
+
+from support import shopsight
 
 
 def test_the_driver_java_options_follow_the_catalog_and_log_settings(
@@ -24,9 +26,12 @@ def test_the_driver_java_options_follow_the_catalog_and_log_settings(
     assert options == [*default, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 
-def test_driver_java_options_that_could_quote_or_chain_are_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SHOPSIGHT_SPARK_DRIVER_JAVA_OPTIONS", '-Dx="a b"; rm -rf /')
-    with pytest.raises(ValidationError, match="spark_driver_java_options"):
-        session_config(tmp_path)
+def test_driver_java_options_that_could_quote_or_chain_are_refused_in_one_line() -> None:
+    environment = {**os.environ, "SHOPSIGHT_SPARK_DRIVER_JAVA_OPTIONS": '-Dx="a b"; rm -rf /'}
+    result = shopsight("status", env=environment)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: SHOPSIGHT_SPARK_DRIVER_JAVA_OPTIONS: String should match pattern "
+        "'^[-+:=.,/@%\\w ]*$'"
+    )
+    assert "rm -rf" not in result.stdout + result.stderr
