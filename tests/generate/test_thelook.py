@@ -171,3 +171,29 @@ def test_the_transactions_feed_writes_each_record_as_json_line_does() -> None:
     assert lines == [json_line(feed.record(i)) for i in everything]
     first = [json.loads(line) for line in lines if not json.loads(line)["is_repeat_purchase"]]
     assert len({t["user_id"] for t in first}) == len(first)  # one first order per user
+
+
+def test_a_days_transactions_alone_are_the_feeds_lines_of_that_day() -> None:
+    """The next day's feed sorts only that day's orders (Transactions.on): every day's lines,
+    planned or continued, equal the whole feed's lines of the day; a user's orders placed
+    in the same second count the lower order id as the first."""
+    from datetime import timedelta
+
+    from shopsight.generate.thelook import TheLookSimulation
+    from shopsight.generate.transactions import Transactions
+
+    start = date(2024, 1, 1)
+    simulation = TheLookSimulation(4, start, 6, 400)
+    orders = simulation.orders
+    owner = np.bincount(orders.user).argmax()
+    placed = np.flatnonzero(orders.user == owner)
+    first, second = placed[np.argsort(orders.created[placed])][:2]
+    orders.created[second] = orders.created[first]  # the user's first second, two orders
+    tied = date(1970, 1, 1) + timedelta(seconds=int(orders.created[first]))
+    simulation.extend(start + timedelta(days=6))
+    days = [start + timedelta(days=n) for n in range(7)]
+    assert tied in days
+    feed = Transactions.of(simulation)
+    for day in days:
+        alone = Transactions.on(simulation, day)
+        assert alone.lines(np.arange(len(alone.order_id))) == feed.lines(feed.placed_on(day))

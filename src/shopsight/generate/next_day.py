@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
+
 from shopsight.generate.export import STATE_KEY as RETAIL_STATE_KEY
 from shopsight.generate.export import generate_retail_db
 from shopsight.generate.summary import GenerationError, GenerationSummary
@@ -117,8 +119,8 @@ def _continue_web_shop(bucket: Bucket, day: date) -> dict[str, GenerationSummary
 
 
 def _transactions(bucket: Bucket, simulation: TheLookSimulation, day: date) -> GenerationSummary:
-    feed = Transactions.of(simulation)
-    lines = feed.lines(feed.placed_on(day))
+    feed = Transactions.on(simulation, day)
+    lines = feed.lines(np.arange(len(feed.order_id)))
     key = f"landing/transactions/transactions/dt={day.isoformat()}/part-00000.jsonl"
     bucket.write_bytes(key, "".join(line + "\n" for line in lines).encode("utf-8"))
     return GenerationSummary(day, 1, rows={"transactions": len(lines)}, files=1)

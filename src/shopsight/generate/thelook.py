@@ -273,6 +273,26 @@ class TheLookSimulation:
         by_time = np.lexsort((np.arange(n), o.created))
         return by_time + 1, o.user[by_time] + 1, o.created[by_time], amounts[by_time]
 
+    def order_amounts_on(
+        self, day: date
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The orders placed on ``day`` as :meth:`order_amounts` gives them, and whether
+        each is not its user's first order: only that day's orders are sorted."""
+        o = self.orders
+        n = len(o.user)
+        morning = _epoch(day)
+        placed = np.flatnonzero((o.created >= morning) & (o.created < morning + DAY))
+        by_time = placed[np.lexsort((placed, o.created[placed]))]
+        cents = self.products.price_cents[self.items.product - 1]
+        amounts = np.add.reduceat(cents, o.first_item) if n else cents
+        # A user's first order is the one placed first, the lower id first on a tie: the
+        # least of placing time x n + position, the feed's own order as one number.
+        rank = o.created * n + np.arange(n)
+        first = np.full(len(self.users.gender), np.iinfo(np.int64).max)
+        np.minimum.at(first, o.user, rank)
+        repeat = first[o.user[by_time]] != rank[by_time]
+        return by_time + 1, o.user[by_time] + 1, o.created[by_time], amounts[by_time], repeat
+
 
 def _rows_table(table: str, rows: list) -> pa.Table:
     columns = list(zip(*rows, strict=True))

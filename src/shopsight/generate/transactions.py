@@ -121,6 +121,12 @@ class Transactions:
         repeat[first] = False  # a user's first order, by placing time
         return cls(order_id, user_id, placed, cents, repeat)
 
+    @classmethod
+    def on(cls, simulation: TheLookSimulation, day: date) -> Transactions:
+        """Only the transactions placed on ``day``: the lines :meth:`of` gives for that
+        day, without sorting every order of the store (the next day's feed)."""
+        return cls(*simulation.order_amounts_on(day))
+
     def placed_on(self, day: date) -> np.ndarray:
         """Positions of the transactions placed on ``day``."""
         start = int((datetime.combine(day, datetime.min.time()) - EPOCH).total_seconds())
