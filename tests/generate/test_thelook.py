@@ -174,9 +174,11 @@ def test_the_transactions_feed_writes_each_record_as_json_line_does() -> None:
 
 
 def test_a_days_transactions_alone_are_the_feeds_lines_of_that_day() -> None:
-    """The next day's feed sorts only that day's orders (Transactions.on): every day's lines,
-    planned or continued, equal the whole feed's lines of the day; a user's orders placed
-    in the same second count the lower order id as the first."""
+    """The next day's feed sorts only that day's orders: every day's lines, planned or
+    continued, equal the whole feed's lines of the day. A purchase is a repeat exactly
+    when its user placed an earlier order (counted here order by order); of a user's two
+    orders placed in the same second, the lower order id is the first."""
+    import json
     from datetime import timedelta
 
     from shopsight.generate.thelook import TheLookSimulation
@@ -189,11 +191,23 @@ def test_a_days_transactions_alone_are_the_feeds_lines_of_that_day() -> None:
     placed = np.flatnonzero(orders.user == owner)
     first, second = placed[np.argsort(orders.created[placed])][:2]
     orders.created[second] = orders.created[first]  # the user's first second, two orders
-    tied = date(1970, 1, 1) + timedelta(seconds=int(orders.created[first]))
-    simulation.extend(start + timedelta(days=6))
-    days = [start + timedelta(days=n) for n in range(7)]
-    assert tied in days
+    simulation.extend(start + timedelta(days=6))  # a day past the plan: orders added
+    orders = simulation.orders
+    earliest: dict[int, tuple[int, int]] = {}
+    for position, (user, created) in enumerate(zip(orders.user, orders.created, strict=True)):
+        earliest[user + 1] = min(
+            earliest.get(user + 1, (created, position + 1)), (created, position + 1)
+        )
     feed = Transactions.of(simulation)
+    days = [start + timedelta(days=n) for n in range(7)]
     for day in days:
-        alone = Transactions.on(simulation, day)
-        assert alone.lines(np.arange(len(alone.order_id))) == feed.lines(feed.placed_on(day))
+        alone = Transactions.of(simulation, day)
+        lines = alone.lines(np.arange(len(alone.order_id)))
+        assert lines == feed.lines(feed.placed_on(day))
+        for line in map(json.loads, lines):
+            first_id = earliest[line["user_id"]][1]
+            assert line["is_repeat_purchase"] == (line["transaction_id"] != first_id), line
+    tied = date(1970, 1, 1) + timedelta(seconds=int(orders.created[first]))
+    assert tied in days and int(owner) + 1 in {
+        json.loads(line)["user_id"] for line in feed.lines(feed.placed_on(tied))
+    }

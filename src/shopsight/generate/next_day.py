@@ -119,7 +119,7 @@ def _continue_web_shop(bucket: Bucket, day: date) -> dict[str, GenerationSummary
 
 
 def _transactions(bucket: Bucket, simulation: TheLookSimulation, day: date) -> GenerationSummary:
-    feed = Transactions.on(simulation, day)
+    feed = Transactions.of(simulation, day)
     lines = feed.lines(np.arange(len(feed.order_id)))
     key = f"landing/transactions/transactions/dt={day.isoformat()}/part-00000.jsonl"
     bucket.write_bytes(key, "".join(line + "\n" for line in lines).encode("utf-8"))

@@ -263,26 +263,17 @@ class TheLookSimulation:
         """Units of the same product still on the shelf, per unit sold on ``day`` (1-3)."""
         return self._rng(SHELF, day.toordinal()).choice([1, 2, 3], sold, p=shares([0.5, 0.3, 0.2]))
 
-    def order_amounts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every order's id, user id, placing time and amount in cents, ordered by placing
-        time then id (the transactions feed's order)."""
+    def order_amounts(self, day: date | None = None) -> tuple[np.ndarray, ...]:
+        """Every order's (or only those placed on ``day``) id, user id, placing time, amount
+        in cents and whether it is not its user's first order, ordered by placing time then
+        id (the transactions feed's order). A day sorts only its own orders."""
         o = self.orders
         n = len(o.user)
-        cents = self.products.price_cents[self.items.product - 1]
-        amounts = np.add.reduceat(cents, o.first_item) if n else cents
-        by_time = np.lexsort((np.arange(n), o.created))
-        return by_time + 1, o.user[by_time] + 1, o.created[by_time], amounts[by_time]
-
-    def order_amounts_on(
-        self, day: date
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The orders placed on ``day`` as :meth:`order_amounts` gives them, and whether
-        each is not its user's first order: only that day's orders are sorted."""
-        o = self.orders
-        n = len(o.user)
-        morning = _epoch(day)
-        placed = np.flatnonzero((o.created >= morning) & (o.created < morning + DAY))
-        by_time = placed[np.lexsort((placed, o.created[placed]))]
+        chosen = np.arange(n)
+        if day is not None:
+            morning = _epoch(day)
+            chosen = np.flatnonzero((o.created >= morning) & (o.created < morning + DAY))
+        by_time = chosen[np.lexsort((chosen, o.created[chosen]))]
         cents = self.products.price_cents[self.items.product - 1]
         amounts = np.add.reduceat(cents, o.first_item) if n else cents
         # A user's first order is the one placed first, the lower id first on a tie: the

@@ -114,18 +114,10 @@ class Transactions:
     repeat: np.ndarray
 
     @classmethod
-    def of(cls, simulation: TheLookSimulation) -> Transactions:
-        order_id, user_id, placed, cents = simulation.order_amounts()
-        _, first = np.unique(user_id, return_index=True)
-        repeat = np.ones(len(order_id), dtype=bool)
-        repeat[first] = False  # a user's first order, by placing time
-        return cls(order_id, user_id, placed, cents, repeat)
-
-    @classmethod
-    def on(cls, simulation: TheLookSimulation, day: date) -> Transactions:
-        """Only the transactions placed on ``day``: the lines :meth:`of` gives for that
-        day, without sorting every order of the store (the next day's feed)."""
-        return cls(*simulation.order_amounts_on(day))
+    def of(cls, simulation: TheLookSimulation, day: date | None = None) -> Transactions:
+        """Every transaction of the store, or only those placed on ``day`` (the next day's
+        feed: the lines the whole feed has for that day, without sorting every order)."""
+        return cls(*simulation.order_amounts(day))
 
     def placed_on(self, day: date) -> np.ndarray:
         """Positions of the transactions placed on ``day``."""
