@@ -234,6 +234,7 @@ def build(
     dbt_vars: dict[str, Any] | None = None,
     changed_only: bool = False,
     all_tests: bool = False,
+    refresh_reasons: list[str] | None = None,
 ) -> BuildSummary:
     """Run ``dbt build`` (models, then their tests) and summarise it.
 
@@ -242,12 +243,17 @@ def build(
     build of the same selection is built, its data tests look at the rows loaded since, and
     nothing is built when nothing changed (build_state.py); dbt's unit tests are left to the
     test suite. ``all_tests`` builds and tests everything, unit tests included.
+    ``refresh_reasons`` say why a full refresh was asked (the plan's reason names them).
 
     Raises:
         BuildError: dbt failed before building anything (e.g. the project does not parse).
     """
     prepare_sources(warehouse_url)
-    plan = _plan(warehouse_url, select, dbt_vars, full_refresh, all_tests) if changed_only else None
+    plan = (
+        _plan(warehouse_url, select, dbt_vars, full_refresh, all_tests, refresh_reasons)
+        if changed_only
+        else None
+    )
     selectors = list(select or [])
     if plan and not plan.everything:
         picked = plan.selectors(DBT_PROJECT_DIR)
@@ -311,6 +317,7 @@ def _plan(
     dbt_vars: dict[str, Any] | None,
     full_refresh: bool,
     all_tests: bool,
+    refresh_reasons: list[str] | None = None,
 ) -> BuildPlan:
     def make_plan(warehouse: Any) -> BuildPlan:
         plan = plan_build(
@@ -322,7 +329,8 @@ def _plan(
             Settings().full_test_days,
         )
         if full_refresh:
-            plan.everything, plan.reason = True, "a full refresh"
+            plan.everything = True
+            plan.reason = "; ".join(["a full refresh", *(refresh_reasons or [])])
         elif all_tests:
             plan.everything, plan.reason = True, "every model and test, as asked (--all-tests)"
         # Spark's tables are not in its control database: its tests describe them.

@@ -7,6 +7,8 @@ hash of the dbt project and the vars it ran with, in ``shopsight_ops.build_state
 per selection (``all``, or a pipeline layer). The next build of the same selection:
 
 - rebuilds everything when the project changed, or when there is no record (first build);
+  a changed project also asks for a full refresh (``project_changed``: the incremental
+  models would keep the rows the old code wrote);
 - is skipped when no marker and no var changed ("nothing new");
 - otherwise selects the models and tests downstream of the changed source tables, and of
   the models that read a changed var (``var('name'`` in their SQL), and scopes their data
@@ -41,6 +43,13 @@ create table if not exists {STATE_TABLE} (
     markers text not null,
     started_at timestamp not null,
     full_tests_at timestamp
+)"""
+# The dbt project the marts were last built with, whole (project_changed).
+PROJECT_TABLE = f"{OPS_SCHEMA}.built_project"
+PROJECT_DDL = f"""
+create table if not exists {PROJECT_TABLE} (
+    project_hash varchar(64) not null,
+    built_at timestamp not null
 )"""
 # Source tables no file load changes: what marks a change in each.
 OWN_MARKERS = {
@@ -175,6 +184,43 @@ def loaded_at_columns(warehouse: Warehouse) -> dict[str, str]:
         "group by 1, 2"
     )
     return {f"{schema}.{name}": column for schema, name, column in rows}
+
+
+def project_changed(warehouse: Warehouse, dbt_dir: Path) -> bool:
+    """Whether the marts were last built by another version of the dbt project: an
+    incremental build would keep every row the old code wrote, so the next build rebuilds
+    in full (decision 0067). Known from the project the last complete build recorded
+    (``record_built_project``), else from the daily builds' own records; a warehouse with
+    neither has built nothing this could be wrong about."""
+    current = project_hash(dbt_dir)
+    for table in (PROJECT_TABLE, STATE_TABLE):
+        schema, name = table.split(".")
+        exists = warehouse.query(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        )[0][0]
+        built = (
+            {row[0] for row in warehouse.query(f"select project_hash from {table}")}
+            if exists
+            else set()
+        )
+        if built:
+            return built != {current}
+    return False
+
+
+def record_built_project(warehouse: Warehouse, dbt_dir: Path) -> None:
+    """Remember the project a complete build (every layer) has just built the marts with."""
+    current = project_hash(dbt_dir)
+    warehouse.execute(PROJECT_DDL)
+    if [row[0] for row in warehouse.query(f"select project_hash from {PROJECT_TABLE}")] == [
+        current
+    ]:
+        return
+    with warehouse.transaction():
+        warehouse.execute(f"delete from {PROJECT_TABLE}")
+        warehouse.execute(f"insert into {PROJECT_TABLE} values (?, ?)", [current, _now()])
 
 
 def record_build(warehouse: Warehouse, plan: BuildPlan) -> None:

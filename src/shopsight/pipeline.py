@@ -176,16 +176,18 @@ def _trust_summary(report: Any) -> dict[str, Any]:
 def _dbt(select: str) -> Callable[[StepContext, str | None], dict[str, Any]]:
     def run(context: StepContext, _: str | None) -> dict[str, Any]:
         from shopsight.build import build
-        from shopsight.ingest.withdraw import full_refresh_requested
+        from shopsight.ingest.withdraw import full_refresh_reasons
 
-        # A withdrawn (or restored) file took rows away: an incremental build would not see it.
-        full = full_refresh_requested(context.settings.warehouse)
+        # A withdrawn (or restored) file took rows away, or the dbt project changed: an
+        # incremental build would not see it.
+        reasons = full_refresh_reasons(context.settings.warehouse)
         summary = build(
             context.settings.warehouse,
             [select],
-            full_refresh=full,
+            full_refresh=bool(reasons),
             dbt_vars=context.dbt_vars,
             changed_only=True,
+            refresh_reasons=reasons,
         )
         if not summary.success:
             failed = "; ".join(f"{f['node']}: {f['message'][:200]}" for f in summary.failures)

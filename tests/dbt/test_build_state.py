@@ -15,6 +15,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+import shopsight.build
+from delivery_schedules import mutated_project
 from shopsight.build import DBT_PROJECT_DIR, build, dbt_target_dir, prepare_sources, run_dbt
 from shopsight.build_state import (
     loaded_at_columns,
@@ -312,8 +314,45 @@ def test_marts_built_with_text_keys_are_rebuilt_whole_by_the_next_build(built, t
 
     rebuilt = _build(store.warehouse_url)
 
-    assert rebuilt["plan"]["everything"] and rebuilt["plan"]["reason"] == "a full refresh"
+    assert rebuilt["plan"]["everything"]
+    assert (
+        rebuilt["plan"]["reason"]
+        == "a full refresh; retail marts still hold text keys (decision 0047)"
+    )
     assert _marts(database) == before
+    assert _build(store.warehouse_url)["skipped"]  # and once only
+
+
+def test_a_changed_project_rebuilds_the_marts_from_scratch(built, tmp_path, monkeypatch) -> None:
+    """An upgrade that changes a model's code: an incremental build would keep the rows the
+    old code wrote, so the next build is a full refresh and every row is the new code's."""
+    store = _copy(built, tmp_path)
+    database = store.warehouse_url[len("duckdb:///") :]
+    assert _build(store.warehouse_url)["skipped"]  # and the shipped project is recorded
+    upgraded = mutated_project(
+        tmp_path,
+        "models/marts/dim_customers.sql",
+        "        city,\n",
+        "        'new ' || city as city,\n",
+    )
+    monkeypatch.setattr(shopsight.build, "DBT_PROJECT_DIR", upgraded)
+
+    rebuilt = _build(store.warehouse_url)
+
+    assert rebuilt["plan"]["everything"]
+    assert rebuilt["plan"]["reason"].startswith("a full refresh; the dbt project changed")
+    connection = duckdb.connect(database)
+    try:
+        cities = connection.execute(
+            "select count(*), count(*) filter (where city like 'new %') "
+            "from marts.dim_customers where not is_unknown"
+        ).fetchone()
+        landed = connection.execute(
+            "select count(*), count(customer_city) from retail_db.customers"
+        ).fetchone()
+    finally:
+        connection.close()
+    assert cities == landed  # no customer kept the city the old code wrote
     assert _build(store.warehouse_url)["skipped"]  # and once only
 
 

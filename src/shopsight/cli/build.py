@@ -21,6 +21,7 @@ def run_build(
     full_refresh: bool,
     json_output: bool,
     all_tests: bool = False,
+    refresh_reasons: list[str] | None = None,
 ) -> BuildSummary:
     """dbt build with a progress bar; shared by `build` and `run`. Without a selector, only
     what changed since the last build is built (build_state.py)."""
@@ -36,6 +37,7 @@ def run_build(
             on_node=lambda _: bar.advance(task),
             changed_only=not select,
             all_tests=all_tests,
+            refresh_reasons=refresh_reasons,
         )
 
 
@@ -115,11 +117,12 @@ def build_command(
     did; every SHOPSIGHT_FULL_TEST_DAYS days, and with `--all-tests`, it builds and tests
     everything (dbt's unit tests too). Exits 1 if a model fails or a test of
     severity error fails, and when the warehouse holds no loaded data (a build of empty
-    tables proves nothing). After `shopsight withdraw`, the next build is a full refresh.
+    tables proves nothing). After `shopsight withdraw`, and after an upgrade that
+    changed the dbt project, the next build is a full refresh.
     """
     from shopsight.config import Settings
     from shopsight.ingest.warehouse import connect
-    from shopsight.ingest.withdraw import complete_full_refresh, full_refresh_requested
+    from shopsight.ingest.withdraw import complete_full_refresh, full_refresh_reasons
 
     settings = Settings().with_overrides(warehouse=warehouse)
     try:
@@ -130,11 +133,17 @@ def build_command(
                 code=1,
             )
         started = datetime.now(UTC).replace(tzinfo=None)
-        requested = full_refresh_requested(settings.warehouse)  # a file was withdrawn
+        # A withdrawn file, or marts built by another version of the dbt project
+        reasons = full_refresh_reasons(settings.warehouse)
         summary = run_build(
-            settings.warehouse, select, full_refresh or requested, json_output, all_tests
+            settings.warehouse,
+            select,
+            full_refresh or bool(reasons),
+            json_output,
+            all_tests,
+            reasons,
         )
-        if summary.success and requested and not select:
+        if summary.success and not select:  # every layer built: the requests are done
             opened = connect(settings.warehouse)
             try:
                 complete_full_refresh(opened, started)

@@ -158,28 +158,49 @@ def _rebuild_current(warehouse: Warehouse, source: str, table: Any, ingest_id: s
 
 
 def full_refresh_requested(warehouse_url: str) -> bool:
-    """Whether the next build must rebuild in full: a withdrawal (or its undoing) asks it,
-    and so do retail marts built before their keys became integers (decision 0047)."""
+    """Whether the next build must rebuild in full (``full_refresh_reasons``)."""
+    return bool(full_refresh_reasons(warehouse_url))
+
+
+def full_refresh_reasons(warehouse_url: str) -> list[str]:
+    """Why the next build must rebuild in full, if it must: a withdrawal (or its undoing)
+    asks it, and so do retail marts built before their keys became integers (decision 0047)
+    and marts built by another version of the dbt project (decision 0067)."""
+    import shopsight.build
+    from shopsight.build_state import project_changed
     from shopsight.ingest.warehouse import WarehouseError, connect
 
     try:
         warehouse = connect(warehouse_url, create=False)
     except WarehouseError:
-        return False
+        return []
     try:
-        return bool(_pending(warehouse)) or _text_keyed_marts(warehouse)
+        reasons = _pending(warehouse)
+        if _text_keyed_marts(warehouse):
+            reasons.append("retail marts still hold text keys (decision 0047)")
+        if project_changed(warehouse, shopsight.build.DBT_PROJECT_DIR):
+            reasons.append(
+                "the dbt project changed since the marts were built: an incremental build "
+                "would keep the rows the old code wrote"
+            )
+        return reasons
     finally:
         warehouse.close()
 
 
 def complete_full_refresh(warehouse: Warehouse, built_since: datetime) -> None:
-    """Mark done the requests made before a build that started at ``built_since`` (UTC)."""
+    """After a build of every layer that started at ``built_since`` (UTC): mark done the
+    requests made before it, and remember the dbt project it built with."""
+    import shopsight.build
+    from shopsight.build_state import record_built_project
+
     with warehouse.transaction():
         warehouse.execute(
             f"update {OPS_SCHEMA}.full_refresh_requests set done_at = ? "
             "where done_at is null and requested_at <= ?",
             [datetime.now(UTC).replace(tzinfo=None), built_since],
         )
+    record_built_project(warehouse, shopsight.build.DBT_PROJECT_DIR)
 
 
 def _text_keyed_marts(warehouse: Warehouse) -> bool:
@@ -194,11 +215,13 @@ def _text_keyed_marts(warehouse: Warehouse) -> bool:
     return bool(rows[0][0])
 
 
-def _pending(warehouse: Warehouse) -> int:
+def _pending(warehouse: Warehouse) -> list[str]:
+    """The reasons of the requests not done yet."""
     try:
         rows = warehouse.query(
-            f"select count(*) from {OPS_SCHEMA}.full_refresh_requests where done_at is null"
+            f"select reason from {OPS_SCHEMA}.full_refresh_requests where done_at is null "
+            "order by requested_at"
         )
     except Exception:  # noqa: BLE001 - a warehouse from before withdrawals: none pending
-        return 0
-    return int(rows[0][0])
+        return []
+    return [str(reason) for (reason,) in rows]
