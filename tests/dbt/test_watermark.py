@@ -7,13 +7,20 @@ from __future__ import annotations
 
 from shopsight.build import build
 
-from built_store import build_store, query
+from built_store import build_store, build_web_store, query
 
 # The rows of each fact a build with nothing new must leave where they are. DuckDB gives a
 # row re-inserted by delete+insert a new rowid, so an unchanged rowid is a row not rewritten.
 FACT_ROWS = {
     "fct_order_items": "select rowid, order_item_id from marts.fct_order_items order by 2",
     "fct_orders": "select rowid, order_id from marts.fct_orders where is_complete order by 2",
+}
+# The web shop's orders: their touches are found from sessions, whose events load after the
+# orders (the contract's order), so an order's own load is not what the build has seen.
+WEB_ORDER_ROWS = {
+    "int_web_order_sessions": "select rowid, order_id from intermediate.int_web_order_sessions "
+    "order by 2",
+    "web_fct_orders": "select rowid, order_id from web.fct_orders order by 2",
 }
 
 
@@ -29,3 +36,18 @@ def test_a_build_after_no_new_load_rewrites_no_fact_row(tmp_path) -> None:
     assert again.models.get("success", 0) > 10
     for name, sql in FACT_ROWS.items():
         assert query(store, sql) == before[name], f"{name}: rows of the last load rewritten"
+
+
+def test_a_web_build_after_no_new_load_rewrites_no_order(tmp_path) -> None:
+    """The events loaded after the orders in the same ingest: the next build must not take
+    every session for new and attribute every order again (decision 0068)."""
+    store = build_web_store(tmp_path, "none", days=4, users=300)
+    assert store.build.success, store.build.failures
+    before = {name: query(store, sql) for name, sql in WEB_ORDER_ROWS.items()}
+    assert all(len(rows) > 50 for rows in before.values()), {k: len(v) for k, v in before.items()}
+
+    again = build(store.warehouse_url)  # every model, incrementally, with nothing loaded since
+
+    assert again.success, again.failures
+    for name, sql in WEB_ORDER_ROWS.items():
+        assert query(store, sql) == before[name], f"{name}: orders of sessions seen rewritten"

@@ -14,8 +14,9 @@
     Incremental by order (docs/decisions/0027, 0028): an order's touches depend only on
     its own user's sessions that started before it or within the hour after it (a purchase
     event, an hour either side, is never before its session's start). So a run rebuilds
-    each order loaded after the latest order load it has seen (less
-    `incremental_lookback_minutes`); each order of a user with a session loaded since,
+    each order loaded after the latest load its rows have seen (an order's or a touch's,
+    `source_loaded_at`, less `incremental_lookback_minutes`; decision 0068); each order of
+    a user with a session loaded since,
     placed at most an hour before the earliest such session started; and each order whose
     built touches point at a session loaded since (a session whose first event changed
     user leaves its old user's orders). -#}
@@ -71,7 +72,7 @@ users_in_scope as (
 {% endif %}
 
 sessions as (
-    select session_id, user_id, started_at from {{ ref('int_web_sessions') }}
+    select session_id, user_id, started_at, loaded_at from {{ ref('int_web_sessions') }}
     where user_id is not null
     {% if from_watermark %}
         and user_id in (select user_id from users_in_scope)
@@ -80,7 +81,7 @@ sessions as (
 
 -- The staged events: a purchase event's time and session need no parsing.
 purchases as (
-    select session_id, user_id, occurred_at from {{ ref('stg_thelook__events') }}
+    select session_id, user_id, occurred_at, loaded_at from {{ ref('stg_thelook__events') }}
     where event_type = 'purchase' and user_id is not null
     {% if from_watermark %}
         and user_id in (select user_id from users_in_scope)
@@ -88,10 +89,11 @@ purchases as (
 ),
 
 by_purchase as (
-    select order_id, session_id from (
+    select order_id, session_id, loaded_at from (
         select
             orders.order_id,
             purchases.session_id,
+            purchases.loaded_at,
             row_number() over (
                 partition by orders.order_id
                 order by
@@ -109,10 +111,11 @@ by_purchase as (
 ),
 
 by_session as (
-    select order_id, session_id from (
+    select order_id, session_id, loaded_at from (
         select
             orders.order_id,
             sessions.session_id,
+            sessions.loaded_at,
             row_number() over (
                 partition by orders.order_id
                 order by sessions.started_at desc, sessions.session_id
@@ -128,10 +131,11 @@ by_session as (
 ),
 
 first_touch as (
-    select order_id, session_id from (
+    select order_id, session_id, loaded_at from (
         select
             orders.order_id,
             sessions.session_id,
+            sessions.loaded_at,
             row_number() over (
                 partition by orders.order_id
                 order by sessions.started_at, sessions.session_id
@@ -155,7 +159,14 @@ select
         else 'no session'
     end as last_touch_rule,
     first_touch.session_id as first_touch_session_id,
-    orders.loaded_at as source_loaded_at
+    -- The latest load among what the order's touches were found from: the next run's
+    -- watermark then lies past the sessions this one read, whichever table loaded last.
+    greatest(
+        orders.loaded_at,
+        coalesce(by_purchase.loaded_at, orders.loaded_at),
+        coalesce(by_session.loaded_at, orders.loaded_at),
+        coalesce(first_touch.loaded_at, orders.loaded_at)
+    ) as source_loaded_at
 from orders
 left join by_purchase on by_purchase.order_id = orders.order_id
 left join by_session on by_session.order_id = orders.order_id

@@ -21,7 +21,8 @@
     accepted as lost or not landed: fct_source_days) cannot be attributed: its last touch is
     "Events missing" (rule "events missing"), never a guess from older sessions.
     Incremental by order (docs/decisions/0027, 0028), loaded since meaning after the
-    latest order load it has seen (less `incremental_lookback_minutes`): a run rebuilds each
+    latest load its rows have seen, the order's, its items' or its touches'
+    (`source_loaded_at`, less `incremental_lookback_minutes`; decision 0068): a run rebuilds each
     order or item loaded since, with the user's later orders (their numbers follow the
     changed one's status); every order of a user whose row loaded since; each order
     attributed, before or now, to a session rebuilt since (a touch changes only when the
@@ -153,6 +154,7 @@ items as (
     select
         order_id,
         count(*) as items_loaded,
+        max(source_loaded_at) as items_loaded_at,
         sum(sale_price) as gross_revenue,
         sum(case when counts_as_revenue then sale_price else 0 end) as net_revenue
     from {{ ref('web_fct_order_items') }}
@@ -238,7 +240,12 @@ select
         as first_touch_source_key,
     cast(coalesce(first_source.traffic_source, 'Unknown') as {{ text_type() }}) as first_touch_source,
     cast(coalesce(first_source.channel, 'Unknown') as {{ text_type() }}) as first_touch_channel,
-    orders.loaded_at as source_loaded_at
+    -- The latest load among the order, its items and its touches (decision 0068).
+    greatest(
+        orders.loaded_at,
+        touches.source_loaded_at,
+        coalesce(items.items_loaded_at, orders.loaded_at)
+    ) as source_loaded_at
 from attributed as orders
 inner join touches on touches.order_id = orders.order_id
 left join items on items.order_id = orders.order_id
