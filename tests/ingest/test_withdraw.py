@@ -3,6 +3,9 @@ rebuilds what it touched."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 import pytest
 from typer.testing import CliRunner
 
@@ -11,7 +14,12 @@ from shopsight.cli import app
 from shopsight.generate.export import generate_retail_db
 from shopsight.ingest.loader import ingest
 from shopsight.ingest.warehouse import connect
-from shopsight.ingest.withdraw import WithdrawError, withdraw_file
+from shopsight.ingest.withdraw import (
+    PENDING_NAMED,
+    WithdrawError,
+    full_refresh_reasons,
+    withdraw_file,
+)
 from shopsight.storage import Bucket
 
 from support import START
@@ -93,6 +101,8 @@ def test_the_next_build_rebuilds_what_the_withdrawal_touched(store) -> None:
     warehouse.close()
     built = CliRunner().invoke(app, ["build", "--warehouse", url, "--json"])
     assert built.exit_code == 0, built.output
+    reason = json.loads(built.stdout)["plan"]["reason"]
+    assert reason == f"a full refresh; {WRONG} withdrawn: a day copied from the Berlin store"
     warehouse = connect(url)
     marts = set(
         warehouse.query(
@@ -105,3 +115,17 @@ def test_the_next_build_rebuilds_what_the_withdrawal_touched(store) -> None:
         "select count(*) from shopsight_ops.full_refresh_requests where done_at is null"
     )
     assert pending == 0
+
+
+def test_many_pending_requests_are_named_a_few_and_counted(store) -> None:
+    _, url, warehouse, _, _ = store
+    for n in range(PENDING_NAMED + 4):
+        warehouse.execute(
+            "insert into shopsight_ops.full_refresh_requests (requested_at, reason) values (?, ?)",
+            [datetime(2024, 3, 5, 0, n), f"request {n}"],
+        )
+    warehouse.close()
+    assert full_refresh_reasons(url) == [
+        *(f"request {n}" for n in range(PENDING_NAMED)),
+        "and 4 more full refresh requests",
+    ]

@@ -50,6 +50,9 @@ def print_build(summary: BuildSummary) -> None:
             markup=False,
         )
         return
+    if plan and plan["everything"] and plan["reason"] != "first build":
+        # why a daily build rebuilt everything (a full refresh's requests are people's words)
+        console.out.print(f"built everything: {plan['reason']}", highlight=False, markup=False)
     if plan and not plan["everything"]:
         changed = plan["changed_tables"] + [f"var {name}" for name in plan["changed_vars"]]
         console.out.print(

@@ -27,6 +27,9 @@ from shopsight.ingest.validation import quoted
 from shopsight.ingest.warehouse import Warehouse
 from shopsight.storage import Bucket
 
+# How many pending full refresh requests a build's reason names by their own words.
+PENDING_NAMED = 3
+
 
 class WithdrawError(ValueError):
     """The file cannot be withdrawn or restored as asked."""
@@ -224,4 +227,8 @@ def _pending(warehouse: Warehouse) -> list[str]:
         )
     except Exception:  # noqa: BLE001 - a warehouse from before withdrawals: none pending
         return []
-    return [str(reason) for (reason,) in rows]
+    reasons = [str(reason) for (reason,) in rows]
+    if len(reasons) > PENDING_NAMED:  # a summary names a few and counts the rest
+        left = len(reasons) - PENDING_NAMED
+        reasons = [*reasons[:PENDING_NAMED], f"and {left} more full refresh requests"]
+    return reasons
